@@ -1,0 +1,339 @@
+//! # consign-manifest
+//!
+//! The types of `dist-manifest.json`: the machine-readable description of a
+//! release that `consign plan` prints and `consign build` writes. The format is
+//! compatible with the one cargo-dist writes, so tools that read cargo-dist's
+//! manifest read ours.
+//!
+//! **Invariant:** this crate depends on nothing else of consign's. CI jobs on
+//! different machines talk to each other only through these types.
+//!
+//! Maps are `BTreeMap`s so that serialization is stable: the same plan always
+//! gives byte-identical JSON.
+#![deny(missing_docs)]
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The name of an artifact: also its file name in the release, and its key in
+/// [`DistManifest::artifacts`].
+pub type ArtifactId = String;
+
+/// A whole release: the announcement, every app released under it, and every
+/// file that will be produced.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DistManifest {
+    /// The version of the tool that wrote this manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dist_version: Option<String>,
+    /// The git tag the release is announced under (e.g. `v1.2.3` or `my-app-v1.2.3`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announcement_tag: Option<String>,
+    /// Whether the tag was inferred from package versions rather than given with `--tag`.
+    #[serde(default)]
+    pub announcement_tag_is_implicit: bool,
+    /// Whether the announced version is a semver prerelease.
+    #[serde(default)]
+    pub announcement_is_prerelease: bool,
+    /// The title of the announcement (the GitHub Release name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announcement_title: Option<String>,
+    /// The changelog section for the announced version, if one was found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announcement_changelog: Option<String>,
+    /// The full body of the GitHub Release.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announcement_github_body: Option<String>,
+    /// Whether prereleases are published to package managers too.
+    #[serde(default)]
+    pub publish_prereleases: bool,
+    /// Whether the release is always marked latest, prerelease or not.
+    #[serde(default)]
+    pub force_latest: bool,
+    /// The apps released under this announcement.
+    #[serde(default)]
+    pub releases: Vec<Release>,
+    /// Every artifact of every release, by name.
+    #[serde(default)]
+    pub artifacts: BTreeMap<ArtifactId, Artifact>,
+    /// CI backends the plan was made for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci: Option<CiInfo>,
+    /// Dynamic linkage of the built binaries (filled in by `consign build`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub linkage: Vec<Linkage>,
+}
+
+/// One app (a package with binaries) released under the announcement.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Release {
+    /// The package name.
+    pub app_name: String,
+    /// The package version.
+    pub app_version: String,
+    /// Names of the environment variables the installers of this app honour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<EnvironmentVariables>,
+    /// A name to show users instead of the package name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Whether the release is shown in the announcement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display: Option<bool>,
+    /// The artifacts of this release, by name.
+    #[serde(default)]
+    pub artifacts: Vec<ArtifactId>,
+    /// Where the artifacts are downloaded from.
+    #[serde(default)]
+    pub hosting: Hosting,
+}
+
+/// Names of the environment variables an app's installers honour.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EnvironmentVariables {
+    /// Overrides the install directory.
+    pub install_dir_env_var: String,
+    /// Installs into a directory without receipts or PATH changes.
+    pub unmanaged_dir_env_var: String,
+    /// Disables the updater.
+    pub disable_update_env_var: String,
+    /// Skips editing shell profiles and PATH.
+    pub no_modify_path_env_var: String,
+    /// Makes the installer quiet.
+    pub print_quiet_env_var: String,
+    /// Makes the installer verbose.
+    pub print_verbose_env_var: String,
+    /// Overrides the base URL artifacts are downloaded from.
+    pub download_url_env_var: String,
+}
+
+/// Where a release's artifacts are hosted.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Hosting {
+    /// Hosted on a GitHub (or GitHub Enterprise) Release.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github: Option<GithubHosting>,
+    /// Hosted on a server the user uploads to themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub simple: Option<SimpleHosting>,
+}
+
+/// GitHub Release hosting: downloads are `{artifact_base_url}{artifact_download_path}/{name}`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct GithubHosting {
+    /// `https://github.com`, or the GitHub Enterprise base URL.
+    pub artifact_base_url: String,
+    /// `/{owner}/{repo}/releases/download/{tag}`.
+    pub artifact_download_path: String,
+    /// The repository owner.
+    pub owner: String,
+    /// The repository name.
+    pub repo: String,
+}
+
+/// Hosting on a plain file server.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SimpleHosting {
+    /// Downloads are `{download_url}/{name}`.
+    pub download_url: String,
+}
+
+/// A file produced by the release.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Artifact {
+    /// The file name (and the key in [`DistManifest::artifacts`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<ArtifactId>,
+    /// What kind of file this is.
+    pub kind: ArtifactKind,
+    /// The targets the artifact is for (empty for target-independent ones).
+    #[serde(default)]
+    pub target_triples: Vec<String>,
+    /// Where the artifact is on disk, once built (omitted with `--no-local-paths`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The files inside the artifact.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assets: Vec<Asset>,
+    /// A short description, shown in release notes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// A one-line command that installs with this artifact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub install_hint: Option<String>,
+    /// The download URL of the artifact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The name of the checksum artifact covering this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<ArtifactId>,
+    /// Known checksums of this artifact, by algorithm (filled in by `consign build`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub checksums: BTreeMap<String, String>,
+}
+
+/// The kinds of artifact.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArtifactKind {
+    /// An archive (`.tar.xz`, `.zip`, ...) of an app's binaries and docs.
+    #[default]
+    ExecutableZip,
+    /// Debug symbols.
+    Symbols,
+    /// An installer (script, formula, package, MSI).
+    Installer,
+    /// A per-artifact checksum file.
+    Checksum,
+    /// A checksum file covering every artifact.
+    UnifiedChecksum,
+    /// The source tarball.
+    SourceTarball,
+    /// Something this version of the format does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+/// A file inside an artifact.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Asset {
+    /// The file name inside the artifact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The path of the file relative to the artifact's root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// What kind of file it is.
+    pub kind: AssetKind,
+}
+
+/// The kinds of asset.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AssetKind {
+    /// A binary.
+    #[default]
+    Executable,
+    /// A README.
+    Readme,
+    /// A license.
+    License,
+    /// A changelog.
+    Changelog,
+    /// Any other file.
+    #[serde(other)]
+    Unknown,
+}
+
+/// CI backends.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CiInfo {
+    /// GitHub Actions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github: Option<GithubCiInfo>,
+}
+
+/// GitHub Actions information for the generated workflow.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct GithubCiInfo {
+    /// The build matrix of local artifacts: one entry per build machine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifacts_matrix: Option<GithubMatrix>,
+    /// What the workflow does on pull requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pr_run_mode: Option<String>,
+}
+
+/// A GitHub Actions matrix.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct GithubMatrix {
+    /// The entries of the matrix.
+    #[serde(default)]
+    pub include: Vec<GithubMatrixEntry>,
+}
+
+/// One build machine of the matrix.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct GithubMatrixEntry {
+    /// The targets built on this machine.
+    #[serde(default)]
+    pub targets: Vec<String>,
+    /// The runner label.
+    pub runner: String,
+    /// The consign arguments that select this machine's artifacts.
+    pub dist_args: String,
+    /// A container image to build in, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+}
+
+/// The dynamic linkage of one binary.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Linkage {
+    /// The binary's name.
+    pub binary: String,
+    /// The target it was built for.
+    pub target: String,
+    /// Shared libraries it needs (`DT_NEEDED`).
+    #[serde(default)]
+    pub needed: Vec<String>,
+    /// The highest glibc symbol version it uses, e.g. `2.34`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub glibc_floor: Option<String>,
+}
+
+impl DistManifest {
+    /// The JSON Schema of the manifest, pretty-printed.
+    pub fn json_schema() -> String {
+        let schema = schemars::schema_for!(DistManifest);
+        serde_json::to_string_pretty(&schema).expect("a JSON Schema always serializes")
+    }
+
+    /// Serialize to pretty JSON with a trailing newline.
+    pub fn to_json_pretty(&self) -> String {
+        let mut out = serde_json::to_string_pretty(self).expect("the manifest always serializes");
+        out.push('\n');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_snapshot() {
+        insta::assert_snapshot!(DistManifest::json_schema());
+    }
+
+    #[test]
+    fn reads_unknown_kinds_and_fields() {
+        let json = r#"{"releases":[],"artifacts":{"x":{"kind":"sbom","assets":[{"kind":"c-dynamic-library"}]}},"extra":1}"#;
+        let m: DistManifest = serde_json::from_str(json).unwrap();
+        assert_eq!(m.artifacts["x"].kind, ArtifactKind::Unknown);
+        assert_eq!(m.artifacts["x"].assets[0].kind, AssetKind::Unknown);
+    }
+
+    #[test]
+    fn round_trips() {
+        let mut m = DistManifest {
+            announcement_tag: Some("v1.0.0".into()),
+            ..Default::default()
+        };
+        m.artifacts.insert(
+            "a.tar.xz".into(),
+            Artifact {
+                name: Some("a.tar.xz".into()),
+                kind: ArtifactKind::ExecutableZip,
+                target_triples: vec!["x86_64-unknown-linux-gnu".into()],
+                ..Default::default()
+            },
+        );
+        let json = m.to_json_pretty();
+        assert!(json.contains(r#""kind": "executable-zip""#));
+        let back: DistManifest = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, m);
+    }
+}
