@@ -2,8 +2,29 @@
 //!
 //! A release and distribution tool for Rust. A release is a plan before it is
 //! an action: [`project`] loads the workspace (the only I/O before planning),
-//! [`plan`] turns it into a pure, serializable [`plan::Plan`], and commands
-//! carry the plan out.
+//! [`plan`] turns it into a pure, serializable [`plan::Plan`], and
+//! [`commands`] carry the plan out.
 
 pub mod changelog;
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod output;
+pub mod plan;
+pub mod project;
 pub mod targets;
+
+use std::process::ExitCode;
+
+/// Run the CLI: exit code 0 on success, 1 on error, 2 on a usage error.
+pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
+    let cli = cli::parse_from(args);
+    let printer = output::Printer::new(cli.global.color, cli.global.quiet, cli.global.verbose);
+    match commands::run(&cli, &printer) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            printer.error(&err);
+            ExitCode::from(1)
+        }
+    }
+}

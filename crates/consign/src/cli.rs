@@ -1,0 +1,113 @@
+//! The command line: clap definitions only. Each command's logic lives in
+//! [`crate::commands`].
+
+use std::path::PathBuf;
+
+use clap::builder::{PossibleValuesParser, TypedValueParser as _};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::plan::ArtifactMode;
+use crate::project::config::InstallerKind;
+
+/// From a git tag to a finished release: plan, build, package and publish Rust apps.
+#[derive(Debug, Parser)]
+#[command(
+    name = "consign",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Flags every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what a release would contain: apps, archives, installers, checksums and URLs
+    Plan,
+    /// Print the JSON Schema of `dist-manifest.json`
+    ManifestSchema,
+}
+
+/// Flags accepted by every command.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The announcement tag (e.g. `v1.2.3` or `my-app-v1.2.3`); inferred from the versions when omitted
+    #[arg(long, global = true, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Only these target triples (repeatable)
+    #[arg(short = 't', long = "target", global = true, value_name = "TRIPLE")]
+    pub targets: Vec<String>,
+    /// Only these installers (repeatable)
+    #[arg(
+        short = 'i',
+        long = "installer",
+        global = true,
+        value_name = "INSTALLER",
+        value_parser = PossibleValuesParser::new(InstallerKind::ALL).map(|s| InstallerKind::parse(&s).expect("a possible value"))
+    )]
+    pub installers: Vec<InstallerKind>,
+    /// Which artifacts: local (archives), global (installers, checksums, source), host, or all
+    #[arg(short = 'a', long, global = true, value_enum, value_name = "KIND")]
+    pub artifacts: Option<ArtifactMode>,
+    /// Output format: human text on stderr, or JSON on stdout
+    #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputFormat::Human)]
+    pub output_format: OutputFormat,
+    /// Proceed even if the git work tree has uncommitted changes
+    #[arg(long, global = true)]
+    pub allow_dirty: bool,
+    /// Leave local file paths out of the manifest
+    #[arg(long, global = true)]
+    pub no_local_paths: bool,
+    /// Path to the workspace's `Cargo.toml` (default: search upward from the current directory)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// More output (repeatable)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// No output except errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// When to use color
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// `--output-format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Text for people, on stderr.
+    Human,
+    /// JSON for programs, on stdout.
+    Json,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Color on a terminal, unless `NO_COLOR` is set.
+    Auto,
+    /// Always color.
+    Always,
+    /// Never color.
+    Never,
+}
+
+/// Parse the arguments of `consign` or `cargo consign` (which cargo calls as
+/// `cargo-consign consign ...`).
+pub fn parse_from(args: impl IntoIterator<Item = std::ffi::OsString>) -> Cli {
+    let mut args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    if args.get(1).is_some_and(|a| a == "consign") {
+        args.remove(1);
+    }
+    if let Some(first) = args.first_mut() {
+        *first = "consign".into();
+    }
+    Cli::parse_from(args)
+}

@@ -1,0 +1,84 @@
+//! The one place output goes through.
+//!
+//! Human text, warnings and errors go to stderr; machine output (JSON) goes to
+//! stdout. Color follows `--color`, and `auto` respects `NO_COLOR` and whether
+//! stderr is a terminal (anstream decides).
+
+use std::io::Write as _;
+
+use anstyle::{AnsiColor, Style};
+
+use crate::cli::ColorChoice;
+use crate::error::UserError;
+
+/// Where command output goes.
+#[derive(Clone, Copy, Debug)]
+pub struct Printer {
+    quiet: bool,
+    verbose: u8,
+}
+
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+const HINT: Style = AnsiColor::Cyan.on_default().bold();
+/// Style for headings in human output.
+pub const HEADING: Style = AnsiColor::Green.on_default().bold();
+/// Style for secondary text in human output.
+pub const DIM: Style = Style::new().dimmed();
+
+impl Printer {
+    /// Set up output; call once, before printing.
+    pub fn new(color: ColorChoice, quiet: bool, verbose: u8) -> Printer {
+        let choice = match color {
+            ColorChoice::Auto => anstream::ColorChoice::Auto,
+            ColorChoice::Always => anstream::ColorChoice::Always,
+            ColorChoice::Never => anstream::ColorChoice::Never,
+        };
+        choice.write_global();
+        Printer { quiet, verbose }
+    }
+
+    /// Human text on stderr (silenced by `-q`).
+    pub fn human(&self, text: &str) {
+        if !self.quiet {
+            let _ = write!(anstream::stderr(), "{text}");
+        }
+    }
+
+    /// Extra detail, shown with `-v`.
+    pub fn verbose(&self, text: &str) {
+        if self.verbose > 0 && !self.quiet {
+            let _ = writeln!(anstream::stderr(), "{DIM}{text}{DIM:#}");
+        }
+    }
+
+    /// A warning on stderr (silenced by `-q`).
+    pub fn warn(&self, text: &str) {
+        if !self.quiet {
+            let _ = writeln!(anstream::stderr(), "{WARNING}warning{WARNING:#}: {text}");
+        }
+    }
+
+    /// Machine output on stdout.
+    pub fn machine(&self, text: &str) {
+        let mut out = anstream::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+
+    /// Render an error: `error:`, its causes, and a `hint:` when one is known.
+    pub fn error(&self, err: &anyhow::Error) {
+        let mut stderr = anstream::stderr();
+        let _ = writeln!(stderr, "{ERROR}error{ERROR:#}: {err}");
+        for cause in err.chain().skip(1) {
+            let _ = writeln!(stderr, "  Caused by: {cause}");
+        }
+        if let Some(hint) = err
+            .chain()
+            .find_map(|e| e.downcast_ref::<UserError>())
+            .and_then(|u| u.hint.as_ref())
+        {
+            let _ = writeln!(stderr, "{HINT}hint{HINT:#}: {hint}");
+        }
+    }
+}

@@ -1,0 +1,555 @@
+//! Artifacts: archives, checksums, installers and the source tarball of every
+//! app × target, with their names, contents and download URLs.
+//!
+//! Names carry no version (`{app}-{target}.tar.xz`), so "latest release" links
+//! keep working, and they match cargo-dist's so existing download URLs do.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use consign_manifest::{
+    Artifact, ArtifactId, ArtifactKind, Asset, AssetKind, CiInfo, GithubCiInfo, GithubMatrix,
+    GithubMatrixEntry,
+};
+use serde::Serialize;
+
+use super::{AppRelease, ArtifactMode, PlanOptions, ResolvedHosting};
+use crate::error::UserError;
+use crate::project::config::{
+    ArchiveFormat, ChecksumAlgorithm, CiBackend, DistConfig, InstallerKind, PrRunMode,
+};
+use crate::project::{Workspace, AUTO_INCLUDE_PREFIXES};
+use crate::targets::{self, Os};
+
+/// One `cargo build` invocation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CargoBuild {
+    /// The target triple.
+    pub target: String,
+    /// The packages built (`-p`).
+    pub packages: Vec<String>,
+    /// `--features`.
+    pub features: Vec<String>,
+    /// `false` adds `--no-default-features`.
+    pub default_features: bool,
+    /// `--all-features`.
+    pub all_features: bool,
+}
+
+/// An archive to pack.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ArchivePlan {
+    /// The artifact name.
+    pub name: String,
+    /// The app.
+    pub app: String,
+    /// The target triple.
+    pub target: String,
+    /// The format.
+    pub format: ArchiveFormat,
+    /// The directory everything sits under (`{app}-{target}` for tarballs; none for zips).
+    pub prefix: Option<String>,
+    /// The files, sorted by their path in the archive.
+    pub files: Vec<ArchiveFile>,
+    /// The checksum artifact covering it.
+    pub checksum: Option<String>,
+}
+
+/// A file inside an archive.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ArchiveFile {
+    /// Where the file comes from.
+    pub source: FileSource,
+    /// Its path inside the archive.
+    pub dest: String,
+    /// Whether it is executable (mode 0755).
+    pub executable: bool,
+}
+
+/// Where an archived file comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum FileSource {
+    /// A binary built by cargo.
+    Binary {
+        /// The package.
+        package: String,
+        /// The file name (with `.exe` on Windows).
+        file: String,
+    },
+    /// A file (or directory) in the workspace.
+    Path(PathBuf),
+}
+
+pub(crate) struct Planned {
+    pub manifest_artifacts: BTreeMap<ArtifactId, Artifact>,
+    pub release_artifacts: BTreeMap<String, Vec<ArtifactId>>,
+    pub builds: Vec<CargoBuild>,
+    pub archives: Vec<ArchivePlan>,
+}
+
+struct Builder<'a> {
+    hosting: &'a ResolvedHosting,
+    checksum: Option<ChecksumAlgorithm>,
+    artifacts: BTreeMap<ArtifactId, Artifact>,
+}
+
+impl Builder<'_> {
+    fn url(&self, name: &str) -> Option<String> {
+        self.hosting
+            .download_base
+            .as_ref()
+            .map(|b| format!("{b}/{name}"))
+    }
+
+    /// Add an artifact (and, when `with_checksum`, its checksum file); returns the ids added.
+    fn add(&mut self, name: &str, mut artifact: Artifact, with_checksum: bool) -> Vec<ArtifactId> {
+        let mut ids = vec![name.to_string()];
+        artifact.name = Some(name.to_string());
+        artifact.url = self.url(name);
+        if let (true, Some(algo)) = (with_checksum, self.checksum) {
+            let sum = format!("{name}.{algo}");
+            artifact.checksum = Some(sum.clone());
+            self.artifacts.insert(
+                sum.clone(),
+                Artifact {
+                    name: Some(sum.clone()),
+                    kind: ArtifactKind::Checksum,
+                    target_triples: artifact.target_triples.clone(),
+                    url: self.url(&sum),
+                    ..Default::default()
+                },
+            );
+            ids.push(sum);
+        }
+        self.artifacts.insert(name.to_string(), artifact);
+        ids
+    }
+}
+
+pub(crate) fn plan_artifacts(
+    ws: &Workspace,
+    apps: &[AppRelease<'_>],
+    hosting: &ResolvedHosting,
+    checksum: Option<ChecksumAlgorithm>,
+    opts: &PlanOptions,
+    warnings: &mut Vec<String>,
+) -> Result<Planned, UserError> {
+    let mode = opts.artifacts;
+    let local = mode != ArtifactMode::Global;
+    let global = mode != ArtifactMode::Local;
+    let mut b = Builder {
+        hosting,
+        checksum,
+        artifacts: BTreeMap::new(),
+    };
+    let mut release_artifacts: BTreeMap<String, Vec<ArtifactId>> = BTreeMap::new();
+    let mut archives = Vec::new();
+
+    if mode == ArtifactMode::Host
+        && !apps.is_empty()
+        && !apps.iter().any(|a| a.targets.contains(&opts.host_target))
+    {
+        warnings.push(format!(
+            "the host target `{}` is not configured for any app, so `--artifacts=host` plans no archives",
+            opts.host_target
+        ));
+    }
+
+    for app in apps {
+        let name = &app.package.name;
+        let mut ids = Vec::new();
+        if global {
+            ids.extend(plan_installers(app, &mut b, warnings)?);
+        }
+        if local {
+            for target in &app.targets {
+                if mode == ArtifactMode::Host && *target != opts.host_target {
+                    continue;
+                }
+                let archive = plan_archive(ws, app, target, checksum);
+                let artifact = Artifact {
+                    kind: ArtifactKind::ExecutableZip,
+                    target_triples: vec![target.clone()],
+                    assets: archive
+                        .files
+                        .iter()
+                        .map(|f| Asset {
+                            name: f.dest.rsplit('/').next().map(str::to_string),
+                            path: Some(f.dest.clone()),
+                            kind: asset_kind(f),
+                        })
+                        .collect(),
+                    ..Default::default()
+                };
+                ids.extend(b.add(&archive.name, artifact, true));
+                archives.push(archive);
+            }
+        }
+        release_artifacts.insert(name.clone(), ids);
+    }
+
+    // Announcement-wide artifacts, listed in every release.
+    if global && !apps.is_empty() {
+        let mut shared = Vec::new();
+        let first = &apps[0].package;
+        let source = Artifact {
+            kind: ArtifactKind::SourceTarball,
+            description: Some(format!(
+                "The source code of {} {}",
+                first.name, first.version
+            )),
+            ..Default::default()
+        };
+        shared.extend(b.add("source.tar.gz", source, true));
+        if let Some(algo) = checksum {
+            let name = format!("{algo}.sum");
+            let sum = Artifact {
+                kind: ArtifactKind::UnifiedChecksum,
+                description: Some(format!(
+                    "{} checksums of every artifact",
+                    algo.as_str().to_uppercase()
+                )),
+                ..Default::default()
+            };
+            shared.extend(b.add(&name, sum, false));
+        }
+        for ids in release_artifacts.values_mut() {
+            ids.extend(shared.iter().cloned());
+        }
+    }
+
+    let builds = plan_builds(apps, &archives);
+    Ok(Planned {
+        manifest_artifacts: b.artifacts,
+        release_artifacts,
+        builds,
+        archives,
+    })
+}
+
+fn asset_kind(f: &ArchiveFile) -> AssetKind {
+    if matches!(f.source, FileSource::Binary { .. }) {
+        return AssetKind::Executable;
+    }
+    let file = f.dest.rsplit('/').next().unwrap_or("").to_ascii_uppercase();
+    if file.starts_with("README") {
+        AssetKind::Readme
+    } else if file.starts_with("LICENSE") || file.starts_with("UNLICENSE") {
+        AssetKind::License
+    } else if file.starts_with("CHANGELOG") || file.starts_with("RELEASES") {
+        AssetKind::Changelog
+    } else {
+        AssetKind::Unknown
+    }
+}
+
+fn archive_format(config: &DistConfig, target: &str) -> ArchiveFormat {
+    if targets::info(target).is_windows() {
+        config.windows_archive.unwrap_or(ArchiveFormat::Zip)
+    } else {
+        config.unix_archive.unwrap_or(ArchiveFormat::TarXz)
+    }
+}
+
+fn plan_archive(
+    ws: &Workspace,
+    app: &AppRelease<'_>,
+    target: &str,
+    checksum: Option<ChecksumAlgorithm>,
+) -> ArchivePlan {
+    let pkg = app.package;
+    let format = archive_format(&app.config, target);
+    let stem = format!("{}-{target}", pkg.name);
+    let name = format!("{stem}{}", format.extension());
+    let prefix = (format != ArchiveFormat::Zip).then(|| stem.clone());
+    let dest = |file: &str| match &prefix {
+        Some(p) => format!("{p}/{file}"),
+        None => file.to_string(),
+    };
+    let exe = targets::info(target).exe_suffix();
+
+    let mut files = Vec::new();
+    for bin in &pkg.binaries {
+        let restricted = app
+            .config
+            .bins
+            .iter()
+            .flatten()
+            .find(|b| &b.name == bin)
+            .and_then(|b| b.only_platforms.as_ref());
+        if restricted.is_some_and(|only| !only.iter().any(|t| t == target)) {
+            continue;
+        }
+        let file = format!("{bin}{exe}");
+        files.push(ArchiveFile {
+            dest: dest(&file),
+            source: FileSource::Binary {
+                package: pkg.name.clone(),
+                file,
+            },
+            executable: true,
+        });
+    }
+    if app.config.auto_includes.unwrap_or(true) {
+        for prefix in AUTO_INCLUDE_PREFIXES {
+            let matches = |f: &&String| f.to_ascii_uppercase().starts_with(prefix);
+            let mut found: Vec<PathBuf> = pkg
+                .dir_files
+                .iter()
+                .filter(matches)
+                .map(|f| pkg.dir.join(f))
+                .collect();
+            if found.is_empty() && pkg.dir != ws.root {
+                found = ws
+                    .root_files
+                    .iter()
+                    .filter(matches)
+                    .map(|f| ws.root.join(f))
+                    .collect();
+            }
+            for path in found {
+                let file = path
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                files.push(ArchiveFile {
+                    dest: dest(&file),
+                    source: FileSource::Path(path),
+                    executable: false,
+                });
+            }
+        }
+    }
+    let include_base = if pkg.config.include.is_some() {
+        &pkg.dir
+    } else {
+        &ws.root
+    };
+    for inc in app.config.include.iter().flatten() {
+        let path = include_base.join(inc);
+        let file = inc
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or(inc)
+            .to_string();
+        files.push(ArchiveFile {
+            dest: dest(&file),
+            source: FileSource::Path(path),
+            executable: false,
+        });
+    }
+    files.sort_by(|a, b| a.dest.cmp(&b.dest));
+    files.dedup_by(|a, b| a.dest == b.dest);
+    ArchivePlan {
+        checksum: checksum.map(|algo| format!("{name}.{algo}")),
+        name,
+        app: pkg.name.clone(),
+        target: target.to_string(),
+        format,
+        prefix,
+        files,
+    }
+}
+
+fn plan_installers(
+    app: &AppRelease<'_>,
+    b: &mut Builder<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<ArtifactId>, UserError> {
+    let pkg = app.package;
+    let name = &pkg.name;
+    let by_os = |pred: &dyn Fn(Os) -> bool| -> Vec<String> {
+        app.targets
+            .iter()
+            .filter(|t| pred(targets::info(t).os))
+            .cloned()
+            .collect()
+    };
+    let unix = by_os(&|os| os != Os::Windows);
+    let windows = by_os(&|os| os == Os::Windows);
+    let brew = by_os(&|os| matches!(os, Os::Macos | Os::Linux));
+    let mut ids = Vec::new();
+    for installer in &app.installers {
+        let fetches = *installer != InstallerKind::Msi;
+        if fetches && b.hosting.download_base.is_none() {
+            return Err(UserError::new(format!(
+                "the `{installer}` installer of `{name}` downloads release files, but there is no download URL"
+            ))
+            .hint("set `[package].repository` to the GitHub repository (or configure `hosting = [\"simple\"]` with `simple-download-url`)"));
+        }
+        let (file, targets, description, with_checksum) = match installer {
+            InstallerKind::Shell => (
+                format!("{name}-installer.sh"),
+                unix.clone(),
+                "Install prebuilt binaries with a shell script",
+                false,
+            ),
+            InstallerKind::Powershell => (
+                format!("{name}-installer.ps1"),
+                windows.clone(),
+                "Install prebuilt binaries with PowerShell",
+                false,
+            ),
+            InstallerKind::Homebrew => {
+                let formula = app.config.formula.clone().unwrap_or_else(|| name.clone());
+                (
+                    format!("{formula}.rb"),
+                    brew.clone(),
+                    "Install prebuilt binaries with Homebrew",
+                    false,
+                )
+            }
+            InstallerKind::Npm => (
+                format!("{name}-npm-package.tar.gz"),
+                app.targets.clone(),
+                "Install prebuilt binaries into your npm project",
+                true,
+            ),
+            InstallerKind::Msi => {
+                if windows.is_empty() {
+                    warnings.push(format!("`{name}` has the `msi` installer but no Windows target, so no MSI is planned"));
+                }
+                for target in &windows {
+                    let msi = Artifact {
+                        kind: ArtifactKind::Installer,
+                        target_triples: vec![target.clone()],
+                        description: Some(
+                            "Install prebuilt binaries with a Windows installer (MSI)".into(),
+                        ),
+                        ..Default::default()
+                    };
+                    ids.extend(b.add(&format!("{name}-{target}.msi"), msi, true));
+                }
+                continue;
+            }
+        };
+        if targets.is_empty() {
+            warnings.push(format!(
+                "`{name}` has the `{installer}` installer but none of its targets can use it, so it is not planned"
+            ));
+            continue;
+        }
+        let url = b.url(&file).unwrap_or_default();
+        let install_hint = match installer {
+            InstallerKind::Shell => {
+                Some(format!("curl --proto '=https' --tlsv1.2 -LsSf {url} | sh"))
+            }
+            InstallerKind::Powershell => Some(format!(
+                "powershell -ExecutionPolicy Bypass -c \"irm {url} | iex\""
+            )),
+            InstallerKind::Homebrew => app.config.tap.as_ref().map(|tap| {
+                let (owner, repo) = tap.split_once('/').unwrap_or((tap, ""));
+                let repo = repo.strip_prefix("homebrew-").unwrap_or(repo);
+                let formula = file.trim_end_matches(".rb");
+                format!("brew install {owner}/{repo}/{formula}")
+            }),
+            InstallerKind::Npm => Some(format!(
+                "npm install {}@{}",
+                npm_name(&app.config, name),
+                pkg.version
+            )),
+            InstallerKind::Msi => None,
+        };
+        let artifact = Artifact {
+            kind: ArtifactKind::Installer,
+            target_triples: targets,
+            description: Some(description.to_string()),
+            install_hint,
+            ..Default::default()
+        };
+        ids.extend(b.add(&file, artifact, with_checksum));
+    }
+    Ok(ids)
+}
+
+/// The npm package name: `npm-package` (default: the app name), under `npm-scope`.
+pub(crate) fn npm_name(config: &DistConfig, app: &str) -> String {
+    let name = config.npm_package.as_deref().unwrap_or(app);
+    match &config.npm_scope {
+        Some(scope) => format!("{scope}/{name}"),
+        None => name.to_string(),
+    }
+}
+
+/// Builds per target: one for every app together, unless `precise-builds` is
+/// set or the apps' feature settings differ, then one per app.
+fn plan_builds(apps: &[AppRelease<'_>], archives: &[ArchivePlan]) -> Vec<CargoBuild> {
+    let mut builds: Vec<CargoBuild> = Vec::new();
+    let mut targets: Vec<&str> = archives.iter().map(|a| a.target.as_str()).collect();
+    targets.sort();
+    targets.dedup();
+    for target in targets {
+        let for_target: Vec<&AppRelease<'_>> = apps
+            .iter()
+            .filter(|a| {
+                archives
+                    .iter()
+                    .any(|ar| ar.app == a.package.name && ar.target == target)
+            })
+            .collect();
+        let settings = |a: &AppRelease<'_>| CargoBuild {
+            target: target.to_string(),
+            packages: vec![a.package.name.clone()],
+            features: a.config.features.clone().unwrap_or_default(),
+            default_features: a.config.default_features.unwrap_or(true),
+            all_features: a.config.all_features.unwrap_or(false),
+        };
+        let precise = for_target
+            .iter()
+            .any(|a| a.config.precise_builds == Some(true));
+        let first = settings(for_target[0]);
+        let uniform = for_target.iter().all(|a| {
+            let s = settings(a);
+            (s.features, s.default_features, s.all_features)
+                == (
+                    first.features.clone(),
+                    first.default_features,
+                    first.all_features,
+                )
+        });
+        if precise || !uniform {
+            builds.extend(for_target.iter().map(|a| settings(a)));
+        } else {
+            builds.push(CargoBuild {
+                packages: for_target.iter().map(|a| a.package.name.clone()).collect(),
+                ..first
+            });
+        }
+    }
+    builds
+}
+
+/// The CI section of the manifest: the GitHub build matrix.
+pub(crate) fn ci_info(config: &DistConfig, apps: &[AppRelease<'_>]) -> Option<CiInfo> {
+    if !config
+        .ci
+        .as_ref()
+        .is_some_and(|ci| ci.contains(&CiBackend::Github))
+    {
+        return None;
+    }
+    let mut targets: Vec<&String> = apps.iter().flat_map(|a| &a.targets).collect();
+    targets.sort();
+    targets.dedup();
+    let runners = config.github_custom_runners.clone().unwrap_or_default();
+    let include = targets
+        .into_iter()
+        .map(|t| {
+            let default = targets::default_github_runner(t);
+            let custom = runners.get(t.as_str()).or_else(|| runners.get(default));
+            GithubMatrixEntry {
+                targets: vec![t.clone()],
+                runner: custom.map_or_else(|| default.to_string(), |c| c.runner.clone()),
+                dist_args: format!("--artifacts=local --target={t}"),
+                container: custom.and_then(|c| c.container.clone()),
+            }
+        })
+        .collect();
+    Some(CiInfo {
+        github: Some(GithubCiInfo {
+            artifacts_matrix: Some(GithubMatrix { include }),
+            pr_run_mode: Some(config.pr_run_mode.unwrap_or(PrRunMode::Plan).to_string()),
+        }),
+    })
+}

@@ -1,0 +1,166 @@
+//! `cargo metadata --no-deps`, read into the few fields consign needs.
+//!
+//! `--no-deps` skips dependency resolution: the planner needs the workspace's
+//! own packages, their targets and their metadata, not the dependency graph,
+//! and skipping resolution is most of what keeps `consign plan` fast.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::Context as _;
+use serde::Deserialize;
+
+use super::config::SourceFile;
+use crate::error::UserError;
+
+/// The parts of `cargo metadata` consign reads.
+#[derive(Debug)]
+pub struct Metadata {
+    /// The workspace root directory.
+    pub workspace_root: PathBuf,
+    /// The target directory.
+    pub target_directory: PathBuf,
+    /// Workspace members, in cargo's order.
+    pub packages: Vec<MetaPackage>,
+}
+
+/// One workspace member as cargo reports it.
+#[derive(Debug)]
+#[allow(missing_docs)]
+pub struct MetaPackage {
+    pub name: String,
+    pub version: semver::Version,
+    pub manifest_path: PathBuf,
+    pub binaries: Vec<String>,
+    pub has_lib: bool,
+    pub publish: bool,
+    pub repository: Option<String>,
+    pub description: Option<String>,
+    pub license: Option<String>,
+    pub homepage: Option<String>,
+    pub readme: Option<String>,
+    pub license_file: Option<String>,
+    /// Whether `[package.metadata.dist]` exists.
+    pub has_dist_metadata: bool,
+}
+
+#[derive(Deserialize)]
+struct RawMetadata {
+    packages: Vec<RawPackage>,
+    workspace_members: Vec<String>,
+    workspace_root: PathBuf,
+    target_directory: PathBuf,
+}
+
+#[derive(Deserialize)]
+struct RawPackage {
+    id: String,
+    name: String,
+    version: semver::Version,
+    manifest_path: PathBuf,
+    targets: Vec<RawTarget>,
+    publish: Option<Vec<String>>,
+    repository: Option<String>,
+    description: Option<String>,
+    license: Option<String>,
+    homepage: Option<String>,
+    readme: Option<String>,
+    license_file: Option<String>,
+    #[serde(default)]
+    metadata: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct RawTarget {
+    name: String,
+    kind: Vec<String>,
+}
+
+/// Run `cargo metadata --no-deps` on `manifest`.
+pub fn metadata(manifest: &Path) -> anyhow::Result<Metadata> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(&cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--manifest-path",
+        ])
+        .arg(manifest)
+        .output()
+        .with_context(|| {
+            format!(
+                "failed to run `{} metadata`; is cargo installed?",
+                cargo.to_string_lossy()
+            )
+        })?;
+    if !output.status.success() {
+        // A syntax error is better reported by us, with a location.
+        if let Ok(file) = SourceFile::read(manifest) {
+            file.parse()?;
+        }
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(UserError::new(format!(
+            "`cargo metadata` failed for `{}`:\n{}",
+            manifest.display(),
+            stderr.trim_end()
+        ))
+        .hint("fix the problem cargo reports; `cargo metadata --no-deps` shows it too")
+        .into());
+    }
+    parse(&output.stdout)
+}
+
+/// Parse `cargo metadata` JSON.
+pub fn parse(json: &[u8]) -> anyhow::Result<Metadata> {
+    let raw: RawMetadata =
+        serde_json::from_slice(json).context("failed to parse `cargo metadata` output")?;
+    let members: std::collections::HashSet<&str> =
+        raw.workspace_members.iter().map(String::as_str).collect();
+    let packages = raw
+        .packages
+        .into_iter()
+        .filter(|p| members.contains(p.id.as_str()))
+        .map(|p| {
+            let has_dist_metadata = p
+                .metadata
+                .as_ref()
+                .and_then(|m| m.get("dist"))
+                .is_some_and(|d| !d.is_null());
+            MetaPackage {
+                binaries: p
+                    .targets
+                    .iter()
+                    .filter(|t| t.kind.iter().any(|k| k == "bin"))
+                    .map(|t| t.name.clone())
+                    .collect(),
+                has_lib: p.targets.iter().any(|t| {
+                    t.kind.iter().any(|k| {
+                        ["lib", "rlib", "dylib", "cdylib", "staticlib", "proc-macro"]
+                            .contains(&k.as_str())
+                    })
+                }),
+                publish: p
+                    .publish
+                    .as_ref()
+                    .is_none_or(|registries| !registries.is_empty()),
+                name: p.name,
+                version: p.version,
+                manifest_path: p.manifest_path,
+                repository: p.repository,
+                description: p.description,
+                license: p.license,
+                homepage: p.homepage,
+                readme: p.readme,
+                license_file: p.license_file,
+                has_dist_metadata,
+            }
+        })
+        .collect();
+    Ok(Metadata {
+        workspace_root: raw.workspace_root,
+        target_directory: raw.target_directory,
+        packages,
+    })
+}

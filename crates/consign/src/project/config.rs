@@ -1,0 +1,1456 @@
+//! The dist configuration format, read into typed config.
+//!
+//! consign reads the same keys cargo-dist does, from `dist-workspace.toml`,
+//! `dist.toml`, `[workspace.metadata.dist]` and `[package.metadata.dist]`.
+//! Every value is checked here, with its span, so that a wrong type or an
+//! unknown value is reported at its file, line and column; a misspelled key is
+//! a warning naming the closest known key.
+//!
+//! **Invariant:** every field of [`DistConfig`] is optional. "Not set" and
+//! "set to the default" are different things, because a package value
+//! replaces the workspace value ([`DistConfig::overlay`]); defaults are applied
+//! by the planner.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use toml_edit::{Item, Value};
+
+use crate::error::{closest, list, Location, UserError};
+use crate::targets;
+
+/// A TOML file: its path and text, for locating spans.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// The file's path.
+    pub path: PathBuf,
+    /// The file's contents.
+    pub text: String,
+}
+
+impl SourceFile {
+    /// Read a file, naming it on failure.
+    pub fn read(path: &Path) -> Result<SourceFile, UserError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| UserError::new(format!("failed to read `{}`: {e}", path.display())))?;
+        Ok(SourceFile {
+            path: path.to_path_buf(),
+            text,
+        })
+    }
+
+    /// The location of a span's start.
+    pub fn locate(&self, span: Option<std::ops::Range<usize>>) -> Option<Location> {
+        span.map(|s| Location::from_offset(&self.path, &self.text, s.start))
+    }
+
+    /// Parse the file as TOML, with a located error on failure.
+    pub fn parse(&self) -> Result<toml_edit::Document<&str>, UserError> {
+        toml_edit::Document::parse(self.text.as_str()).map_err(|e| {
+            let mut err = UserError::new(format!(
+                "`{}` is not valid TOML: {}",
+                self.path.display(),
+                e.message().trim_end()
+            ))
+            .hint("fix the syntax at the location shown");
+            if let Some(loc) = self.locate(e.span()) {
+                err = err.at(loc);
+            }
+            err
+        })
+    }
+}
+
+/// A warning found while reading config (e.g. an unknown key).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigWarning {
+    /// The warning text.
+    pub message: String,
+    /// Where it applies.
+    pub location: Option<Location>,
+}
+
+impl fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(loc) = &self.location {
+            write!(f, "\n  --> {loc}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Declares a closed set of string values: the enum, its TOML spellings, and
+/// the list used in error messages.
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+        pub enum $name { $($(#[$vmeta])* #[serde(rename = $text)] $variant),+ }
+
+        impl $name {
+            /// Every value, spelled as in TOML.
+            pub const ALL: &'static [&'static str] = &[$($text),+];
+
+            /// Parse a TOML spelling.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+
+            /// The TOML spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+    };
+}
+
+string_enum!(
+    /// A CI backend.
+    CiBackend { Github = "github" }
+);
+
+string_enum!(
+    /// A kind of installer.
+    InstallerKind {
+        /// `{app}-installer.sh`
+        Shell = "shell",
+        /// `{app}-installer.ps1`
+        Powershell = "powershell",
+        /// `{app}-npm-package.tar.gz`
+        Npm = "npm",
+        /// `{formula}.rb`
+        Homebrew = "homebrew",
+        /// `{app}-{target}.msi`
+        Msi = "msi",
+    }
+);
+
+string_enum!(
+    /// What the release workflow does on pull requests.
+    PrRunMode { Skip = "skip", Plan = "plan", Upload = "upload" }
+);
+
+string_enum!(
+    /// Generated files allowed to differ from what consign would generate.
+    DirtyAllowance { Ci = "ci", Msi = "msi" }
+);
+
+string_enum!(
+    /// The workflow phase that attests artifacts.
+    AttestationPhase {
+        BuildLocalArtifacts = "build-local-artifacts",
+        BuildGlobalArtifacts = "build-global-artifacts",
+        Host = "host",
+        Announce = "announce",
+    }
+);
+
+string_enum!(
+    /// An archive format.
+    ArchiveFormat {
+        TarXz = ".tar.xz",
+        TarGz = ".tar.gz",
+        TarZst = ".tar.zst",
+        /// cargo-dist's spelling of `.tar.zst`.
+        TarZstd = ".tar.zstd",
+        Zip = ".zip",
+    }
+);
+
+impl ArchiveFormat {
+    /// The file extension artifacts get.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ArchiveFormat::TarZstd => ".tar.zst",
+            other => other.as_str(),
+        }
+    }
+}
+
+string_enum!(
+    /// A checksum algorithm.
+    ChecksumAlgorithm {
+        Sha256 = "sha256",
+        Sha512 = "sha512",
+        Sha3_256 = "sha3-256",
+        Sha3_512 = "sha3-512",
+        Blake2s = "blake2s",
+        Blake2b = "blake2b",
+        /// No checksums.
+        False = "false",
+    }
+);
+
+string_enum!(
+    /// Where release artifacts are hosted.
+    HostingProvider { Github = "github", Simple = "simple" }
+);
+
+string_enum!(
+    /// In which phase the GitHub Release is created.
+    GithubReleasePhase { Auto = "auto", Host = "host", Announce = "announce" }
+);
+
+/// `allow-dirty`: `true`/`false`, or a list of generated files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AllowDirty {
+    /// `true` allows all, `false` none.
+    All(bool),
+    /// Only these.
+    Only(Vec<DirtyAllowance>),
+}
+
+/// `minimum-glibc-version` (also `min-glibc-version`): one floor for every
+/// Linux target, or one per target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GlibcRequirement {
+    /// Every gnu target.
+    All(GlibcVersion),
+    /// Per target triple (`"*"` applies to the others).
+    PerTarget(BTreeMap<String, GlibcVersion>),
+}
+
+impl GlibcRequirement {
+    /// The floor that applies to `target`, if any.
+    pub fn for_target(&self, target: &str) -> Option<GlibcVersion> {
+        match self {
+            GlibcRequirement::All(v) => Some(*v),
+            GlibcRequirement::PerTarget(map) => map.get(target).or_else(|| map.get("*")).copied(),
+        }
+    }
+}
+
+/// A glibc version, `major.minor`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GlibcVersion {
+    /// Major version (2).
+    pub major: u32,
+    /// Minor version (e.g. 17).
+    pub minor: u32,
+}
+
+impl fmt::Display for GlibcVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+impl GlibcVersion {
+    /// Parse `2.17`.
+    pub fn parse(s: &str) -> Option<Self> {
+        let (a, b) = s.split_once('.')?;
+        Some(GlibcVersion {
+            major: a.parse().ok()?,
+            minor: b.parse().ok()?,
+        })
+    }
+}
+
+/// A GitHub runner override: a runner label, optionally a container.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomRunner {
+    /// The runner label.
+    pub runner: String,
+    /// A container image to build in.
+    pub container: Option<String>,
+}
+
+/// `[dist.global-build-config]`: commands and packages for every build machine.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BuildSetup {
+    /// Shell commands run before building.
+    pub extra_build_steps: Vec<String>,
+    /// System packages installed before building.
+    pub system_packages: Vec<String>,
+}
+
+/// `[dist.dependencies]`: system packages by package manager, name → version.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SystemDependencies {
+    /// Debian/Ubuntu packages.
+    pub apt: BTreeMap<String, String>,
+    /// Homebrew packages.
+    pub homebrew: BTreeMap<String, String>,
+    /// Chocolatey packages.
+    pub chocolatey: BTreeMap<String, String>,
+}
+
+/// One `install-path` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InstallPath {
+    /// `CARGO_HOME`: `$CARGO_HOME/bin`, else `~/.cargo/bin`.
+    CargoHome,
+    /// `~/sub/dir`.
+    HomeSubdir(String),
+    /// `$VAR/sub`: falls through when `VAR` is unset.
+    EnvSubdir {
+        /// The variable.
+        var: String,
+        /// The path under it (may be empty).
+        subdir: String,
+    },
+}
+
+impl InstallPath {
+    /// Parse one entry.
+    pub fn parse(s: &str) -> Option<Self> {
+        if s == "CARGO_HOME" {
+            return Some(InstallPath::CargoHome);
+        }
+        if let Some(rest) = s.strip_prefix("~/") {
+            return Some(InstallPath::HomeSubdir(
+                rest.trim_end_matches('/').to_string(),
+            ));
+        }
+        if s == "~" {
+            return Some(InstallPath::HomeSubdir(String::new()));
+        }
+        let rest = s.strip_prefix('$')?;
+        let (var, subdir) = rest.split_once('/').unwrap_or((rest, ""));
+        let valid_var = !var.is_empty()
+            && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !var.starts_with(|c: char| c.is_ascii_digit());
+        valid_var.then(|| InstallPath::EnvSubdir {
+            var: var.to_string(),
+            subdir: subdir.trim_end_matches('/').to_string(),
+        })
+    }
+}
+
+/// A `[[dist.bin]]` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BinConfig {
+    /// The binary's name.
+    pub name: String,
+    /// Its source path, if given.
+    pub path: Option<String>,
+    /// The only targets it ships on.
+    pub only_platforms: Option<Vec<String>>,
+}
+
+/// A `publish-jobs` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PublishJob {
+    /// Push the formula to the tap.
+    Homebrew,
+    /// Publish the npm package.
+    Npm,
+    /// A user workflow, `./name`.
+    Custom(String),
+}
+
+/// Every dist config key, typed. `None` means "not set here".
+#[derive(Clone, Debug, Default, PartialEq)]
+#[allow(missing_docs)]
+pub struct DistConfig {
+    pub dist_version: Option<String>,
+    pub ci: Option<Vec<CiBackend>>,
+    pub installers: Option<Vec<InstallerKind>>,
+    pub targets: Option<Vec<String>>,
+    pub pr_run_mode: Option<PrRunMode>,
+    pub allow_dirty: Option<AllowDirty>,
+    pub github_attestations: Option<bool>,
+    pub github_attestations_phase: Option<AttestationPhase>,
+    pub github_attestations_filters: Option<Vec<String>>,
+    pub minimum_glibc_version: Option<GlibcRequirement>,
+    pub github_custom_runners: Option<BTreeMap<String, CustomRunner>>,
+    pub github_build_setup: Option<String>,
+    pub build_setup: Option<BuildSetup>,
+    pub dependencies: Option<SystemDependencies>,
+    pub dispatch_releases: Option<bool>,
+    pub recursive_tarball: Option<bool>,
+    pub install_updater: Option<bool>,
+    pub install_path: Option<Vec<InstallPath>>,
+    pub bins: Option<Vec<BinConfig>>,
+    pub unix_archive: Option<ArchiveFormat>,
+    pub windows_archive: Option<ArchiveFormat>,
+    pub checksum: Option<ChecksumAlgorithm>,
+    pub include: Option<Vec<String>>,
+    pub auto_includes: Option<bool>,
+    pub features: Option<Vec<String>>,
+    pub default_features: Option<bool>,
+    pub all_features: Option<bool>,
+    pub precise_builds: Option<bool>,
+    pub dist: Option<bool>,
+    pub tap: Option<String>,
+    pub formula: Option<String>,
+    pub npm_scope: Option<String>,
+    pub npm_package: Option<String>,
+    pub publish_jobs: Option<Vec<PublishJob>>,
+    pub hosting: Option<Vec<HostingProvider>>,
+    pub simple_download_url: Option<String>,
+    pub bin_aliases: Option<BTreeMap<String, Vec<String>>>,
+    pub install_success_msg: Option<String>,
+    pub tag_namespace: Option<String>,
+    pub fail_fast: Option<bool>,
+    pub create_release: Option<bool>,
+    pub github_release: Option<GithubReleasePhase>,
+    pub force_latest: Option<bool>,
+    pub publish_prereleases: Option<bool>,
+    pub github_enterprise_url: Option<String>,
+}
+
+/// Keys consign reads. Kept in one list so that a misspelling can be matched
+/// against all of them.
+pub const KNOWN_KEYS: &[&str] = &[
+    "cargo-dist-version",
+    "consign-version",
+    "ci",
+    "installers",
+    "targets",
+    "pr-run-mode",
+    "allow-dirty",
+    "github-attestations",
+    "github-attestations-phase",
+    "github-attestations-filters",
+    "minimum-glibc-version",
+    "min-glibc-version",
+    "github-custom-runners",
+    "github-build-setup",
+    "global-build-config",
+    "dependencies",
+    "dispatch-releases",
+    "recursive-tarball",
+    "recursive-tarballs",
+    "install-updater",
+    "install-path",
+    "bin",
+    "unix-archive",
+    "windows-archive",
+    "checksum",
+    "include",
+    "auto-includes",
+    "features",
+    "default-features",
+    "all-features",
+    "precise-builds",
+    "dist",
+    "tap",
+    "formula",
+    "npm-scope",
+    "npm-package",
+    "publish-jobs",
+    "hosting",
+    "simple-download-url",
+    "bin-aliases",
+    "install-success-msg",
+    "tag-namespace",
+    "fail-fast",
+    "create-release",
+    "github-release",
+    "force-latest",
+    "publish-prereleases",
+    "github-enterprise-url",
+];
+
+/// cargo-dist keys consign accepts but does not act on (yet). They are not
+/// warned about, so a cargo-dist config reads cleanly.
+pub const ACCEPTED_KEYS: &[&str] = &[
+    "rust-toolchain-version",
+    "merge-tasks",
+    "plan-jobs",
+    "local-artifacts-jobs",
+    "global-artifacts-jobs",
+    "host-jobs",
+    "post-announce-jobs",
+    "build-local-artifacts",
+    "cache-builds",
+    "ssldotcom-windows-sign",
+    "macos-sign",
+    "cargo-auditable",
+    "cargo-cyclonedx",
+    "omnibor",
+    "extra-artifacts",
+    "package-libraries",
+    "install-libraries",
+    "display",
+    "display-name",
+    "binaries",
+    "github-releases-repo",
+    "github-releases-submodule-path",
+    "github-action-commits",
+    "npm-registry",
+    "source-tarball",
+    "homebrew-formula",
+    "msvc-crt-static",
+];
+
+/// Reads values out of one TOML table, reporting problems at their spans.
+struct Reader<'a> {
+    file: &'a SourceFile,
+    /// The dotted path of the table, for messages (e.g. `workspace.metadata.dist`).
+    table_path: &'a str,
+}
+
+type R<T> = Result<T, UserError>;
+
+impl Reader<'_> {
+    fn err(&self, key: &str, item: &Item, expected: &str, hint: Option<String>) -> UserError {
+        let found = describe(item);
+        let mut e = UserError::new(format!(
+            "invalid value for `{}.{key}` in `{}`: expected {expected}, found {found}",
+            self.table_path,
+            self.file.path.display(),
+        ));
+        if let Some(loc) = self.file.locate(item.span()) {
+            e = e.at(loc);
+        }
+        e.hint = hint;
+        e
+    }
+
+    fn value_err(
+        &self,
+        key: &str,
+        value: &Value,
+        expected: &str,
+        hint: Option<String>,
+    ) -> UserError {
+        let mut e = UserError::new(format!(
+            "invalid value for `{}.{key}` in `{}`: expected {expected}, found {}",
+            self.table_path,
+            self.file.path.display(),
+            describe_value(value),
+        ));
+        if let Some(loc) = self.file.locate(value.span()) {
+            e = e.at(loc);
+        }
+        e.hint = hint;
+        e
+    }
+
+    fn bool(&self, key: &str, item: &Item) -> R<bool> {
+        item.as_bool()
+            .ok_or_else(|| self.err(key, item, "`true` or `false`", None))
+    }
+
+    fn string(&self, key: &str, item: &Item) -> R<String> {
+        item.as_str()
+            .map(str::to_string)
+            .ok_or_else(|| self.err(key, item, "a string", None))
+    }
+
+    /// A string, or an array of strings.
+    fn strings(&self, key: &str, item: &Item, allow_single: bool) -> R<Vec<String>> {
+        if allow_single {
+            if let Some(s) = item.as_str() {
+                return Ok(vec![s.to_string()]);
+            }
+        }
+        let expected = if allow_single {
+            "a string or an array of strings"
+        } else {
+            "an array of strings"
+        };
+        let arr = item
+            .as_array()
+            .ok_or_else(|| self.err(key, item, expected, None))?;
+        arr.iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| self.value_err(key, v, "a string", None))
+            })
+            .collect()
+    }
+
+    /// Values from a closed set, as a string or an array.
+    fn enums<T>(
+        &self,
+        key: &str,
+        item: &Item,
+        all: &[&str],
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> R<Vec<T>> {
+        let values: Vec<&Value> = if let Some(arr) = item.as_array() {
+            arr.iter().collect()
+        } else if let Some(v) = item.as_value() {
+            vec![v]
+        } else {
+            return Err(self.err(key, item, &format!("an array of {}", list(all)), None));
+        };
+        values
+            .into_iter()
+            .map(|v| self.one_enum_value(key, v, all, &parse))
+            .collect()
+    }
+
+    fn one_enum_value<T>(
+        &self,
+        key: &str,
+        v: &Value,
+        all: &[&str],
+        parse: &impl Fn(&str) -> Option<T>,
+    ) -> R<T> {
+        let expected = format!("one of {}", list(all));
+        let s = v
+            .as_str()
+            .ok_or_else(|| self.value_err(key, v, &expected, None))?;
+        parse(s).ok_or_else(|| {
+            let hint = closest(s, all.iter().copied()).map(|c| format!("did you mean `{c}`?"));
+            self.value_err(key, v, &expected, hint)
+        })
+    }
+
+    fn one_enum<T>(
+        &self,
+        key: &str,
+        item: &Item,
+        all: &[&str],
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> R<T> {
+        match item.as_value() {
+            Some(v) => self.one_enum_value(key, v, all, &parse),
+            None => Err(self.err(key, item, &format!("one of {}", list(all)), None)),
+        }
+    }
+
+    fn targets(&self, key: &str, item: &Item) -> R<Vec<String>> {
+        let arr = item
+            .as_array()
+            .ok_or_else(|| self.err(key, item, "an array of target triples", None))?;
+        arr.iter()
+            .map(|v| {
+                let s = v
+                    .as_str()
+                    .ok_or_else(|| self.value_err(key, v, "a target triple string", None))?;
+                check_target(s).map_err(|hint| {
+                    self.value_err(key, v, "a target triple that rustc knows", Some(hint))
+                })?;
+                Ok(s.to_string())
+            })
+            .collect()
+    }
+
+    fn table<'i>(&self, key: &str, item: &'i Item) -> R<&'i dyn toml_edit::TableLike> {
+        item.as_table_like()
+            .ok_or_else(|| self.err(key, item, "a table", None))
+    }
+
+    fn glibc(&self, key: &str, item: &Item) -> R<GlibcRequirement> {
+        let parse_one = |k: &str, it: &Item| -> R<GlibcVersion> {
+            let s = it
+                .as_str()
+                .ok_or_else(|| self.err(k, it, "a version string like \"2.17\"", None))?;
+            GlibcVersion::parse(s)
+                .ok_or_else(|| self.err(k, it, "a version like \"2.17\" (major.minor)", None))
+        };
+        if item.as_str().is_some() {
+            return parse_one(key, item).map(GlibcRequirement::All);
+        }
+        let table = item.as_table_like().ok_or_else(|| {
+            self.err(
+                key,
+                item,
+                "a version string like \"2.17\", or a table of target = \"2.17\"",
+                None,
+            )
+        })?;
+        let mut map = BTreeMap::new();
+        for (target, v) in table.iter() {
+            if target != "*" {
+                check_target(target)
+                    .map_err(|hint| self.err(key, v, "a target triple key", Some(hint)))?;
+            }
+            map.insert(
+                target.to_string(),
+                parse_one(&format!("{key}.{target}"), v)?,
+            );
+        }
+        Ok(GlibcRequirement::PerTarget(map))
+    }
+}
+
+/// `Ok` for a triple rustc knows; otherwise a hint naming the nearest.
+pub fn check_target(triple: &str) -> Result<(), String> {
+    if targets::is_known(triple) {
+        return Ok(());
+    }
+    Err(match targets::suggest(triple) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => "`rustc --print target-list` lists the known target triples".to_string(),
+    })
+}
+
+fn describe(item: &Item) -> String {
+    match item {
+        Item::Value(v) => describe_value(v),
+        Item::Table(_) => "a table".to_string(),
+        Item::ArrayOfTables(_) => "an array of tables".to_string(),
+        Item::None => "nothing".to_string(),
+    }
+}
+
+fn describe_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("`\"{}\"`", s.value()),
+        Value::Integer(i) => format!("integer `{}`", i.value()),
+        Value::Float(f) => format!("float `{}`", f.value()),
+        Value::Boolean(b) => format!("`{}`", b.value()),
+        Value::Datetime(_) => "a datetime".to_string(),
+        Value::Array(_) => "an array".to_string(),
+        Value::InlineTable(_) => "a table".to_string(),
+    }
+}
+
+/// Read a dist config table. `table_path` names the table in messages
+/// (`dist`, `workspace.metadata.dist`, `package.metadata.dist`).
+pub fn parse_dist_table(
+    file: &SourceFile,
+    table_path: &str,
+    table: &dyn toml_edit::TableLike,
+    warnings: &mut Vec<ConfigWarning>,
+) -> Result<DistConfig, UserError> {
+    let r = Reader { file, table_path };
+    let mut c = DistConfig::default();
+    for (key, item) in table.iter() {
+        match key {
+            "cargo-dist-version" | "consign-version" => c.dist_version = Some(r.string(key, item)?),
+            "ci" => c.ci = Some(r.enums(key, item, CiBackend::ALL, CiBackend::parse)?),
+            "installers" => {
+                c.installers = Some(r.enums(key, item, InstallerKind::ALL, InstallerKind::parse)?)
+            }
+            "targets" => c.targets = Some(r.targets(key, item)?),
+            "pr-run-mode" => {
+                c.pr_run_mode = Some(r.one_enum(key, item, PrRunMode::ALL, PrRunMode::parse)?)
+            }
+            "allow-dirty" => {
+                c.allow_dirty = Some(match item.as_bool() {
+                    Some(b) => AllowDirty::All(b),
+                    None => AllowDirty::Only(r.enums(
+                        key,
+                        item,
+                        DirtyAllowance::ALL,
+                        DirtyAllowance::parse,
+                    )?),
+                })
+            }
+            "github-attestations" => c.github_attestations = Some(r.bool(key, item)?),
+            "github-attestations-phase" => {
+                c.github_attestations_phase =
+                    Some(r.one_enum(key, item, AttestationPhase::ALL, AttestationPhase::parse)?)
+            }
+            "github-attestations-filters" => {
+                c.github_attestations_filters = Some(r.strings(key, item, true)?)
+            }
+            "minimum-glibc-version" | "min-glibc-version" => {
+                c.minimum_glibc_version = Some(r.glibc(key, item)?)
+            }
+            "github-custom-runners" => {
+                let t = r.table(key, item)?;
+                let mut runners = BTreeMap::new();
+                for (label, v) in t.iter() {
+                    let sub = format!("{key}.{label}");
+                    let runner = if let Some(s) = v.as_str() {
+                        CustomRunner {
+                            runner: s.to_string(),
+                            container: None,
+                        }
+                    } else if let Some(rt) = v.as_table_like() {
+                        let runner = match rt.get("runner") {
+                            Some(x) => r.string(&format!("{sub}.runner"), x)?,
+                            None => label.to_string(),
+                        };
+                        let container = match rt.get("container") {
+                            Some(x) if x.as_table_like().is_some() => {
+                                match x.as_table_like().and_then(|t| t.get("image")) {
+                                    Some(img) => {
+                                        Some(r.string(&format!("{sub}.container.image"), img)?)
+                                    }
+                                    None => None,
+                                }
+                            }
+                            Some(x) => Some(r.string(&format!("{sub}.container"), x)?),
+                            None => None,
+                        };
+                        CustomRunner { runner, container }
+                    } else {
+                        return Err(r.err(
+                            &sub,
+                            v,
+                            "a runner label string, or a table with `runner` and `container`",
+                            None,
+                        ));
+                    };
+                    runners.insert(label.to_string(), runner);
+                }
+                c.github_custom_runners = Some(runners);
+            }
+            "github-build-setup" => c.github_build_setup = Some(r.string(key, item)?),
+            "global-build-config" => {
+                let t = r.table(key, item)?;
+                let mut setup = BuildSetup::default();
+                for (k, v) in t.iter() {
+                    let sub = format!("{key}.{k}");
+                    match k {
+                        "extra-build-steps" => {
+                            setup.extra_build_steps = r.strings(&sub, v, false)?
+                        }
+                        "system-packages" => setup.system_packages = r.strings(&sub, v, false)?,
+                        other => warn_unknown(
+                            file,
+                            &mut *warnings,
+                            &format!("{table_path}.{key}"),
+                            other,
+                            t.key(other),
+                            &["extra-build-steps", "system-packages"],
+                        ),
+                    }
+                }
+                c.build_setup = Some(setup);
+            }
+            "dependencies" => {
+                let t = r.table(key, item)?;
+                let mut deps = SystemDependencies::default();
+                for (manager, v) in t.iter() {
+                    let sub = format!("{key}.{manager}");
+                    let target = match manager {
+                        "apt" => &mut deps.apt,
+                        "homebrew" => &mut deps.homebrew,
+                        "chocolatey" => &mut deps.chocolatey,
+                        other => {
+                            warn_unknown(
+                                file,
+                                &mut *warnings,
+                                &format!("{table_path}.{key}"),
+                                other,
+                                t.key(other),
+                                &["apt", "homebrew", "chocolatey"],
+                            );
+                            continue;
+                        }
+                    };
+                    for (pkg, ver) in r.table(&sub, v)?.iter() {
+                        let version = if let Some(s) = ver.as_str() {
+                            s.to_string()
+                        } else if let Some(vt) = ver.as_table_like() {
+                            match vt.get("version") {
+                                Some(x) => r.string(&format!("{sub}.{pkg}.version"), x)?,
+                                None => "*".to_string(),
+                            }
+                        } else {
+                            return Err(r.err(
+                                &format!("{sub}.{pkg}"),
+                                ver,
+                                "a version string (\"*\" for any) or a table with `version`",
+                                None,
+                            ));
+                        };
+                        target.insert(pkg.to_string(), version);
+                    }
+                }
+                c.dependencies = Some(deps);
+            }
+            "dispatch-releases" => c.dispatch_releases = Some(r.bool(key, item)?),
+            "recursive-tarball" | "recursive-tarballs" => {
+                c.recursive_tarball = Some(r.bool(key, item)?)
+            }
+            "install-updater" => c.install_updater = Some(r.bool(key, item)?),
+            "install-path" => {
+                let entries = r.strings(key, item, true)?;
+                let mut paths = Vec::new();
+                for entry in entries {
+                    paths.push(InstallPath::parse(&entry).ok_or_else(|| {
+                        r.err(
+                            key,
+                            item,
+                            "`CARGO_HOME`, `~/sub/dir` or `$VAR/sub/dir`",
+                            Some(format!(
+                                "`{entry}` is none of these; write a home-relative path as `~/{}`",
+                                entry.trim_start_matches('/')
+                            )),
+                        )
+                    })?);
+                }
+                if paths.is_empty() {
+                    return Err(r.err(key, item, "at least one entry", None));
+                }
+                c.install_path = Some(paths);
+            }
+            "bin" => {
+                let mut bins = Vec::new();
+                let tables: Vec<&dyn toml_edit::TableLike> = match item {
+                    Item::ArrayOfTables(a) => {
+                        a.iter().map(|t| t as &dyn toml_edit::TableLike).collect()
+                    }
+                    Item::Value(Value::Array(a)) => a
+                        .iter()
+                        .map(|v| {
+                            v.as_inline_table()
+                                .map(|t| t as &dyn toml_edit::TableLike)
+                                .ok_or_else(|| r.value_err(key, v, "a table with `name`", None))
+                        })
+                        .collect::<R<_>>()?,
+                    _ => return Err(r.err(key, item, "an array of tables (`[[dist.bin]]`)", None)),
+                };
+                for t in tables {
+                    let name = match t.get("name") {
+                        Some(n) => r.string("bin.name", n)?,
+                        None => {
+                            return Err(r.err(
+                                key,
+                                item,
+                                "every `[[bin]]` entry to have a `name`",
+                                None,
+                            ))
+                        }
+                    };
+                    let path = t.get("path").map(|p| r.string("bin.path", p)).transpose()?;
+                    let only_platforms = t
+                        .get("only-platforms")
+                        .map(|p| r.targets("bin.only-platforms", p))
+                        .transpose()?;
+                    for (k, _) in t.iter() {
+                        if !["name", "path", "only-platforms"].contains(&k) {
+                            warn_unknown(
+                                file,
+                                &mut *warnings,
+                                &format!("{table_path}.bin"),
+                                k,
+                                t.key(k),
+                                &["name", "path", "only-platforms"],
+                            );
+                        }
+                    }
+                    bins.push(BinConfig {
+                        name,
+                        path,
+                        only_platforms,
+                    });
+                }
+                c.bins = Some(bins);
+            }
+            "unix-archive" => {
+                c.unix_archive =
+                    Some(r.one_enum(key, item, ArchiveFormat::ALL, ArchiveFormat::parse)?)
+            }
+            "windows-archive" => {
+                c.windows_archive =
+                    Some(r.one_enum(key, item, ArchiveFormat::ALL, ArchiveFormat::parse)?)
+            }
+            "checksum" => {
+                c.checksum = Some(match item.as_bool() {
+                    Some(false) => ChecksumAlgorithm::False,
+                    _ => r.one_enum(key, item, ChecksumAlgorithm::ALL, ChecksumAlgorithm::parse)?,
+                })
+            }
+            "include" => c.include = Some(r.strings(key, item, true)?),
+            "auto-includes" => c.auto_includes = Some(r.bool(key, item)?),
+            "features" => c.features = Some(r.strings(key, item, false)?),
+            "default-features" => c.default_features = Some(r.bool(key, item)?),
+            "all-features" => c.all_features = Some(r.bool(key, item)?),
+            "precise-builds" => c.precise_builds = Some(r.bool(key, item)?),
+            "dist" => c.dist = Some(r.bool(key, item)?),
+            "tap" => {
+                let tap = r.string(key, item)?;
+                if tap.split('/').count() != 2 || tap.split('/').any(str::is_empty) {
+                    return Err(r.err(
+                        key,
+                        item,
+                        "`owner/repo`, e.g. \"my-org/homebrew-tap\"",
+                        None,
+                    ));
+                }
+                c.tap = Some(tap)
+            }
+            "formula" => c.formula = Some(r.string(key, item)?),
+            "npm-scope" => {
+                let scope = r.string(key, item)?;
+                if !scope.starts_with('@') || scope.len() < 2 || scope.contains('/') {
+                    return Err(r.err(key, item, "an npm scope like \"@my-org\"", None));
+                }
+                c.npm_scope = Some(scope)
+            }
+            "npm-package" => c.npm_package = Some(r.string(key, item)?),
+            "publish-jobs" => {
+                let jobs = r.strings(key, item, false)?;
+                let mut parsed = Vec::new();
+                for job in jobs {
+                    parsed.push(match job.as_str() {
+                        "homebrew" => PublishJob::Homebrew,
+                        "npm" => PublishJob::Npm,
+                        custom if custom.starts_with("./") && custom.len() > 2 => {
+                            PublishJob::Custom(custom[2..].to_string())
+                        }
+                        _ => {
+                            return Err(r.err(
+                                key,
+                                item,
+                                "`homebrew`, `npm`, or `./name` for a custom workflow",
+                                closest(&job, ["homebrew", "npm"])
+                                    .map(|c| format!("did you mean `{c}`?")),
+                            ))
+                        }
+                    });
+                }
+                c.publish_jobs = Some(parsed);
+            }
+            "hosting" => {
+                if item.as_str() == Some("axodotdev")
+                    || item
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|v| v.as_str() == Some("axodotdev")))
+                {
+                    return Err(r.err(
+                        key,
+                        item,
+                        &format!("one of {}", list(HostingProvider::ALL)),
+                        Some(
+                            "axo Releases hosting is not supported by consign; use `github`".into(),
+                        ),
+                    ));
+                }
+                c.hosting =
+                    Some(r.enums(key, item, HostingProvider::ALL, HostingProvider::parse)?)
+            }
+            "simple-download-url" => c.simple_download_url = Some(r.string(key, item)?),
+            "bin-aliases" => {
+                let t = r.table(key, item)?;
+                let mut aliases = BTreeMap::new();
+                for (bin, v) in t.iter() {
+                    aliases.insert(
+                        bin.to_string(),
+                        r.strings(&format!("{key}.{bin}"), v, true)?,
+                    );
+                }
+                c.bin_aliases = Some(aliases);
+            }
+            "install-success-msg" => c.install_success_msg = Some(r.string(key, item)?),
+            "tag-namespace" => c.tag_namespace = Some(r.string(key, item)?),
+            "fail-fast" => c.fail_fast = Some(r.bool(key, item)?),
+            "create-release" => c.create_release = Some(r.bool(key, item)?),
+            "github-release" => {
+                c.github_release = Some(r.one_enum(
+                    key,
+                    item,
+                    GithubReleasePhase::ALL,
+                    GithubReleasePhase::parse,
+                )?)
+            }
+            "force-latest" => c.force_latest = Some(r.bool(key, item)?),
+            "publish-prereleases" => c.publish_prereleases = Some(r.bool(key, item)?),
+            "github-enterprise-url" => {
+                let url = r.string(key, item)?;
+                if !url.starts_with("https://") && !url.starts_with("http://") {
+                    return Err(r.err(
+                        key,
+                        item,
+                        "a base URL like \"https://github.example.com\"",
+                        None,
+                    ));
+                }
+                c.github_enterprise_url = Some(url.trim_end_matches('/').to_string())
+            }
+            other if ACCEPTED_KEYS.contains(&other) => {}
+            other => warn_unknown(
+                file,
+                warnings,
+                table_path,
+                other,
+                table.key(other),
+                KNOWN_KEYS,
+            ),
+        }
+    }
+    Ok(c)
+}
+
+fn warn_unknown(
+    file: &SourceFile,
+    warnings: &mut Vec<ConfigWarning>,
+    table_path: &str,
+    key: &str,
+    key_repr: Option<&toml_edit::Key>,
+    known: &[&str],
+) {
+    let suggestion = closest(key, known.iter().copied())
+        .map(|c| format!("; did you mean `{c}`?"))
+        .unwrap_or_default();
+    warnings.push(ConfigWarning {
+        message: format!(
+            "unknown key `{table_path}.{key}` in `{}` is ignored{suggestion}",
+            file.path.display()
+        ),
+        location: file.locate(key_repr.and_then(|k| k.span())),
+    });
+}
+
+impl DistConfig {
+    /// This config with every key set in `over` replaced by `over`'s value
+    /// (a package's config over the workspace's).
+    pub fn overlay(&self, over: &DistConfig) -> DistConfig {
+        macro_rules! pick {
+            ($($f:ident),+ $(,)?) => {
+                DistConfig { $($f: over.$f.clone().or_else(|| self.$f.clone())),+ }
+            };
+        }
+        pick!(
+            dist_version,
+            ci,
+            installers,
+            targets,
+            pr_run_mode,
+            allow_dirty,
+            github_attestations,
+            github_attestations_phase,
+            github_attestations_filters,
+            minimum_glibc_version,
+            github_custom_runners,
+            github_build_setup,
+            build_setup,
+            dependencies,
+            dispatch_releases,
+            recursive_tarball,
+            install_updater,
+            install_path,
+            bins,
+            unix_archive,
+            windows_archive,
+            checksum,
+            include,
+            auto_includes,
+            features,
+            default_features,
+            all_features,
+            precise_builds,
+            dist,
+            tap,
+            formula,
+            npm_scope,
+            npm_package,
+            publish_jobs,
+            hosting,
+            simple_download_url,
+            bin_aliases,
+            install_success_msg,
+            tag_namespace,
+            fail_fast,
+            create_release,
+            github_release,
+            force_latest,
+            publish_prereleases,
+            github_enterprise_url,
+        )
+    }
+}
+
+/// Where a config table was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigOrigin {
+    /// The file.
+    pub path: PathBuf,
+    /// The table in it (`dist`, `workspace.metadata.dist`, ...).
+    pub table: String,
+}
+
+/// Read the dist table at `table_path` (dotted) from a parsed document.
+pub fn read_dist_at(
+    file: &SourceFile,
+    doc: &toml_edit::Document<&str>,
+    table_path: &str,
+    warnings: &mut Vec<ConfigWarning>,
+) -> Result<Option<DistConfig>, UserError> {
+    let mut item: &Item = doc.as_item();
+    for part in table_path.split('.') {
+        match item.get(part) {
+            Some(next) => item = next,
+            None => return Ok(None),
+        }
+    }
+    let table = item.as_table_like().ok_or_else(|| {
+        let mut e = UserError::new(format!(
+            "`{table_path}` in `{}` must be a table",
+            file.path.display()
+        ));
+        if let Some(loc) = file.locate(item.span()) {
+            e = e.at(loc);
+        }
+        e
+    })?;
+    parse_dist_table(file, table_path, table, warnings).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(toml: &str) -> (Result<DistConfig, UserError>, Vec<ConfigWarning>) {
+        let file = SourceFile {
+            path: "dist-workspace.toml".into(),
+            text: toml.to_string(),
+        };
+        let doc = file.parse().unwrap();
+        let mut w = Vec::new();
+        let r = read_dist_at(&file, &doc, "dist", &mut w).map(|c| c.unwrap_or_default());
+        (r, w)
+    }
+
+    fn ok(toml: &str) -> DistConfig {
+        let (r, w) = parse(toml);
+        assert!(w.is_empty(), "unexpected warnings: {w:?}");
+        r.unwrap()
+    }
+
+    fn err(toml: &str) -> UserError {
+        parse(toml).0.unwrap_err()
+    }
+
+    #[test]
+    fn reads_the_guide_keys() {
+        let c = ok(r#"
+[dist]
+cargo-dist-version = "0.30.2"
+ci = ["github"]
+installers = ["shell", "powershell", "msi", "homebrew", "npm"]
+targets = ["x86_64-unknown-linux-gnu", "aarch64-apple-darwin"]
+pr-run-mode = "upload"
+allow-dirty = ["ci"]
+github-attestations = true
+github-attestations-phase = "announce"
+github-attestations-filters = ["*.json", "*.sh"]
+minimum-glibc-version = "2.17"
+dispatch-releases = true
+recursive-tarballs = true
+install-updater = false
+install-path = ["$XDG_BIN_HOME/", "~/.local/bin", "CARGO_HOME"]
+
+[dist.github-custom-runners]
+ubuntu-latest = "depot-ubuntu"
+aarch64-unknown-linux-gnu = { runner = "arm-box", container = "quay.io/pypa/manylinux2014" }
+
+[dist.global-build-config]
+extra-build-steps = ["apt-get install -y mold"]
+system-packages = ["libssl-dev"]
+
+[dist.dependencies.apt]
+libssl-dev = "*"
+pkg-config = { version = "0.29" }
+
+[[dist.bin]]
+name = "uvw"
+path = "src/uvw/main.rs"
+only-platforms = ["x86_64-pc-windows-msvc"]
+"#);
+        assert_eq!(c.dist_version.as_deref(), Some("0.30.2"));
+        assert_eq!(c.installers.as_ref().unwrap().len(), 5);
+        assert_eq!(c.pr_run_mode, Some(PrRunMode::Upload));
+        assert_eq!(
+            c.allow_dirty,
+            Some(AllowDirty::Only(vec![DirtyAllowance::Ci]))
+        );
+        assert_eq!(
+            c.github_attestations_phase,
+            Some(AttestationPhase::Announce)
+        );
+        assert_eq!(
+            c.minimum_glibc_version.unwrap().for_target("x"),
+            GlibcVersion::parse("2.17")
+        );
+        assert_eq!(c.recursive_tarball, Some(true));
+        assert_eq!(
+            c.install_path.unwrap(),
+            vec![
+                InstallPath::EnvSubdir {
+                    var: "XDG_BIN_HOME".into(),
+                    subdir: "".into()
+                },
+                InstallPath::HomeSubdir(".local/bin".into()),
+                InstallPath::CargoHome
+            ]
+        );
+        let runners = c.github_custom_runners.unwrap();
+        assert_eq!(runners["ubuntu-latest"].runner, "depot-ubuntu");
+        assert_eq!(
+            runners["aarch64-unknown-linux-gnu"].container.as_deref(),
+            Some("quay.io/pypa/manylinux2014")
+        );
+        assert_eq!(c.build_setup.unwrap().system_packages, vec!["libssl-dev"]);
+        assert_eq!(c.dependencies.unwrap().apt["pkg-config"], "0.29");
+        let bins = c.bins.unwrap();
+        assert_eq!(
+            bins[0].only_platforms.as_deref(),
+            Some(&["x86_64-pc-windows-msvc".to_string()][..])
+        );
+    }
+
+    #[test]
+    fn reads_the_common_keys() {
+        let c = ok(r#"
+[dist]
+unix-archive = ".tar.gz"
+windows-archive = ".tar.zstd"
+checksum = "blake2b"
+include = ["docs/guide.md"]
+auto-includes = false
+features = ["fast"]
+default-features = false
+all-features = false
+precise-builds = true
+dist = true
+tap = "me/homebrew-tap"
+formula = "tool"
+npm-scope = "@me"
+npm-package = "tool-cli"
+publish-jobs = ["homebrew", "./custom"]
+hosting = "github"
+bin-aliases = { tool = ["t"] }
+install-success-msg = "yay"
+tag-namespace = "tool"
+fail-fast = true
+create-release = false
+github-release = "announce"
+force-latest = true
+publish-prereleases = true
+"#);
+        assert_eq!(c.windows_archive.unwrap().extension(), ".tar.zst");
+        assert_eq!(c.checksum, Some(ChecksumAlgorithm::Blake2b));
+        assert_eq!(
+            c.publish_jobs.unwrap(),
+            vec![PublishJob::Homebrew, PublishJob::Custom("custom".into())]
+        );
+        assert_eq!(c.hosting.unwrap(), vec![HostingProvider::Github]);
+        assert_eq!(c.bin_aliases.unwrap()["tool"], vec!["t"]);
+        assert_eq!(c.github_release, Some(GithubReleasePhase::Announce));
+        assert_eq!(c.force_latest, Some(true));
+    }
+
+    #[test]
+    fn checksum_false_turns_them_off() {
+        assert_eq!(
+            ok("[dist]\nchecksum = false").checksum,
+            Some(ChecksumAlgorithm::False)
+        );
+        assert_eq!(
+            ok("[dist]\nchecksum = \"false\"").checksum,
+            Some(ChecksumAlgorithm::False)
+        );
+    }
+
+    #[test]
+    fn misspelled_key_warns_with_the_closest() {
+        let (r, w) = parse("[dist]\ninstalers = [\"shell\"]\n");
+        assert!(r.is_ok());
+        assert_eq!(w.len(), 1);
+        assert!(
+            w[0].message.contains("`dist.instalers`"),
+            "{}",
+            w[0].message
+        );
+        assert!(
+            w[0].message.contains("did you mean `installers`?"),
+            "{}",
+            w[0].message
+        );
+        let loc = w[0].location.as_ref().unwrap();
+        assert_eq!((loc.line, loc.column), (2, 1));
+    }
+
+    #[test]
+    fn unknown_value_lists_allowed_and_points_at_it() {
+        let e = err("[dist]\ninstallers = [\"shell\", \"powershel\"]\n");
+        assert!(e.message.contains("`dist.installers`"), "{}", e.message);
+        assert!(
+            e.message
+                .contains("`shell`, `powershell`, `npm`, `homebrew`, `msi`"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.hint.as_deref(), Some("did you mean `powershell`?"));
+        let loc = e.location.unwrap();
+        assert_eq!((loc.line, loc.column), (2, 24));
+    }
+
+    #[test]
+    fn wrong_type_is_an_error_with_location() {
+        let e = err("[dist]\n\nfail-fast = \"yes\"\n");
+        assert!(
+            e.message
+                .contains("expected `true` or `false`, found `\"yes\"`"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.location.unwrap().line, 3);
+        let e = err("[dist]\npr-run-mode = \"always\"\n");
+        assert!(
+            e.message.contains("`skip`, `plan`, `upload`"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn unknown_target_suggests_nearest() {
+        let e = err("[dist]\ntargets = [\"x86_64-unknown-linux-gun\"]\n");
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("did you mean `x86_64-unknown-linux-gnu`?")
+        );
+    }
+
+    #[test]
+    fn bad_install_path_and_glibc_are_errors() {
+        assert!(err("[dist]\ninstall-path = \"/opt/bin\"")
+            .hint
+            .unwrap()
+            .contains("~/opt/bin"));
+        assert!(err("[dist]\nminimum-glibc-version = \"2\"")
+            .message
+            .contains("major.minor"));
+        let c =
+            ok("[dist.min-glibc-version]\n\"*\" = \"2.17\"\nx86_64-unknown-linux-gnu = \"2.28\"\n");
+        let g = c.minimum_glibc_version.unwrap();
+        assert_eq!(
+            g.for_target("x86_64-unknown-linux-gnu")
+                .unwrap()
+                .to_string(),
+            "2.28"
+        );
+        assert_eq!(
+            g.for_target("aarch64-unknown-linux-gnu")
+                .unwrap()
+                .to_string(),
+            "2.17"
+        );
+    }
+
+    #[test]
+    fn axodotdev_hosting_is_refused_with_a_reason() {
+        let e = err("[dist]\nhosting = [\"axodotdev\"]");
+        assert!(e.hint.unwrap().contains("not supported"));
+    }
+
+    #[test]
+    fn cargo_dist_keys_we_do_not_use_are_silent() {
+        ok("[dist]\nmerge-tasks = true\ncache-builds = true\n");
+    }
+
+    #[test]
+    fn package_overlays_workspace() {
+        let ws = ok("[dist]\ninstallers = [\"shell\"]\ntargets = [\"x86_64-unknown-linux-gnu\"]\n");
+        let pkg = ok("[dist]\ninstallers = [\"npm\"]\n");
+        let merged = ws.overlay(&pkg);
+        assert_eq!(merged.installers, Some(vec![InstallerKind::Npm]));
+        assert_eq!(merged.targets, ws.targets);
+    }
+
+    #[test]
+    fn malformed_toml_is_located() {
+        let file = SourceFile {
+            path: "Cargo.toml".into(),
+            text: "[package\nname = 1".into(),
+        };
+        let e = file.parse().unwrap_err();
+        assert!(
+            e.message.contains("`Cargo.toml` is not valid TOML"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.location.unwrap().line, 1);
+    }
+}

@@ -1,0 +1,3 @@
+fn main() {
+    println!("hello-admin {}", env!("CARGO_PKG_VERSION"));
+}
