@@ -119,7 +119,7 @@ pub(crate) fn release_notes(
         }
     }
     if body.is_empty() {
-        let _ = write!(body, "Release {title}.\n");
+        let _ = writeln!(body, "Release {title}.");
     }
     Notes {
         title,

@@ -1,0 +1,167 @@
+//! Test workspaces: real Cargo workspaces in temp directories, committed to a
+//! real git repository, and the real `consign` binary run against them.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub struct TestWorkspace {
+    pub dir: tempfile::TempDir,
+}
+
+pub const PROFILE: &str = "\n[profile.dist]\ninherits = \"release\"\nlto = \"thin\"\n";
+
+impl TestWorkspace {
+    /// An empty directory.
+    pub fn empty() -> Self {
+        TestWorkspace {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// A workspace from `(path, contents)` pairs, committed to git.
+    pub fn new(files: &[(&str, &str)]) -> Self {
+        let ws = Self::empty();
+        for (path, text) in files {
+            ws.write(path, text);
+        }
+        ws.git(&["init", "-q", "-b", "main"]);
+        ws.commit();
+        ws
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, path: &str, text: &str) {
+        let full = self.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+
+    pub fn git(&self, args: &[&str]) {
+        let out = Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.com",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(self.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    pub fn commit(&self) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", "commit"]);
+    }
+
+    /// Run `consign` with `args` in the workspace (colorless unless asked).
+    pub fn consign(&self, args: &[&str]) -> Run {
+        self.consign_in(self.path(), args)
+    }
+
+    pub fn consign_in(&self, dir: &Path, args: &[&str]) -> Run {
+        let out = Command::new(env!("CARGO_BIN_EXE_consign"))
+            .args(args)
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .env_remove("CARGO_TARGET_DIR")
+            .output()
+            .unwrap();
+        Run::from(out)
+    }
+
+    /// `consign plan -o json` and the parsed manifest; panics on failure.
+    pub fn plan_json(&self, extra: &[&str]) -> serde_json::Value {
+        let mut args = vec!["plan", "-o", "json"];
+        args.extend_from_slice(extra);
+        let run = self.consign(&args);
+        assert_eq!(run.code, 0, "plan failed:\n{}", run.stderr);
+        serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("bad JSON ({e}):\n{}", run.stdout))
+    }
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(out: Output) -> Self {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// Assert the exit code and that stderr contains each needle.
+    pub fn fails_with(&self, code: i32, needles: &[&str]) {
+        assert_eq!(self.code, code, "exit code; stderr:\n{}", self.stderr);
+        for n in needles {
+            assert!(
+                self.stderr.contains(n),
+                "stderr lacks {n:?}:\n{}",
+                self.stderr
+            );
+        }
+    }
+}
+
+/// A package manifest.
+pub fn package(name: &str, version: &str, extra: &str) -> String {
+    format!(
+        "[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\nlicense = \"MIT\"\nrepository = \"https://github.com/acme/tools\"\n{extra}"
+    )
+}
+
+/// A single-app workspace with `dist` config `config` in `[workspace.metadata.dist]`.
+pub fn single_app(config: &str) -> TestWorkspace {
+    TestWorkspace::new(&[
+        (
+            "Cargo.toml",
+            &format!(
+                "{}\n[workspace]\n\n[workspace.metadata.dist]\n{config}\n{PROFILE}",
+                package("tool", "1.2.3", "description = \"A tool\"\n")
+            ),
+        ),
+        ("src/main.rs", "fn main() {}\n"),
+        ("README.md", "# tool\n"),
+        ("LICENSE-MIT", "MIT\n"),
+        ("CHANGELOG.md", "# Changelog\n\n## Unreleased\n\n- upcoming\n\n## 1.2.3 - 2026-01-01\n\n- fixed things\n"),
+        (".gitignore", "/target\n"),
+    ])
+}
+
+pub const TARGETS: &str = "targets = [\"x86_64-unknown-linux-gnu\", \"aarch64-apple-darwin\", \"x86_64-pc-windows-msvc\"]\n";
+
+pub fn artifact_names(m: &serde_json::Value) -> Vec<String> {
+    m["artifacts"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect()
+}
+
+pub fn bin_path(name: &str) -> PathBuf {
+    PathBuf::from(match name {
+        "consign" => env!("CARGO_BIN_EXE_consign"),
+        _ => env!("CARGO_BIN_EXE_cargo-consign"),
+    })
+}

@@ -1,0 +1,714 @@
+//! End-to-end tests of `consign plan` against real workspaces in temp dirs.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn full_config() -> String {
+    format!("ci = [\"github\"]\ninstallers = [\"shell\", \"powershell\", \"homebrew\", \"npm\", \"msi\"]\ntap = \"acme/homebrew-tap\"\n{TARGETS}")
+}
+
+#[test]
+fn plans_the_documented_artifact_layout() {
+    let ws = single_app(&full_config());
+    let m = ws.plan_json(&[]);
+    assert_eq!(m["announcement_tag"], "v1.2.3");
+    assert_eq!(m["announcement_tag_is_implicit"], true);
+    assert_eq!(m["announcement_is_prerelease"], false);
+    assert_eq!(m["announcement_title"], "v1.2.3");
+    assert_eq!(m["announcement_changelog"], "- fixed things");
+    assert_eq!(
+        artifact_names(&m),
+        [
+            "sha256.sum",
+            "source.tar.gz",
+            "source.tar.gz.sha256",
+            "tool-aarch64-apple-darwin.tar.xz",
+            "tool-aarch64-apple-darwin.tar.xz.sha256",
+            "tool-installer.ps1",
+            "tool-installer.sh",
+            "tool-npm-package.tar.gz",
+            "tool-npm-package.tar.gz.sha256",
+            "tool-x86_64-pc-windows-msvc.msi",
+            "tool-x86_64-pc-windows-msvc.msi.sha256",
+            "tool-x86_64-pc-windows-msvc.zip",
+            "tool-x86_64-pc-windows-msvc.zip.sha256",
+            "tool-x86_64-unknown-linux-gnu.tar.xz",
+            "tool-x86_64-unknown-linux-gnu.tar.xz.sha256",
+            "tool.rb",
+        ]
+    );
+    let release = &m["releases"][0];
+    assert_eq!(release["app_name"], "tool");
+    assert_eq!(release["app_version"], "1.2.3");
+    assert_eq!(release["env"]["install_dir_env_var"], "TOOL_INSTALL_DIR");
+    assert_eq!(
+        release["env"]["no_modify_path_env_var"],
+        "TOOL_NO_MODIFY_PATH"
+    );
+    assert_eq!(release["hosting"]["github"]["owner"], "acme");
+    assert_eq!(release["hosting"]["github"]["repo"], "tools");
+    assert_eq!(
+        release["hosting"]["github"]["artifact_download_path"],
+        "/acme/tools/releases/download/v1.2.3"
+    );
+    assert_eq!(release["artifacts"].as_array().unwrap().len(), 16);
+
+    let a = &m["artifacts"];
+    let linux = &a["tool-x86_64-unknown-linux-gnu.tar.xz"];
+    assert_eq!(linux["kind"], "executable-zip");
+    assert_eq!(
+        linux["target_triples"],
+        serde_json::json!(["x86_64-unknown-linux-gnu"])
+    );
+    assert_eq!(
+        linux["checksum"],
+        "tool-x86_64-unknown-linux-gnu.tar.xz.sha256"
+    );
+    assert_eq!(
+        linux["url"],
+        "https://github.com/acme/tools/releases/download/v1.2.3/tool-x86_64-unknown-linux-gnu.tar.xz"
+    );
+    let assets: Vec<(&str, &str)> = linux["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["path"].as_str().unwrap(), x["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        assets,
+        [
+            ("tool-x86_64-unknown-linux-gnu/CHANGELOG.md", "changelog"),
+            ("tool-x86_64-unknown-linux-gnu/LICENSE-MIT", "license"),
+            ("tool-x86_64-unknown-linux-gnu/README.md", "readme"),
+            ("tool-x86_64-unknown-linux-gnu/tool", "executable"),
+        ]
+    );
+    // Zips are flat and Windows binaries get .exe.
+    let win = &a["tool-x86_64-pc-windows-msvc.zip"]["assets"];
+    assert!(win
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["path"] == "tool.exe"));
+    assert_eq!(
+        a["tool-installer.sh"]["target_triples"],
+        serde_json::json!(["x86_64-unknown-linux-gnu", "aarch64-apple-darwin"])
+    );
+    assert_eq!(
+        a["tool-installer.sh"]["install_hint"],
+        "curl --proto '=https' --tlsv1.2 -LsSf https://github.com/acme/tools/releases/download/v1.2.3/tool-installer.sh | sh"
+    );
+    assert_eq!(
+        a["tool-installer.ps1"]["target_triples"],
+        serde_json::json!(["x86_64-pc-windows-msvc"])
+    );
+    assert_eq!(a["tool.rb"]["install_hint"], "brew install acme/tap/tool");
+    assert_eq!(a["sha256.sum"]["kind"], "unified-checksum");
+    assert_eq!(a["source.tar.gz"]["kind"], "source-tarball");
+    // The GitHub matrix covers every target.
+    let matrix = m["ci"]["github"]["artifacts_matrix"]["include"]
+        .as_array()
+        .unwrap();
+    assert_eq!(matrix.len(), 3);
+    assert!(matrix.iter().any(|e| e["runner"] == "windows-2022"
+        && e["dist_args"] == "--artifacts=local --target=x86_64-pc-windows-msvc"));
+    // The release body carries the notes, install commands and a download table.
+    let body = m["announcement_github_body"].as_str().unwrap();
+    assert!(
+        body.contains("## Release Notes\n\n- fixed things"),
+        "{body}"
+    );
+    assert!(body.contains("## Install tool 1.2.3"), "{body}");
+    assert!(body.contains("| [tool-x86_64-unknown-linux-gnu.tar.xz](https://github.com/acme/tools/releases/download/v1.2.3/tool-x86_64-unknown-linux-gnu.tar.xz) | x64 Linux |"), "{body}");
+}
+
+#[test]
+fn manifest_snapshot() {
+    let ws = single_app(&full_config());
+    let run = ws.consign(&["plan", "--output-format=json", "--tag", "v1.2.3"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let version = env!("CARGO_PKG_VERSION");
+    let stable = run.stdout.replace(
+        &format!("\"dist_version\": \"{version}\""),
+        "\"dist_version\": \"[VERSION]\"",
+    );
+    insta::assert_snapshot!(stable);
+}
+
+#[test]
+fn plan_is_deterministic_and_writes_nothing() {
+    let ws = single_app(&full_config());
+    let before = listing(ws.path());
+    let a = ws.consign(&["plan", "-o", "json"]);
+    let b = ws.consign(&["plan", "-o", "json"]);
+    assert_eq!(a.stdout, b.stdout);
+    assert_eq!(listing(ws.path()), before, "plan must not write files");
+}
+
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name != ".git" {
+            out.push(name);
+        }
+    }
+    out.sort();
+    out
+}
+
+fn multi_app() -> TestWorkspace {
+    let mut files: Vec<(String, String)> = vec![(
+        "Cargo.toml".into(),
+        format!(
+            "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n\n[workspace.metadata.dist]\ninstallers = [\"shell\"]\n{TARGETS}{PROFILE}"
+        ),
+    )];
+    for (name, version, bin) in [
+        ("app-a", "1.0.0", true),
+        ("app-b", "1.0.0", true),
+        ("app-b-cli", "2.0.0", true),
+        ("core", "0.3.0", false),
+    ] {
+        files.push((
+            format!("crates/{name}/Cargo.toml"),
+            package(name, version, ""),
+        ));
+        let src = if bin { "src/main.rs" } else { "src/lib.rs" };
+        files.push((format!("crates/{name}/{src}"), "fn main() {}\n".into()));
+    }
+    files.push((
+        "crates/app-b-cli/CHANGELOG.md".into(),
+        "## app-b-cli v2.0.0\n\nnew cli\n".into(),
+    ));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    TestWorkspace::new(&refs)
+}
+
+fn release_names(m: &Value) -> Vec<&str> {
+    m["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["app_name"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn unified_tag_selects_apps_with_that_version() {
+    let ws = multi_app();
+    for tag in ["v1.0.0", "1.0.0", "release/v1.0.0"] {
+        let m = ws.plan_json(&["--tag", tag]);
+        assert_eq!(release_names(&m), ["app-a", "app-b"], "{tag}");
+        assert_eq!(m["announcement_title"], "v1.0.0");
+        assert_eq!(m["announcement_tag_is_implicit"], false);
+    }
+}
+
+#[test]
+fn singular_tags_select_one_app_longest_name_first() {
+    let ws = multi_app();
+    for tag in [
+        "app-b-cli-v2.0.0",
+        "app-b-cli/2.0.0",
+        "app-b-cli/v2.0.0",
+        "some/prefix/app-b-cli/v2.0.0",
+        "app-b-cli-2.0.0",
+    ] {
+        let m = ws.plan_json(&["--tag", tag]);
+        assert_eq!(release_names(&m), ["app-b-cli"], "{tag}");
+        assert_eq!(m["announcement_title"], "app-b-cli v2.0.0");
+        assert_eq!(m["announcement_changelog"], "new cli");
+        assert!(m["artifacts"]["app-b-cli-installer.sh"]["url"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("/releases/download/{tag}/")));
+    }
+    let m = ws.plan_json(&["--tag", "app-b-v1.0.0"]);
+    assert_eq!(release_names(&m), ["app-b"]);
+}
+
+#[test]
+fn singular_library_tag_is_a_release_without_builds() {
+    let ws = multi_app();
+    let m = ws.plan_json(&["--tag", "core-v0.3.0"]);
+    assert!(m["releases"].as_array().unwrap().is_empty());
+    assert!(m["artifacts"].as_object().unwrap().is_empty());
+    assert_eq!(m["announcement_title"], "core v0.3.0");
+}
+
+#[test]
+fn tag_errors() {
+    let ws = multi_app();
+    ws.consign(&["plan", "--tag", "app-a-v1.0.1"])
+        .fails_with(1, &["`app-a` is version 1.0.0", "hint:"]);
+    ws.consign(&["plan", "--tag", "v1.0"])
+        .fails_with(1, &["`1.0` is not valid", "major.minor.patch"]);
+    ws.consign(&["plan", "--tag", "v9.9.9"])
+        .fails_with(1, &["selects no app", "`app-b-cli` 2.0.0"]);
+    ws.consign(&["plan"]).fails_with(
+        1,
+        &[
+            "different versions",
+            "`app-a` 1.0.0",
+            "`app-b-cli` 2.0.0",
+            "hint: pass `--tag`",
+        ],
+    );
+}
+
+#[test]
+fn prerelease_uses_unreleased_notes() {
+    let ws = single_app(TARGETS);
+    ws.write(
+        "Cargo.toml",
+        &std::fs::read_to_string(ws.path().join("Cargo.toml"))
+            .unwrap()
+            .replace("1.2.3", "2.0.0-rc.1"),
+    );
+    ws.commit();
+    let m = ws.plan_json(&[]);
+    assert_eq!(m["announcement_tag"], "v2.0.0-rc.1");
+    assert_eq!(m["announcement_is_prerelease"], true);
+    assert_eq!(m["announcement_changelog"], "- upcoming");
+}
+
+#[test]
+fn dist_and_publish_flags_select_apps() {
+    let ws = TestWorkspace::new(&[
+        ("Cargo.toml", &format!("[workspace]\nmembers = [\"a\", \"b\", \"c\", \"d\"]\n[workspace.metadata.dist]\n{TARGETS}{PROFILE}")),
+        ("a/Cargo.toml", &package("a", "1.0.0", "")),
+        ("b/Cargo.toml", &package("b", "1.0.0", "publish = false\n")),
+        ("c/Cargo.toml", &package("c", "1.0.0", "publish = false\n[package.metadata.dist]\ndist = true\ninstallers = [\"shell\"]\n")),
+        ("d/Cargo.toml", &package("d", "1.0.0", "[package.metadata.dist]\ndist = false\n")),
+        ("a/src/main.rs", "fn main() {}"),
+        ("b/src/main.rs", "fn main() {}"),
+        ("c/src/main.rs", "fn main() {}"),
+        ("d/src/main.rs", "fn main() {}"),
+    ]);
+    let m = ws.plan_json(&[]);
+    assert_eq!(release_names(&m), ["a", "c"]);
+    // The package's installers replace the (empty) workspace value.
+    assert!(m["artifacts"]["c-installer.sh"].is_object());
+    assert!(m["artifacts"]["a-installer.sh"].is_null());
+}
+
+#[test]
+fn several_binaries_are_one_app_and_only_platforms_is_honoured() {
+    let ws = single_app(&format!(
+        "{TARGETS}[[workspace.metadata.dist.bin]]\nname = \"tool-win\"\nonly-platforms = [\"x86_64-pc-windows-msvc\"]\n"
+    ));
+    ws.write("src/bin/tool-win.rs", "fn main() {}");
+    ws.write("src/bin/tool-extra.rs", "fn main() {}");
+    ws.commit();
+    let m = ws.plan_json(&[]);
+    assert_eq!(release_names(&m), ["tool"]);
+    let paths = |name: &str| -> Vec<String> {
+        m["artifacts"][name]["assets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["kind"] == "executable")
+            .map(|a| a["path"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        paths("tool-x86_64-pc-windows-msvc.zip"),
+        ["tool-extra.exe", "tool-win.exe", "tool.exe"]
+    );
+    assert_eq!(
+        paths("tool-x86_64-unknown-linux-gnu.tar.xz"),
+        [
+            "tool-x86_64-unknown-linux-gnu/tool",
+            "tool-x86_64-unknown-linux-gnu/tool-extra"
+        ]
+    );
+}
+
+#[test]
+fn archive_and_checksum_settings() {
+    let ws = single_app(&format!("{TARGETS}unix-archive = \".tar.gz\"\nwindows-archive = \".tar.zstd\"\nchecksum = \"sha512\"\ninclude = [\"docs/guide.md\"]\nauto-includes = false\n"));
+    let m = ws.plan_json(&[]);
+    let names = artifact_names(&m);
+    assert!(
+        names.contains(&"tool-x86_64-unknown-linux-gnu.tar.gz.sha512".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"tool-x86_64-pc-windows-msvc.tar.zst".to_string()),
+        "{names:?}"
+    );
+    assert!(names.contains(&"sha512.sum".to_string()));
+    let assets = &m["artifacts"]["tool-x86_64-unknown-linux-gnu.tar.gz"]["assets"];
+    let paths: Vec<&str> = assets
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "tool-x86_64-unknown-linux-gnu/guide.md",
+            "tool-x86_64-unknown-linux-gnu/tool"
+        ]
+    );
+
+    let ws = single_app(&format!("{TARGETS}checksum = false\n"));
+    let m = ws.plan_json(&[]);
+    assert!(
+        artifact_names(&m)
+            .iter()
+            .all(|n| !n.contains("sha") && !n.ends_with(".sum")),
+        "{:?}",
+        artifact_names(&m)
+    );
+}
+
+#[test]
+fn artifact_modes_and_filters() {
+    let ws = single_app(&full_config());
+    let local = ws.plan_json(&["--artifacts=local", "--target", "x86_64-unknown-linux-gnu"]);
+    assert_eq!(
+        artifact_names(&local),
+        [
+            "tool-x86_64-unknown-linux-gnu.tar.xz",
+            "tool-x86_64-unknown-linux-gnu.tar.xz.sha256"
+        ]
+    );
+    let global = ws.plan_json(&["-a", "global", "-i", "shell"]);
+    assert_eq!(
+        artifact_names(&global),
+        [
+            "sha256.sum",
+            "source.tar.gz",
+            "source.tar.gz.sha256",
+            "tool-installer.sh"
+        ]
+    );
+    let host = ws.plan_json(&["-a", "host"]);
+    assert!(artifact_names(&host).contains(&"tool-x86_64-unknown-linux-gnu.tar.xz".to_string()));
+    assert!(!artifact_names(&host).contains(&"tool-aarch64-apple-darwin.tar.xz".to_string()));
+}
+
+#[test]
+fn source_host_forms_and_enterprise() {
+    let ws = single_app(TARGETS);
+    let manifest = std::fs::read_to_string(ws.path().join("Cargo.toml")).unwrap();
+    ws.write(
+        "Cargo.toml",
+        &manifest.replace(
+            "https://github.com/acme/tools",
+            "git@github.com:acme/tools.git",
+        ),
+    );
+    ws.commit();
+    let m = ws.plan_json(&["-i", "shell"]);
+    assert_eq!(
+        m["releases"][0]["hosting"]["github"]["artifact_base_url"],
+        "https://github.com"
+    );
+
+    let ws = single_app(&format!(
+        "{TARGETS}installers = [\"shell\"]\ngithub-enterprise-url = \"https://ghe.acme.test\"\n"
+    ));
+    ws.write(
+        "Cargo.toml",
+        &std::fs::read_to_string(ws.path().join("Cargo.toml"))
+            .unwrap()
+            .replace("github.com", "ghe.acme.test"),
+    );
+    ws.commit();
+    let m = ws.plan_json(&[]);
+    assert_eq!(
+        m["artifacts"]["tool-installer.sh"]["url"],
+        "https://ghe.acme.test/acme/tools/releases/download/v1.2.3/tool-installer.sh"
+    );
+
+    let ws = single_app(TARGETS);
+    ws.write(
+        "Cargo.toml",
+        &std::fs::read_to_string(ws.path().join("Cargo.toml"))
+            .unwrap()
+            .replace("github.com", "gitlab.com"),
+    );
+    ws.commit();
+    ws.consign(&["plan"]).fails_with(
+        1,
+        &[
+            "`gitlab.com`, which is not GitHub",
+            "github-enterprise-url",
+            "simple-download-url",
+        ],
+    );
+}
+
+#[test]
+fn inconsistent_repositories_are_listed() {
+    let ws = TestWorkspace::new(&[
+        ("Cargo.toml", &format!("[workspace]\nmembers = [\"a\", \"b\"]\n[workspace.metadata.dist]\n{TARGETS}{PROFILE}")),
+        ("a/Cargo.toml", &package("a", "1.0.0", "")),
+        ("b/Cargo.toml", &package("b", "1.0.0", "").replace("acme/tools", "acme/old-tools.git")),
+        ("a/src/main.rs", "fn main() {}"),
+        ("b/src/main.rs", "fn main() {}"),
+    ]);
+    ws.consign(&["plan"]).fails_with(
+        1,
+        &[
+            "disagree on the source repository",
+            "`a`: `https://github.com/acme/tools`",
+            "`b`: `https://github.com/acme/old-tools.git`",
+            "repository.workspace = true",
+        ],
+    );
+}
+
+#[test]
+fn bad_input_is_reported_with_location_and_hint() {
+    // No Cargo.toml.
+    let empty = TestWorkspace::empty();
+    empty
+        .consign(&["plan"])
+        .fails_with(1, &["could not find `Cargo.toml`", "hint:"]);
+
+    // Malformed TOML.
+    let ws = single_app(TARGETS);
+    ws.write(
+        "Cargo.toml",
+        "[package]\nname = \"tool\nversion = \"1.0.0\"\n",
+    );
+    ws.consign(&["plan", "--allow-dirty"])
+        .fails_with(1, &["Cargo.toml` is not valid TOML", "Cargo.toml:2:13"]);
+
+    // Unknown installer in config, with location and suggestion.
+    let ws = single_app(&format!("{TARGETS}installers = [\"shel\"]\n"));
+    ws.consign(&["plan"]).fails_with(
+        1,
+        &[
+            "invalid value for `workspace.metadata.dist.installers`",
+            "Cargo.toml:",
+            "one of `shell`, `powershell`",
+            "hint: did you mean `shell`?",
+        ],
+    );
+
+    // Unknown target in config and on the command line.
+    let ws = single_app("targets = [\"x86_64-unknown-linux-gun\"]\n");
+    ws.consign(&["plan"]).fails_with(
+        1,
+        &[
+            "a target triple that rustc knows",
+            "did you mean `x86_64-unknown-linux-gnu`?",
+        ],
+    );
+    let ws = single_app(TARGETS);
+    ws.consign(&["plan", "-t", "aarch64-apple-darwn"])
+        .fails_with(
+            1,
+            &[
+                "unknown target triple `aarch64-apple-darwn`",
+                "did you mean `aarch64-apple-darwin`?",
+            ],
+        );
+
+    // Wrong type.
+    let ws = single_app(&format!("{TARGETS}fail-fast = \"yes\"\n"));
+    ws.consign(&["plan"])
+        .fails_with(1, &["expected `true` or `false`", "--> "]);
+
+    // No [profile.dist].
+    let ws = single_app(TARGETS);
+    ws.write(
+        "Cargo.toml",
+        &std::fs::read_to_string(ws.path().join("Cargo.toml"))
+            .unwrap()
+            .replace("[profile.dist]", "[profile.other]"),
+    );
+    ws.commit();
+    ws.consign(&["plan"])
+        .fails_with(1, &["no `[profile.dist]`", "`consign init` adds it"]);
+
+    // A dirty tree.
+    let ws = single_app(TARGETS);
+    ws.write("src/main.rs", "fn main() { println!(); }\n");
+    ws.write("notes.txt", "untracked\n");
+    ws.consign(&["plan"]).fails_with(
+        1,
+        &[
+            "uncommitted changes",
+            "src/main.rs",
+            "notes.txt",
+            "--allow-dirty",
+        ],
+    );
+    assert_eq!(ws.consign(&["plan", "--allow-dirty"]).code, 0);
+}
+
+#[test]
+fn usage_errors_exit_2_with_suggestions() {
+    let ws = single_app(TARGETS);
+    let run = ws.consign(&["plan", "-i", "shel"]);
+    run.fails_with(2, &["invalid value 'shel'", "shell"]);
+    let run = ws.consign(&["plna"]);
+    run.fails_with(2, &["unrecognized subcommand 'plna'", "plan"]);
+    let run = ws.consign(&["plan", "--tagg", "v1"]);
+    run.fails_with(2, &["--tag"]);
+}
+
+#[test]
+fn misspelled_key_warns_and_continues() {
+    let ws = single_app(&format!("{TARGETS}instalers = [\"shell\"]\n"));
+    let run = ws.consign(&["plan"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("warning: unknown key `workspace.metadata.dist.instalers`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean `installers`?"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn dist_workspace_toml_and_package_override() {
+    let ws = TestWorkspace::new(&[
+        ("Cargo.toml", &format!("[workspace]\nmembers = [\"a\", \"b\"]\n{PROFILE}")),
+        ("dist-workspace.toml", &format!("[workspace]\nmembers = [\"cargo:.\"]\n\n[dist]\ninstallers = [\"shell\"]\n{TARGETS}")),
+        ("a/Cargo.toml", &package("a", "1.0.0", "")),
+        ("b/Cargo.toml", &package("b", "1.0.0", "[package.metadata.dist]\ninstallers = [\"powershell\"]\n")),
+        ("a/src/main.rs", "fn main() {}"),
+        ("b/src/main.rs", "fn main() {}"),
+    ]);
+    let m = ws.plan_json(&[]);
+    let names = artifact_names(&m);
+    assert!(names.contains(&"a-installer.sh".to_string()));
+    assert!(names.contains(&"b-installer.ps1".to_string()));
+    assert!(!names.contains(&"b-installer.sh".to_string()));
+
+    ws.write(
+        "dist-workspace.toml",
+        "[dist]\ntargets = [\n  \"x86_64-unknown-linux-gnu\",\n  42,\n]\n",
+    );
+    ws.consign(&["plan", "--allow-dirty"])
+        .fails_with(1, &["dist-workspace.toml:4:3", "found integer `42`"]);
+}
+
+#[test]
+fn human_output_is_a_tree_on_stderr() {
+    let ws = single_app(&full_config());
+    let run = ws.consign(&["plan"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.is_empty(), "human output goes to stderr");
+    assert!(
+        run.stderr.contains("announcing v1.2.3 (inferred)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("  tool 1.2.3\n"), "{}", run.stderr);
+    assert!(run.stderr.contains("    tool-x86_64-unknown-linux-gnu.tar.xz [archive]\n      tool-x86_64-unknown-linux-gnu/CHANGELOG.md"), "{}", run.stderr);
+    assert!(!run.stderr.contains('\u{1b}'), "NO_COLOR means no escapes");
+    let colored = std::process::Command::new(bin_path("consign"))
+        .args(["plan", "--color", "always"])
+        .current_dir(ws.path())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&colored.stderr).contains('\u{1b}'));
+    let quiet = ws.consign(&["plan", "-q"]);
+    assert_eq!((quiet.code, quiet.stderr.as_str()), (0, ""));
+}
+
+#[test]
+fn help_version_and_schema() {
+    let ws = TestWorkspace::empty();
+    for cmd in [
+        &["--help"][..],
+        &["plan", "--help"],
+        &["manifest-schema", "--help"],
+    ] {
+        let run = ws.consign(cmd);
+        assert_eq!(run.code, 0, "{cmd:?}");
+        assert!(
+            run.stdout.contains("Usage: consign"),
+            "{cmd:?}: {}",
+            run.stdout
+        );
+    }
+    let run = ws.consign(&["--version"]);
+    assert_eq!(
+        run.stdout.trim(),
+        format!("consign {}", env!("CARGO_PKG_VERSION"))
+    );
+    let run = ws.consign(&["manifest-schema"]);
+    let schema: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(schema["title"], "DistManifest");
+    assert!(schema["properties"]["announcement_tag"].is_object());
+}
+
+#[test]
+fn cargo_subcommand_works() {
+    let ws = single_app(TARGETS);
+    // As cargo calls it: `cargo-consign consign plan`.
+    let out = std::process::Command::new(bin_path("cargo-consign"))
+        .args(["consign", "plan", "-o", "json"])
+        .current_dir(ws.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(m["announcement_tag"], "v1.2.3");
+    // And through cargo itself, with the binary on PATH.
+    let dir = bin_path("cargo-consign").parent().unwrap().to_path_buf();
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["consign", "plan", "-o", "json"])
+        .env("PATH", path)
+        .current_dir(ws.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()["announcement_tag"],
+        "v1.2.3"
+    );
+}
+
+#[test]
+fn missing_repository_blocks_fetching_installers() {
+    let ws = single_app(&format!("{TARGETS}installers = [\"shell\"]\n"));
+    ws.write(
+        "Cargo.toml",
+        &std::fs::read_to_string(ws.path().join("Cargo.toml"))
+            .unwrap()
+            .replace("repository = \"https://github.com/acme/tools\"\n", ""),
+    );
+    ws.commit();
+    ws.consign(&["plan"]).fails_with(
+        1,
+        &[
+            "`shell` installer of `tool` downloads release files",
+            "[package].repository",
+        ],
+    );
+}
