@@ -295,7 +295,47 @@ pub struct Linkage {
     /// The highest glibc symbol version it uses, e.g. `2.34`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub glibc_floor: Option<String>,
+    /// A symbol that needs [`Linkage::glibc_floor`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub glibc_floor_symbol: Option<String>,
 }
+
+/// Why two manifests cannot be merged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MergeError {
+    /// They announce different tags.
+    DifferentTags(String, String),
+    /// The same artifact has different checksums.
+    ChecksumConflict {
+        /// The artifact.
+        artifact: String,
+        /// The algorithm.
+        algorithm: String,
+        /// The two values.
+        values: (String, String),
+    },
+}
+
+impl std::fmt::Display for MergeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MergeError::DifferentTags(a, b) => {
+                write!(f, "the manifests announce different tags: `{a}` and `{b}`")
+            }
+            MergeError::ChecksumConflict {
+                artifact,
+                algorithm,
+                values,
+            } => write!(
+                f,
+                "artifact `{artifact}` has two different {algorithm} checksums: `{}` and `{}`",
+                values.0, values.1
+            ),
+        }
+    }
+}
+
+impl std::error::Error for MergeError {}
 
 impl DistManifest {
     /// The JSON Schema of the manifest, pretty-printed.
@@ -304,11 +344,114 @@ impl DistManifest {
         serde_json::to_string_pretty(&schema).expect("a JSON Schema always serializes")
     }
 
+    /// Merge `other` (e.g. the manifest of another build machine) into this one.
+    ///
+    /// The rule: both must announce the same tag (or either none). Artifacts are
+    /// united by name; an artifact known to both keeps every field either side
+    /// filled in (`path`, `checksums`, `assets`, ...), and two different values
+    /// of the same checksum are an error. Releases are matched by app name and
+    /// version, and their artifact lists united in order. Linkage entries are
+    /// united by binary and target. Merging is idempotent and, up to the order
+    /// of lists, commutative.
+    pub fn merge(&mut self, other: &DistManifest) -> Result<(), MergeError> {
+        match (&self.announcement_tag, &other.announcement_tag) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(MergeError::DifferentTags(a.clone(), b.clone()))
+            }
+            (None, Some(b)) => self.announcement_tag = Some(b.clone()),
+            _ => {}
+        }
+        for (id, theirs) in &other.artifacts {
+            match self.artifacts.get_mut(id) {
+                None => {
+                    self.artifacts.insert(id.clone(), theirs.clone());
+                }
+                Some(ours) => {
+                    for (algo, value) in &theirs.checksums {
+                        match ours.checksums.get(algo) {
+                            Some(existing) if existing != value => {
+                                return Err(MergeError::ChecksumConflict {
+                                    artifact: id.clone(),
+                                    algorithm: algo.clone(),
+                                    values: (existing.clone(), value.clone()),
+                                })
+                            }
+                            Some(_) => {}
+                            None => {
+                                ours.checksums.insert(algo.clone(), value.clone());
+                            }
+                        }
+                    }
+                    fill(&mut ours.path, &theirs.path);
+                    fill(&mut ours.name, &theirs.name);
+                    fill(&mut ours.description, &theirs.description);
+                    fill(&mut ours.install_hint, &theirs.install_hint);
+                    fill(&mut ours.url, &theirs.url);
+                    fill(&mut ours.checksum, &theirs.checksum);
+                    if ours.assets.is_empty() {
+                        ours.assets = theirs.assets.clone();
+                    }
+                    if ours.target_triples.is_empty() {
+                        ours.target_triples = theirs.target_triples.clone();
+                    }
+                }
+            }
+        }
+        for theirs in &other.releases {
+            match self
+                .releases
+                .iter_mut()
+                .find(|r| r.app_name == theirs.app_name && r.app_version == theirs.app_version)
+            {
+                None => self.releases.push(theirs.clone()),
+                Some(ours) => {
+                    for id in &theirs.artifacts {
+                        if !ours.artifacts.contains(id) {
+                            ours.artifacts.push(id.clone());
+                        }
+                    }
+                    fill(&mut ours.env, &theirs.env);
+                    fill(&mut ours.hosting.github, &theirs.hosting.github);
+                    fill(&mut ours.hosting.simple, &theirs.hosting.simple);
+                }
+            }
+        }
+        for l in &other.linkage {
+            if !self
+                .linkage
+                .iter()
+                .any(|x| x.binary == l.binary && x.target == l.target)
+            {
+                self.linkage.push(l.clone());
+            }
+        }
+        self.linkage
+            .sort_by(|a, b| (&a.target, &a.binary).cmp(&(&b.target, &b.binary)));
+        fill(&mut self.dist_version, &other.dist_version);
+        fill(&mut self.announcement_title, &other.announcement_title);
+        fill(
+            &mut self.announcement_changelog,
+            &other.announcement_changelog,
+        );
+        fill(
+            &mut self.announcement_github_body,
+            &other.announcement_github_body,
+        );
+        fill(&mut self.ci, &other.ci);
+        Ok(())
+    }
+
     /// Serialize to pretty JSON with a trailing newline.
     pub fn to_json_pretty(&self) -> String {
         let mut out = serde_json::to_string_pretty(self).expect("the manifest always serializes");
         out.push('\n');
         out
+    }
+}
+
+fn fill<T: Clone>(ours: &mut Option<T>, theirs: &Option<T>) {
+    if ours.is_none() {
+        ours.clone_from(theirs);
     }
 }
 
@@ -327,6 +470,90 @@ mod tests {
         let m: DistManifest = serde_json::from_str(json).unwrap();
         assert_eq!(m.artifacts["x"].kind, ArtifactKind::Unknown);
         assert_eq!(m.artifacts["x"].assets[0].kind, AssetKind::Unknown);
+    }
+
+    fn machine(target: &str, sum: &str) -> DistManifest {
+        let name = format!("app-{target}.tar.xz");
+        let mut m = DistManifest {
+            announcement_tag: Some("v1.0.0".into()),
+            ..Default::default()
+        };
+        let mut artifact = Artifact {
+            kind: ArtifactKind::ExecutableZip,
+            target_triples: vec![target.into()],
+            ..Default::default()
+        };
+        artifact.checksums.insert("sha256".into(), sum.into());
+        artifact.path = Some(format!("/m/{name}"));
+        m.artifacts.insert(name.clone(), artifact);
+        // Every machine plans the installer too, without building it.
+        m.artifacts.insert(
+            "app-installer.sh".into(),
+            Artifact {
+                kind: ArtifactKind::Installer,
+                ..Default::default()
+            },
+        );
+        m.releases.push(Release {
+            app_name: "app".into(),
+            app_version: "1.0.0".into(),
+            artifacts: vec!["app-installer.sh".into(), name],
+            ..Default::default()
+        });
+        m.linkage.push(Linkage {
+            binary: "app".into(),
+            target: target.into(),
+            ..Default::default()
+        });
+        m
+    }
+
+    #[test]
+    fn merges_build_machines() {
+        let mut a = machine("x86_64-unknown-linux-gnu", "aa");
+        let b = machine("aarch64-apple-darwin", "bb");
+        a.merge(&b).unwrap();
+        assert_eq!(a.artifacts.len(), 3);
+        assert_eq!(
+            a.artifacts["app-aarch64-apple-darwin.tar.xz"].checksums["sha256"],
+            "bb"
+        );
+        assert_eq!(a.releases.len(), 1);
+        assert_eq!(
+            a.releases[0].artifacts,
+            [
+                "app-installer.sh",
+                "app-x86_64-unknown-linux-gnu.tar.xz",
+                "app-aarch64-apple-darwin.tar.xz"
+            ]
+        );
+        assert_eq!(a.linkage.len(), 2);
+        // Idempotent.
+        let before = a.clone();
+        a.merge(&b).unwrap();
+        assert_eq!(a, before);
+        // Order does not change the artifacts.
+        let mut c = machine("aarch64-apple-darwin", "bb");
+        c.merge(&machine("x86_64-unknown-linux-gnu", "aa")).unwrap();
+        assert_eq!(c.artifacts, before.artifacts);
+    }
+
+    #[test]
+    fn merge_refuses_conflicts() {
+        let mut a = machine("x86_64-unknown-linux-gnu", "aa");
+        let err = a
+            .merge(&machine("x86_64-unknown-linux-gnu", "cc"))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("two different sha256 checksums"),
+            "{err}"
+        );
+        let mut other = machine("aarch64-apple-darwin", "bb");
+        other.announcement_tag = Some("v2.0.0".into());
+        assert!(matches!(
+            a.merge(&other),
+            Err(MergeError::DifferentTags(..))
+        ));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! [`plan`] turns it into a pure, serializable [`plan::Plan`], and
 //! [`commands`] carry the plan out.
 
+pub mod build;
 pub mod changelog;
 pub mod cli;
 pub mod commands;

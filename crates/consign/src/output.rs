@@ -38,6 +38,11 @@ impl Printer {
         Printer { quiet, verbose }
     }
 
+    /// Whether `-q` was given.
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
     /// Human text on stderr (silenced by `-q`).
     pub fn human(&self, text: &str) {
         if !self.quiet {

@@ -53,6 +53,8 @@ pub struct ArchivePlan {
     pub files: Vec<ArchiveFile>,
     /// The checksum artifact covering it.
     pub checksum: Option<String>,
+    /// The newest glibc the binaries may need (`minimum-glibc-version`), for gnu Linux targets.
+    pub max_glibc: Option<String>,
 }
 
 /// A file inside an archive.
@@ -341,8 +343,19 @@ fn plan_archive(
     }
     files.sort_by(|a, b| a.dest.cmp(&b.dest));
     files.dedup_by(|a, b| a.dest == b.dest);
+    let gnu_linux = {
+        let info = targets::info(target);
+        info.os == Os::Linux && info.libc == targets::Libc::Gnu
+    };
     ArchivePlan {
         checksum: checksum.map(|algo| format!("{name}.{algo}")),
+        max_glibc: app
+            .config
+            .minimum_glibc_version
+            .as_ref()
+            .filter(|_| gnu_linux)
+            .and_then(|g| g.for_target(target))
+            .map(|v| v.to_string()),
         name,
         app: pkg.name.clone(),
         target: target.to_string(),
