@@ -298,27 +298,26 @@ pub enum InstallPath {
 }
 
 impl InstallPath {
-    /// Parse one entry.
+    /// Parse one entry. `~` or `~/` alone, and `$VAR` without a
+    /// subdirectory, are refused: they would install straight into a home or
+    /// variable directory the user did not mean to fill with binaries.
     pub fn parse(s: &str) -> Option<Self> {
         if s == "CARGO_HOME" {
             return Some(InstallPath::CargoHome);
         }
         if let Some(rest) = s.strip_prefix("~/") {
-            return Some(InstallPath::HomeSubdir(
-                rest.trim_end_matches('/').to_string(),
-            ));
-        }
-        if s == "~" {
-            return Some(InstallPath::HomeSubdir(String::new()));
+            let sub = rest.trim_matches('/');
+            return (!sub.is_empty() && !sub.split('/').any(|c| c == "..")).then(|| InstallPath::HomeSubdir(sub.to_string()));
         }
         let rest = s.strip_prefix('$')?;
-        let (var, subdir) = rest.split_once('/').unwrap_or((rest, ""));
+        let (var, subdir) = rest.split_once('/')?;
+        let subdir = subdir.trim_matches('/');
         let valid_var = !var.is_empty()
             && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             && !var.starts_with(|c: char| c.is_ascii_digit());
-        valid_var.then(|| InstallPath::EnvSubdir {
+        (valid_var && !subdir.is_empty() && !subdir.split('/').any(|c| c == "..")).then(|| InstallPath::EnvSubdir {
             var: var.to_string(),
-            subdir: subdir.trim_end_matches('/').to_string(),
+            subdir: subdir.to_string(),
         })
     }
 }
@@ -1061,6 +1060,17 @@ pub fn parse_dist_table(
     Ok(c)
 }
 
+fn install_path_hint(entry: &str) -> String {
+    match entry {
+        "~" | "~/" => "`~` alone would install into your home directory itself; name a subdirectory, e.g. `~/.local/bin`".into(),
+        e if e.starts_with('$') => format!(
+            "`{e}` needs a subdirectory under the variable, e.g. `{}/bin`; a variable alone is not accepted",
+            e.trim_end_matches('/')
+        ),
+        e => format!("`{e}` is none of these; write a home-relative path as `~/{}`", e.trim_start_matches('/')),
+    }
+}
+
 fn warn_unknown(
     file: &SourceFile,
     warnings: &mut Vec<ConfigWarning>,
@@ -1218,7 +1228,7 @@ minimum-glibc-version = "2.17"
 dispatch-releases = true
 recursive-tarballs = true
 install-updater = false
-install-path = ["$XDG_BIN_HOME/", "~/.local/bin", "CARGO_HOME"]
+install-path = ["$XDG_BIN_HOME/bin", "~/.local/bin", "CARGO_HOME"]
 
 [dist.github-custom-runners]
 ubuntu-latest = "depot-ubuntu"
@@ -1258,7 +1268,7 @@ only-platforms = ["x86_64-pc-windows-msvc"]
             vec![
                 InstallPath::EnvSubdir {
                     var: "XDG_BIN_HOME".into(),
-                    subdir: "".into()
+                    subdir: "bin".into()
                 },
                 InstallPath::HomeSubdir(".local/bin".into()),
                 InstallPath::CargoHome
