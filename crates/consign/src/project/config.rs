@@ -307,7 +307,8 @@ impl InstallPath {
         }
         if let Some(rest) = s.strip_prefix("~/") {
             let sub = rest.trim_matches('/');
-            return (!sub.is_empty() && !sub.split('/').any(|c| c == "..")).then(|| InstallPath::HomeSubdir(sub.to_string()));
+            return (!sub.is_empty() && !sub.split('/').any(|c| c == ".."))
+                .then(|| InstallPath::HomeSubdir(sub.to_string()));
         }
         let rest = s.strip_prefix('$')?;
         let (var, subdir) = rest.split_once('/')?;
@@ -315,9 +316,11 @@ impl InstallPath {
         let valid_var = !var.is_empty()
             && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             && !var.starts_with(|c: char| c.is_ascii_digit());
-        (valid_var && !subdir.is_empty() && !subdir.split('/').any(|c| c == "..")).then(|| InstallPath::EnvSubdir {
-            var: var.to_string(),
-            subdir: subdir.to_string(),
+        (valid_var && !subdir.is_empty() && !subdir.split('/').any(|c| c == "..")).then(|| {
+            InstallPath::EnvSubdir {
+                var: var.to_string(),
+                subdir: subdir.to_string(),
+            }
         })
     }
 }
@@ -860,10 +863,7 @@ pub fn parse_dist_table(
                             key,
                             item,
                             "`CARGO_HOME`, `~/sub/dir` or `$VAR/sub/dir`",
-                            Some(format!(
-                                "`{entry}` is none of these; write a home-relative path as `~/{}`",
-                                entry.trim_start_matches('/')
-                            )),
+                            Some(install_path_hint(&entry)),
                         )
                     })?);
                 }
@@ -1405,6 +1405,35 @@ publish-prereleases = true
 
     #[test]
     fn bad_install_path_and_glibc_are_errors() {
+        for bad in [
+            "~",
+            "~/",
+            "$HOME",
+            "$HOME/",
+            "$/bin",
+            "$1X/bin",
+            "~/../etc",
+            "relative/dir",
+        ] {
+            let e = err(&format!(
+                "[dist]\ninstall-path = [\"CARGO_HOME\", \"{bad}\"]"
+            ));
+            assert!(
+                e.message
+                    .contains("`CARGO_HOME`, `~/sub/dir` or `$VAR/sub/dir`"),
+                "{bad}: {}",
+                e.message
+            );
+            assert!(e.location.is_some(), "{bad}");
+        }
+        assert!(err("[dist]\ninstall-path = \"$XDG_BIN_HOME\"")
+            .hint
+            .unwrap()
+            .contains("`$XDG_BIN_HOME/bin`"));
+        assert!(err("[dist]\ninstall-path = \"~/\"")
+            .hint
+            .unwrap()
+            .contains("home directory itself"));
         assert!(err("[dist]\ninstall-path = \"/opt/bin\"")
             .hint
             .unwrap()

@@ -1,0 +1,102 @@
+//! Installers rendered from the plan: shell and PowerShell scripts (and,
+//! later, Homebrew formulas, npm packages and MSIs).
+//!
+//! Every installer is rendered from an [`InstallerContext`]: a typed,
+//! serializable description of what to install, made from the plan and the
+//! checksums the build recorded. Templates are embedded in the binary and hold
+//! no logic beyond loops and conditionals.
+
+pub mod powershell;
+pub mod shell;
+
+use std::collections::BTreeMap;
+
+use consign_manifest::EnvironmentVariables;
+use serde::Serialize;
+
+/// Everything an installer script needs to know. Built by the executor from
+/// the plan; the installer makes no decisions of its own beyond detecting the
+/// platform it runs on.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InstallerContext {
+    /// The app (package) name, e.g. `my-tool`.
+    pub app_name: String,
+    /// The version being installed, e.g. `1.2.3`.
+    pub app_version: String,
+    /// Base URL the archives download from, without a trailing slash
+    /// (e.g. `https://github.com/o/r/releases/download/v1.2.3`).
+    pub download_url: String,
+    /// One entry per target the installer can install.
+    pub artifacts: Vec<InstallerArtifact>,
+    /// Where to install, in order of preference; the first usable one wins.
+    pub install_paths: Vec<InstallPathSpec>,
+    /// Names of the environment variables the installer honours
+    /// (`{APP}_INSTALL_DIR`, `{APP}_NO_MODIFY_PATH`, ...).
+    pub env: EnvironmentVariables,
+    /// Extra names for binaries: binary name → alias names (installed as symlinks on unix, copies on Windows).
+    pub aliases: BTreeMap<String, Vec<String>>,
+    /// A message printed after a successful install (`install-success-msg`), if configured.
+    pub success_msg: Option<String>,
+    /// Whether the updater is installed too (`install-updater`); recorded in the receipt.
+    pub install_updater: bool,
+    /// Where the release came from, for the receipt.
+    pub source: ReceiptSource,
+}
+
+/// One installable archive.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InstallerArtifact {
+    /// The target triple, e.g. `x86_64-unknown-linux-gnu`.
+    pub target: String,
+    /// `linux`, `macos`, `windows`, `freebsd`, ...
+    pub os: String,
+    /// The architecture as the triple spells it: `x86_64`, `aarch64`, `i686`, `armv7`, ...
+    pub arch: String,
+    /// `gnu`, `musl`, `msvc` or `none`.
+    pub libc: String,
+    /// The archive file name, e.g. `my-tool-x86_64-unknown-linux-gnu.tar.xz`.
+    pub archive: String,
+    /// `.tar.xz`, `.tar.gz`, `.tar.zst` or `.zip`.
+    pub format: String,
+    /// The directory everything is under in the archive (`{app}-{target}`), or `None` for flat zips.
+    pub prefix: Option<String>,
+    /// Checksum algorithm (`sha256`, `sha512`, `sha3-256`, `sha3-512`, `blake2s`, `blake2b`), if checksums are on.
+    pub checksum_algo: Option<String>,
+    /// The archive's checksum (lowercase hex), baked in at build time.
+    pub checksum: Option<String>,
+    /// Binary file names inside the archive (with `.exe` on Windows).
+    pub binaries: Vec<String>,
+    /// For gnu Linux builds: the newest glibc the binaries need (`2.31`); older systems fall back to a musl artifact.
+    pub glibc_floor: Option<String>,
+}
+
+/// One `install-path` entry, in a form templates can branch on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum InstallPathSpec {
+    /// `$CARGO_HOME/bin`, else `~/.cargo/bin`.
+    CargoHome,
+    /// `~/{subdir}`.
+    HomeSubdir {
+        /// Relative to the home directory, no leading or trailing slash.
+        subdir: String,
+    },
+    /// `${var}/{subdir}`; skipped when `var` is unset or empty.
+    EnvSubdir {
+        /// The variable name.
+        var: String,
+        /// Relative to the variable's value, no leading or trailing slash.
+        subdir: String,
+    },
+}
+
+/// Where a release came from (written into the install receipt).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReceiptSource {
+    /// `github` or `simple`.
+    pub release_type: String,
+    /// Repository owner, if hosted on GitHub.
+    pub owner: Option<String>,
+    /// Repository name, if hosted on GitHub.
+    pub name: Option<String>,
+}
