@@ -15,7 +15,8 @@ use serde::Serialize;
 
 use super::{AppRelease, ArtifactMode, PlanOptions, ResolvedHosting};
 use crate::error::UserError;
-use crate::project::config::{
+use crate::installer::{InstallPathSpec, InstallerArtifact, InstallerContext, ReceiptSource};
+use crate::project::config::{InstallPath, 
     ArchiveFormat, ChecksumAlgorithm, CiBackend, DistConfig, InstallerKind, PrRunMode,
 };
 use crate::project::{Workspace, AUTO_INCLUDE_PREFIXES};
@@ -82,7 +83,20 @@ pub enum FileSource {
     Path(PathBuf),
 }
 
+/// An installer script to render, with everything but the build's checksums
+/// and glibc floors filled in.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InstallerPlan {
+    /// The artifact name (`{app}-installer.sh`).
+    pub artifact: String,
+    /// Which installer.
+    pub kind: InstallerKind,
+    /// What it installs.
+    pub context: InstallerContext,
+}
+
 pub(crate) struct Planned {
+    pub installers: Vec<InstallerPlan>,
     pub manifest_artifacts: BTreeMap<ArtifactId, Artifact>,
     pub release_artifacts: BTreeMap<String, Vec<ArtifactId>>,
     pub builds: Vec<CargoBuild>,
@@ -146,6 +160,7 @@ pub(crate) fn plan_artifacts(
     };
     let mut release_artifacts: BTreeMap<String, Vec<ArtifactId>> = BTreeMap::new();
     let mut archives = Vec::new();
+    let mut installers = Vec::new();
 
     if mode == ArtifactMode::Host
         && !apps.is_empty()
@@ -161,7 +176,7 @@ pub(crate) fn plan_artifacts(
         let name = &app.package.name;
         let mut ids = Vec::new();
         if global {
-            ids.extend(plan_installers(app, &mut b, warnings)?);
+            ids.extend(plan_installers(ws, app, &mut b, &mut installers, warnings)?);
         }
         if local {
             for target in &app.targets {
@@ -222,6 +237,7 @@ pub(crate) fn plan_artifacts(
 
     let builds = plan_builds(apps, &archives);
     Ok(Planned {
+        installers,
         manifest_artifacts: b.artifacts,
         release_artifacts,
         builds,
@@ -366,8 +382,10 @@ fn plan_archive(
 }
 
 fn plan_installers(
+    ws: &Workspace,
     app: &AppRelease<'_>,
     b: &mut Builder<'_>,
+    installers: &mut Vec<InstallerPlan>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<ArtifactId>, UserError> {
     let pkg = app.package;
@@ -443,6 +461,13 @@ fn plan_installers(
             ));
             continue;
         }
+        if matches!(installer, InstallerKind::Shell | InstallerKind::Powershell) {
+            installers.push(InstallerPlan {
+                artifact: file.clone(),
+                kind: *installer,
+                context: installer_context(ws, app, &targets, b),
+            });
+        }
         let url = b.url(&file).unwrap_or_default();
         let install_hint = match installer {
             InstallerKind::Shell => {
@@ -474,6 +499,82 @@ fn plan_installers(
         ids.extend(b.add(&file, artifact, with_checksum));
     }
     Ok(ids)
+}
+
+/// The installer context of `app` for `targets` (checksums and glibc floors
+/// are filled in by the build, which knows them).
+fn installer_context(ws: &Workspace, app: &AppRelease<'_>, targets: &[String], b: &Builder<'_>) -> InstallerContext {
+    let artifacts = targets
+        .iter()
+        .map(|t| {
+            let archive = plan_archive(ws, app, t, b.checksum);
+            let info = targets::info(t);
+            InstallerArtifact {
+                target: t.clone(),
+                os: match info.os {
+                    Os::Linux => "linux",
+                    Os::Macos => "macos",
+                    Os::Windows => "windows",
+                    Os::FreeBsd => "freebsd",
+                    Os::NetBsd => "netbsd",
+                    Os::Illumos => "illumos",
+                    Os::Other => "other",
+                }
+                .to_string(),
+                arch: info.arch.clone(),
+                libc: match info.libc {
+                    targets::Libc::Gnu => "gnu",
+                    targets::Libc::Musl => "musl",
+                    targets::Libc::Msvc => "msvc",
+                    targets::Libc::None => "none",
+                }
+                .to_string(),
+                format: archive.format.extension().to_string(),
+                prefix: archive.prefix.clone(),
+                checksum_algo: b.checksum.map(|a| a.as_str().to_string()),
+                checksum: None,
+                binaries: archive
+                    .files
+                    .iter()
+                    .filter_map(|f| match &f.source {
+                        FileSource::Binary { file, .. } => Some(file.clone()),
+                        FileSource::Path(_) => None,
+                    })
+                    .collect(),
+                glibc_floor: None,
+                archive: archive.name,
+            }
+        })
+        .collect();
+    let install_paths = app
+        .config
+        .install_path
+        .clone()
+        .unwrap_or_else(|| vec![InstallPath::CargoHome])
+        .into_iter()
+        .map(|p| match p {
+            InstallPath::CargoHome => InstallPathSpec::CargoHome,
+            InstallPath::HomeSubdir(subdir) => InstallPathSpec::HomeSubdir { subdir },
+            InstallPath::EnvSubdir { var, subdir } => InstallPathSpec::EnvSubdir { var, subdir },
+        })
+        .collect();
+    let github = b.hosting.manifest.github.as_ref();
+    InstallerContext {
+        app_name: app.package.name.clone(),
+        app_version: app.package.version.to_string(),
+        download_url: b.hosting.download_base.clone().unwrap_or_default(),
+        artifacts,
+        install_paths,
+        env: super::env_vars(&app.package.name),
+        aliases: app.config.bin_aliases.clone().unwrap_or_default(),
+        success_msg: app.config.install_success_msg.clone(),
+        install_updater: app.config.install_updater.unwrap_or(false),
+        source: ReceiptSource {
+            release_type: if github.is_some() { "github" } else { "simple" }.to_string(),
+            owner: github.map(|g| g.owner.clone()),
+            name: github.map(|g| g.repo.clone()),
+        },
+    }
 }
 
 /// The npm package name: `npm-package` (default: the app name), under `npm-scope`.

@@ -23,7 +23,7 @@ use crate::project::source_host::{self, SourceHost, SourceHostError};
 use crate::project::{Package, Workspace};
 use crate::targets;
 
-pub use artifacts::{ArchiveFile, ArchivePlan, CargoBuild, FileSource};
+pub use artifacts::{ArchiveFile, ArchivePlan, CargoBuild, FileSource, InstallerPlan};
 
 /// Which artifacts to plan (`--artifacts`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -66,6 +66,8 @@ pub struct Plan {
     pub builds: Vec<CargoBuild>,
     /// The archives to pack.
     pub archives: Vec<ArchivePlan>,
+    /// The installer scripts to render.
+    pub installers: Vec<InstallerPlan>,
     /// The checksum algorithm (`None` when checksums are off).
     pub checksum: Option<ChecksumAlgorithm>,
     /// Things worth telling the user that do not stop the release.
@@ -210,6 +212,7 @@ pub fn plan(ws: &Workspace, opts: &PlanOptions) -> Result<Plan, UserError> {
         manifest,
         builds: planned.builds,
         archives: planned.archives,
+        installers: planned.installers,
         checksum,
         warnings,
     })
