@@ -15,6 +15,7 @@ pub mod output;
 pub mod plan;
 pub mod project;
 pub mod targets;
+pub mod verify;
 
 use std::process::ExitCode;
 

@@ -1,0 +1,419 @@
+//! `consign verify`: run the real installers against the real release files
+//! before anything is published.
+//!
+//! A loopback HTTP server serves `target/distrib/`. Each shell installer that
+//! can run on this host is run under every available shell (dash, bash, zsh,
+//! mksh, busybox sh) in a sandbox: a fresh temporary `HOME` with `XDG_*` and
+//! `CARGO_HOME` inside it, and the download URL pointed at the server. Each
+//! run is then checked: the install succeeded, the receipt is right, every
+//! binary runs and prints the version, sourcing `~/.profile` puts the binaries
+//! on `PATH`, and a second install changes no rc file.
+
+pub mod server;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use consign_manifest::{ArtifactKind, AssetKind, DistManifest};
+use serde::Serialize;
+
+/// The shells installers are run under: (display name, command).
+pub const SHELLS: &[(&str, &[&str])] = &[
+    ("dash", &["dash"]),
+    ("bash", &["bash"]),
+    ("zsh", &["zsh"]),
+    ("mksh", &["mksh"]),
+    ("busybox sh", &["busybox", "sh"]),
+];
+
+/// One check of one run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Check {
+    /// What was checked.
+    pub name: &'static str,
+    /// Whether it held.
+    pub ok: bool,
+    /// What went wrong (or what was seen).
+    pub detail: String,
+}
+
+/// One installer under one shell.
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseResult {
+    /// The installer artifact.
+    pub installer: String,
+    /// The shell.
+    pub shell: String,
+    /// Whether every check held.
+    pub passed: bool,
+    /// The checks, in order.
+    pub checks: Vec<Check>,
+    /// Wall time of the first install.
+    pub install_ms: u128,
+}
+
+/// The whole verification.
+#[derive(Clone, Debug, Serialize)]
+pub struct VerifyReport {
+    /// Every case that ran.
+    pub results: Vec<CaseResult>,
+    /// Installers or shells that could not run here, and why.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Something that could not be verified on this machine.
+#[derive(Clone, Debug, Serialize)]
+pub struct Skipped {
+    /// The installer (or shell).
+    pub what: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl VerifyReport {
+    /// Whether every case passed (and at least one ran).
+    pub fn passed(&self) -> bool {
+        !self.results.is_empty() && self.results.iter().all(|r| r.passed)
+    }
+}
+
+/// What one installer should produce.
+struct Expectation {
+    installer: String,
+    path: PathBuf,
+    app: String,
+    version: String,
+    binaries: Vec<String>,
+    download_env: String,
+}
+
+/// Verify the installers in `dist` (as described by `manifest`) on this `host`.
+pub fn verify(
+    dist: &Path,
+    manifest: &DistManifest,
+    host: &str,
+    timeout: Duration,
+) -> anyhow::Result<VerifyReport> {
+    let mut skipped = Vec::new();
+    let mut expectations = Vec::new();
+    for (name, artifact) in &manifest.artifacts {
+        if artifact.kind != ArtifactKind::Installer {
+            continue;
+        }
+        if name.ends_with(".ps1") {
+            skipped.push(Skipped {
+                what: name.clone(),
+                reason: "PowerShell installers cannot run on this host".into(),
+            });
+            continue;
+        }
+        if !name.ends_with("-installer.sh") {
+            continue;
+        }
+        let path = dist.join(name);
+        if !path.is_file() {
+            skipped.push(Skipped {
+                what: name.clone(),
+                reason: format!("`{}` has not been built", path.display()),
+            });
+            continue;
+        }
+        let Some(release) = manifest
+            .releases
+            .iter()
+            .find(|r| r.artifacts.contains(name))
+        else {
+            continue;
+        };
+        // The archive this host would install.
+        let archive = release
+            .artifacts
+            .iter()
+            .filter_map(|id| manifest.artifacts.get(id).map(|a| (id, a)))
+            .find(|(id, a)| {
+                a.kind == ArtifactKind::ExecutableZip
+                    && a.target_triples.iter().any(|t| t == host)
+                    && dist.join(id).is_file()
+            });
+        let Some((_, archive)) = archive else {
+            skipped.push(Skipped {
+                what: name.clone(),
+                reason: format!(
+                    "no archive for this host (`{host}`) in `{}`",
+                    dist.display()
+                ),
+            });
+            continue;
+        };
+        let binaries = archive
+            .assets
+            .iter()
+            .filter(|a| a.kind == AssetKind::Executable)
+            .filter_map(|a| a.name.clone())
+            .collect();
+        let download_env = release
+            .env
+            .as_ref()
+            .map(|e| e.download_url_env_var.clone())
+            .unwrap_or_else(|| crate::plan::env_vars(&release.app_name).download_url_env_var);
+        expectations.push(Expectation {
+            installer: name.clone(),
+            path,
+            app: release.app_name.clone(),
+            version: release.app_version.clone(),
+            binaries,
+            download_env,
+        });
+    }
+
+    let shells: Vec<(&str, Vec<String>)> = SHELLS
+        .iter()
+        .filter_map(|(name, cmd)| {
+            let available = Command::new(cmd[0])
+                .args(&cmd[1..])
+                .args(["-c", "exit 0"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if !available {
+                skipped.push(Skipped {
+                    what: (*name).to_string(),
+                    reason: "not installed".into(),
+                });
+            }
+            available.then(|| (*name, cmd.iter().map(|s| s.to_string()).collect()))
+        })
+        .collect();
+
+    let server =
+        server::FileServer::start(dist).context("failed to start the loopback file server")?;
+    let mut results = Vec::new();
+    for exp in &expectations {
+        for (shell, cmd) in &shells {
+            results.push(run_case(exp, shell, cmd, &server.url(), timeout)?);
+        }
+    }
+    Ok(VerifyReport { results, skipped })
+}
+
+fn run_case(
+    exp: &Expectation,
+    shell: &str,
+    cmd: &[String],
+    url: &str,
+    timeout: Duration,
+) -> anyhow::Result<CaseResult> {
+    let home = tempfile::Builder::new()
+        .prefix("consign-verify-")
+        .tempdir()
+        .context("failed to make a sandbox HOME")?;
+    let home_path = home.path().to_path_buf();
+    std::fs::create_dir_all(home_path.join("tmp"))?;
+    let env = |c: &mut Command| {
+        c.env_clear()
+            .env("HOME", &home_path)
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("XDG_CONFIG_HOME", home_path.join(".config"))
+            .env("XDG_DATA_HOME", home_path.join(".local/share"))
+            .env("XDG_BIN_HOME", home_path.join(".local/bin"))
+            .env("CARGO_HOME", home_path.join(".cargo"))
+            .env("TMPDIR", home_path.join("tmp"))
+            .env("SHELL", format!("/bin/{}", cmd[cmd.len() - 1]))
+            .env(&exp.download_env, url);
+    };
+    let mut checks = Vec::new();
+
+    // 1. Install.
+    let start = Instant::now();
+    let first = run(cmd, &exp.path, &env, timeout)?;
+    let install_ms = start.elapsed().as_millis();
+    checks.push(Check {
+        name: "install",
+        ok: first.0,
+        detail: tail(&first.1),
+    });
+
+    // 2. Receipt.
+    let receipt_path = home_path
+        .join(".config")
+        .join(&exp.app)
+        .join(format!("{}-receipt.json", exp.app));
+    let receipt: Option<serde_json::Value> = std::fs::read_to_string(&receipt_path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    let prefix = receipt
+        .as_ref()
+        .and_then(|r| r["install_prefix"].as_str())
+        .map(PathBuf::from);
+    let receipt_check = match &receipt {
+        None => Check {
+            name: "receipt",
+            ok: false,
+            detail: format!("no valid receipt at {}", receipt_path.display()),
+        },
+        Some(r) => {
+            let listed: Vec<&str> = r["binaries"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|b| b.as_str()).collect())
+                .unwrap_or_default();
+            let missing: Vec<&String> = exp
+                .binaries
+                .iter()
+                .filter(|b| !listed.contains(&b.as_str()))
+                .collect();
+            let ok = r["version"] == exp.version.as_str() && missing.is_empty() && prefix.is_some();
+            Check {
+                name: "receipt",
+                ok,
+                detail: if ok {
+                    format!("version {}", exp.version)
+                } else {
+                    format!("version {}, missing binaries {missing:?}", r["version"])
+                },
+            }
+        }
+    };
+    checks.push(receipt_check);
+
+    // 3. The binaries run and print the version.
+    let bin_dir = prefix.as_ref().and_then(|p| {
+        [p.clone(), p.join("bin")]
+            .into_iter()
+            .find(|d| exp.binaries.first().is_some_and(|b| d.join(b).is_file()))
+    });
+    let runs = match &bin_dir {
+        None => Check {
+            name: "runs",
+            ok: false,
+            detail: "installed binaries not found".into(),
+        },
+        Some(dir) => {
+            let mut failures = Vec::new();
+            for bin in &exp.binaries {
+                let out = Command::new(dir.join(bin))
+                    .arg("--version")
+                    .env_clear()
+                    .env("HOME", &home_path)
+                    .output();
+                match out {
+                    Ok(o)
+                        if o.status.success()
+                            && String::from_utf8_lossy(&o.stdout).contains(&exp.version) => {}
+                    Ok(o) => failures.push(format!(
+                        "`{bin} --version` printed {:?}",
+                        String::from_utf8_lossy(&o.stdout).trim()
+                    )),
+                    Err(e) => failures.push(format!("`{bin}` did not start: {e}")),
+                }
+            }
+            Check {
+                name: "runs",
+                ok: failures.is_empty(),
+                detail: failures.join("; "),
+            }
+        }
+    };
+    checks.push(runs);
+
+    // 4. Sourcing ~/.profile puts the binaries on PATH.
+    let first_bin = exp.binaries.first().cloned().unwrap_or_default();
+    let mut probe = Command::new(&cmd[0]);
+    probe
+        .args(&cmd[1..])
+        .arg("-c")
+        .arg(format!(". \"$HOME/.profile\" && command -v {first_bin}"));
+    env(&mut probe);
+    let out = probe.output().context("failed to run the PATH probe")?;
+    let found = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let on_path = out.status.success()
+        && bin_dir
+            .as_ref()
+            .is_some_and(|d| Path::new(&found) == d.join(&first_bin));
+    checks.push(Check {
+        name: "path",
+        ok: on_path,
+        detail: if found.is_empty() {
+            "not on PATH after sourcing ~/.profile".into()
+        } else {
+            found
+        },
+    });
+
+    // 5. A second install succeeds and edits no rc file again.
+    let rc_files = [".profile", ".bashrc", ".bash_profile", ".zshrc", ".zshenv"];
+    let snapshot = || {
+        rc_files
+            .iter()
+            .map(|f| std::fs::read_to_string(home_path.join(f)).unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
+    let before = snapshot();
+    let second = run(cmd, &exp.path, &env, timeout)?;
+    let same = snapshot() == before;
+    checks.push(Check {
+        name: "rerun",
+        ok: second.0 && same,
+        detail: if !second.0 {
+            tail(&second.1)
+        } else if !same {
+            "a second install edited an rc file again".into()
+        } else {
+            String::new()
+        },
+    });
+
+    Ok(CaseResult {
+        installer: exp.installer.clone(),
+        shell: shell.to_string(),
+        passed: checks.iter().all(|c| c.ok),
+        checks,
+        install_ms,
+    })
+}
+
+/// Run the installer; (success, combined output). Killed after `timeout`.
+fn run(
+    cmd: &[String],
+    script: &Path,
+    env: &dyn Fn(&mut Command),
+    timeout: Duration,
+) -> anyhow::Result<(bool, String)> {
+    let mut c = Command::new(&cmd[0]);
+    c.args(&cmd[1..])
+        .arg(script)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    env(&mut c);
+    let mut child = c
+        .spawn()
+        .with_context(|| format!("failed to start `{}`", cmd.join(" ")))?;
+    let deadline = Instant::now() + timeout;
+    loop {
+        if child.try_wait()?.is_some() {
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Ok((false, format!("timed out after {}s", timeout.as_secs())));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output()?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok((out.status.success(), text))
+}
+
+/// The last few lines of installer output, for failure details.
+fn tail(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(3)..].join(" / ")
+}
