@@ -31,6 +31,28 @@ pub struct Cli {
 pub enum Command {
     /// Show what a release would contain: apps, archives, installers, checksums and URLs
     Plan,
+    /// Build binaries, archives, checksums and the source tarball into `target/distrib/`
+    Build,
+    /// Run the built installers against the release files on a loopback server, under every shell
+    Verify {
+        /// Give up on one installer run after this many seconds
+        #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+        timeout: u64,
+    },
+    /// Show the shared libraries and glibc floor of built binaries
+    Linkage {
+        /// Binaries to inspect (default: those of the last `consign build`)
+        paths: Vec<PathBuf>,
+    },
+    /// Merge the `dist-manifest.json` files of several build machines into one
+    MergeManifests {
+        /// The manifests to merge
+        #[arg(required = true)]
+        manifests: Vec<PathBuf>,
+        /// Where to write the merged manifest (default: stdout)
+        #[arg(long, value_name = "PATH")]
+        output: Option<PathBuf>,
+    },
     /// Print the JSON Schema of `dist-manifest.json`
     ManifestSchema,
 }

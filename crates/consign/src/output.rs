@@ -43,6 +43,16 @@ impl Printer {
         self.quiet
     }
 
+    /// Progress for long steps: a spinner on a terminal, plain lines otherwise, nothing with `-q`.
+    pub fn progress(&self) -> StepProgress {
+        use std::io::IsTerminal as _;
+        StepProgress {
+            quiet: self.quiet,
+            bar: std::cell::RefCell::new(None),
+            terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
     /// Human text on stderr (silenced by `-q`).
     pub fn human(&self, text: &str) {
         if !self.quiet {
@@ -85,5 +95,49 @@ impl Printer {
         {
             let _ = writeln!(stderr, "{HINT}hint{HINT:#}: {hint}");
         }
+    }
+}
+/// Step progress for [`crate::build::Progress`].
+pub struct StepProgress {
+    quiet: bool,
+    terminal: bool,
+    bar: std::cell::RefCell<Option<indicatif::ProgressBar>>,
+}
+
+impl crate::build::Progress for StepProgress {
+    fn start(&self, step: &str) {
+        if self.quiet {
+            return;
+        }
+        if self.terminal {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                    .expect("a valid template"),
+            );
+            bar.set_message(step.to_string());
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            *self.bar.borrow_mut() = Some(bar);
+        } else {
+            let _ = writeln!(anstream::stderr(), "{HEADING}  started{HEADING:#} {step}");
+        }
+    }
+
+    fn done(&self, step: &str, detail: &str) {
+        if self.quiet {
+            return;
+        }
+        if let Some(bar) = self.bar.borrow_mut().take() {
+            bar.finish_and_clear();
+        }
+        let detail = if detail.is_empty() {
+            String::new()
+        } else {
+            format!(" ({detail})")
+        };
+        let _ = writeln!(
+            anstream::stderr(),
+            "{HEADING}     done{HEADING:#} {step}{detail}"
+        );
     }
 }

@@ -1,6 +1,670 @@
 //! `consign build`: carry out the local and global parts of a plan.
+//!
+//! Steps, in order: check that every planned target can be built here (before
+//! compiling anything), run cargo, check linkage against
+//! `minimum-glibc-version`, pack archives and their checksum files, then the
+//! global artifacts (source tarball, unified checksum), and finally write
+//! `target/distrib/dist-manifest.json`.
+//!
+//! **Invariant:** every file is written to a temporary name and renamed into
+//! place when complete, so a failed or interrupted build never leaves a
+//! half-written artifact. Finished archives are recorded in
+//! `target/distrib/.consign/build-state.json` with a fingerprint of their
+//! inputs; a rerun reuses one only when its fingerprint and bytes still match.
 
 pub mod archive;
 pub mod cargo;
 pub mod checksum;
 pub mod linkage;
+pub mod source;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::Context as _;
+use consign_manifest::{ArtifactKind, DistManifest, Linkage};
+use serde::{Deserialize, Serialize};
+
+use crate::error::UserError;
+use crate::installer::InstallerContext;
+use crate::plan::InstallerPlan;
+use crate::plan::{ArchivePlan, ArtifactMode, FileSource, Plan};
+use crate::project::config::{ChecksumAlgorithm, InstallerKind};
+use crate::project::Workspace;
+
+/// Settings of a build that are not in the plan.
+#[derive(Clone, Debug)]
+pub struct BuildOptions {
+    /// Which artifacts the plan was made for.
+    pub mode: ArtifactMode,
+    /// Leave local paths out of the manifest.
+    pub no_local_paths: bool,
+    /// `SOURCE_DATE_EPOCH`, if set; else the release commit's time is used.
+    pub source_date_epoch: Option<u64>,
+    /// Keep cargo's output unless it fails.
+    pub quiet: bool,
+    /// The machine's tools.
+    pub toolchain: cargo::Toolchain,
+}
+
+/// What a build did.
+#[derive(Clone, Debug)]
+pub struct BuildOutcome {
+    /// The manifest written to `target/distrib/dist-manifest.json`.
+    pub manifest: DistManifest,
+    /// Files written, with their sizes.
+    pub written: Vec<(PathBuf, u64)>,
+    /// Artifacts reused from an earlier identical build.
+    pub reused: Vec<String>,
+    /// Planned artifacts this version cannot build yet (installers).
+    pub skipped: Vec<String>,
+    /// Things worth telling the user.
+    pub warnings: Vec<String>,
+}
+
+/// Reports progress of the steps (a progress bar on a terminal, lines otherwise).
+pub trait Progress {
+    /// A step started.
+    fn start(&self, step: &str);
+    /// A step finished.
+    fn done(&self, step: &str, detail: &str);
+}
+
+/// The directory release files go to.
+pub fn distrib_dir(ws: &Workspace) -> PathBuf {
+    ws.target_dir.join("distrib")
+}
+
+/// A unique temporary path beside `dest`.
+pub(crate) fn temp_path(dest: &Path) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dest.with_file_name(format!(
+        ".{name}.part-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+#[derive(Default, Serialize, Deserialize)]
+struct BuildState {
+    artifacts: BTreeMap<String, ArtifactState>,
+}
+
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+struct ArtifactState {
+    inputs: String,
+    size: u64,
+    checksum: Option<String>,
+}
+
+/// Build what the plan says.
+pub fn build(
+    ws: &Workspace,
+    plan: &Plan,
+    opts: &BuildOptions,
+    progress: &dyn Progress,
+) -> anyhow::Result<BuildOutcome> {
+    let dist = distrib_dir(ws);
+    let local = opts.mode != ArtifactMode::Global;
+    let global = opts.mode != ArtifactMode::Local;
+
+    // 1. Every target must be buildable here, before anything compiles.
+    let mut builders = Vec::new();
+    if local {
+        for b in &plan.builds {
+            builders.push((b, opts.toolchain.builder_for(&b.target)?));
+        }
+    }
+    std::fs::create_dir_all(&dist).map_err(|e| {
+        UserError::new(format!("cannot create `{}`: {e}", dist.display()))
+            .hint("check that the target directory is writable (or set `CARGO_TARGET_DIR`)")
+    })?;
+    let mtime = match opts.source_date_epoch {
+        Some(t) => t,
+        None => commit_time(&ws.root)?,
+    };
+
+    let mut outcome = BuildOutcome {
+        manifest: plan.manifest.clone(),
+        written: Vec::new(),
+        reused: Vec::new(),
+        skipped: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let checksum_key = plan.checksum.map(|a| a.as_str().to_string());
+    let state_path = dist.join(".consign").join("build-state.json");
+    let mut state: BuildState = std::fs::read(&state_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+
+    // 2. cargo.
+    let package_by_manifest: BTreeMap<PathBuf, String> = ws
+        .packages
+        .iter()
+        .map(|p| (p.manifest_path.clone(), p.name.clone()))
+        .collect();
+    let mut binaries: BTreeMap<(String, String, String), cargo::BuiltBinary> = BTreeMap::new();
+    for (b, builder) in builders {
+        let step = format!(
+            "cargo build --target {} ({})",
+            b.target,
+            b.packages.join(", ")
+        );
+        progress.start(&step);
+        for bin in cargo::run(b, builder, &ws.root, &package_by_manifest, opts.quiet)? {
+            binaries.insert(
+                (b.target.clone(), bin.package.clone(), bin.name.clone()),
+                bin,
+            );
+        }
+        progress.done(&step, "");
+    }
+
+    // 3. Archives (with linkage checks), each with its checksum file.
+    if local {
+        for archive in &plan.archives {
+            let linkage = check_linkage(archive, &binaries)?;
+            outcome.manifest.linkage.extend(linkage);
+            let entries = archive_entries(archive, &binaries)?;
+            let dest = dist.join(&archive.name);
+            let inputs = fingerprint(archive, &entries, mtime)?;
+            let previous = state.artifacts.get(&archive.name).cloned();
+            let reusable = previous
+                .as_ref()
+                .filter(|p| p.inputs == inputs)
+                .is_some_and(|p| still_intact(&dest, p, plan.checksum));
+            let recorded = if reusable {
+                outcome.reused.push(archive.name.clone());
+                previous.expect("reusable implies recorded")
+            } else {
+                progress.start(&format!("packaging {}", archive.name));
+                let written = archive::write_archive(
+                    &dest,
+                    &entries,
+                    &archive::ArchiveOptions {
+                        format: archive.format,
+                        mtime,
+                        checksum: plan.checksum,
+                    },
+                )?;
+                progress.done(
+                    &format!("packaging {}", archive.name),
+                    &human_size(written.size),
+                );
+                outcome.written.push((dest.clone(), written.size));
+                ArtifactState {
+                    inputs,
+                    size: written.size,
+                    checksum: written.checksum,
+                }
+            };
+            if let (Some(sum_name), Some(hex)) = (&archive.checksum, &recorded.checksum) {
+                let sum_path = dist.join(sum_name);
+                checksum::write_atomic(
+                    &sum_path,
+                    checksum::checksum_line(hex, &archive.name).as_bytes(),
+                )?;
+                record(&mut outcome, sum_name, &sum_path, None, opts.no_local_paths);
+                outcome
+                    .written
+                    .push((sum_path.clone(), file_size(&sum_path)));
+            }
+            record(
+                &mut outcome,
+                &archive.name,
+                &dest,
+                checksum_key.as_deref().zip(recorded.checksum.as_deref()),
+                opts.no_local_paths,
+            );
+            state.artifacts.insert(archive.name.clone(), recorded);
+            save_state(&state_path, &state)?;
+        }
+    }
+
+    // 4. Global artifacts, after merging what other build machines reported.
+    if global {
+        for other in other_manifests(&dist)? {
+            let (path, m) = other;
+            outcome.manifest.merge(&m).map_err(|e| {
+                UserError::new(format!("cannot merge `{}`: {e}", path.display()))
+                    .hint("remove stale manifests from `target/distrib`")
+            })?;
+        }
+        let names: Vec<String> = outcome.manifest.artifacts.keys().cloned().collect();
+        for name in names {
+            let kind = outcome.manifest.artifacts[&name].kind;
+            match kind {
+                ArtifactKind::SourceTarball => {
+                    let first = plan.manifest.releases.first();
+                    let prefix = format!(
+                        "{}-{}/",
+                        first.map_or("source", |r| r.app_name.as_str()),
+                        first.map_or("", |r| r.app_version.as_str())
+                    );
+                    let dest = dist.join(&name);
+                    progress.start(&format!("archiving source {name}"));
+                    let repo = ws.git.toplevel.clone().ok_or_else(|| {
+                        UserError::new("the source tarball needs a git repository, and the workspace is not in one")
+                            .hint("run `git init` and commit, or build only local artifacts with `--artifacts=local`")
+                    })?;
+                    let recursive = ws.config.recursive_tarball.unwrap_or(false);
+                    let written = source::write_source_tarball(
+                        &repo,
+                        "HEAD",
+                        &prefix,
+                        recursive,
+                        &dest,
+                        plan.checksum,
+                    )?;
+                    progress.done(
+                        &format!("archiving source {name}"),
+                        &human_size(written.size),
+                    );
+                    outcome.written.push((dest.clone(), written.size));
+                    if let Some(hex) = &written.checksum {
+                        let sum_name =
+                            format!("{name}.{}", checksum_key.as_deref().unwrap_or_default());
+                        let sum_path = dist.join(&sum_name);
+                        checksum::write_atomic(
+                            &sum_path,
+                            checksum::checksum_line(hex, &name).as_bytes(),
+                        )?;
+                        outcome
+                            .written
+                            .push((sum_path.clone(), file_size(&sum_path)));
+                        record(
+                            &mut outcome,
+                            &sum_name,
+                            &sum_path,
+                            None,
+                            opts.no_local_paths,
+                        );
+                    }
+                    record(
+                        &mut outcome,
+                        &name,
+                        &dest,
+                        checksum_key.as_deref().zip(written.checksum.as_deref()),
+                        opts.no_local_paths,
+                    );
+                }
+                ArtifactKind::Installer if !plan.installers.iter().any(|i| i.artifact == name) => {
+                    outcome.skipped.push(name);
+                }
+                _ => {}
+            }
+        }
+        for installer in &plan.installers {
+            let ctx = installer_facts(
+                installer,
+                &outcome.manifest,
+                plan.checksum,
+                &mut outcome.warnings,
+            );
+            if ctx.artifacts.is_empty() {
+                continue;
+            }
+            let script = match installer.kind {
+                InstallerKind::Shell => crate::installer::shell::render(&ctx)?,
+                InstallerKind::Powershell => crate::installer::powershell::render(&ctx)?,
+                _ => continue,
+            };
+            let path = dist.join(&installer.artifact);
+            checksum::write_atomic(&path, script.as_bytes())?;
+            if installer.kind == InstallerKind::Shell {
+                set_executable(&path)?;
+            }
+            let hex = match plan.checksum {
+                Some(algo) => Some(checksum::hash_file(&path, algo)?),
+                None => None,
+            };
+            outcome.written.push((path.clone(), script.len() as u64));
+            record(
+                &mut outcome,
+                &installer.artifact,
+                &path,
+                checksum_key.as_deref().zip(hex.as_deref()),
+                opts.no_local_paths,
+            );
+        }
+        // The unified checksum covers every artifact whose checksum is known.
+        if let Some(algo) = plan.checksum {
+            let sum_name = format!("{algo}.sum");
+            if outcome.manifest.artifacts.contains_key(&sum_name) {
+                let mut lines = String::new();
+                for (name, a) in &outcome.manifest.artifacts {
+                    if let Some(hex) = a.checksums.get(algo.as_str()) {
+                        lines.push_str(&checksum::checksum_line(hex, name));
+                    }
+                }
+                let path = dist.join(&sum_name);
+                checksum::write_atomic(&path, lines.as_bytes())?;
+                outcome.written.push((path.clone(), file_size(&path)));
+                record(&mut outcome, &sum_name, &path, None, opts.no_local_paths);
+            }
+        }
+    }
+
+    // 5. The manifest (and, for a local build, a copy named for its targets, for merging).
+    outcome
+        .manifest
+        .linkage
+        .sort_by(|a, b| (&a.target, &a.binary).cmp(&(&b.target, &b.binary)));
+    outcome.manifest.linkage.dedup();
+    let json = outcome.manifest.to_json_pretty();
+    let manifest_path = dist.join("dist-manifest.json");
+    checksum::write_atomic(&manifest_path, json.as_bytes())?;
+    outcome.written.push((manifest_path, json.len() as u64));
+    if opts.mode == ArtifactMode::Local {
+        let mut targets: Vec<&str> = plan.archives.iter().map(|a| a.target.as_str()).collect();
+        targets.sort();
+        targets.dedup();
+        if !targets.is_empty() {
+            let path = dist.join(format!("{}-dist-manifest.json", targets.join("_")));
+            checksum::write_atomic(&path, json.as_bytes())?;
+            outcome.written.push((path, json.len() as u64));
+        }
+    }
+    Ok(outcome)
+}
+
+/// The installer context with the facts only a build knows: each archive's
+/// checksum and glibc floor. An archive whose checksum is unknown (no machine
+/// has built it yet) is left out, so an installer never installs unverified.
+fn installer_facts(
+    installer: &InstallerPlan,
+    manifest: &DistManifest,
+    algo: Option<ChecksumAlgorithm>,
+    warnings: &mut Vec<String>,
+) -> InstallerContext {
+    let mut ctx = installer.context.clone();
+    let mut missing = Vec::new();
+    ctx.artifacts.retain_mut(|a| {
+        if let Some(algo) = algo {
+            match manifest
+                .artifacts
+                .get(&a.archive)
+                .and_then(|x| x.checksums.get(algo.as_str()))
+            {
+                Some(hex) => a.checksum = Some(hex.clone()),
+                None => {
+                    missing.push(a.target.clone());
+                    return false;
+                }
+            }
+        }
+        if a.libc == "gnu" {
+            a.glibc_floor = manifest
+                .linkage
+                .iter()
+                .filter(|l| l.target == a.target)
+                .filter_map(|l| l.glibc_floor.clone())
+                .max_by_key(|v| {
+                    v.split('.')
+                        .map(|p| p.parse::<u32>().unwrap_or(0))
+                        .collect::<Vec<_>>()
+                });
+        }
+        true
+    });
+    if !missing.is_empty() {
+        let covered: Vec<&str> = ctx.artifacts.iter().map(|a| a.target.as_str()).collect();
+        warnings.push(format!(
+            "`{}` {}; the archives for {} have not been built here or in a merged manifest",
+            installer.artifact,
+            if covered.is_empty() {
+                "is not written".to_string()
+            } else {
+                format!("covers only {}", crate::error::list(&covered))
+            },
+            crate::error::list(&missing),
+        ));
+    }
+    ctx
+}
+
+#[cfg(unix)]
+fn set_executable(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .with_context(|| format!("failed to make `{}` executable", path.display()))
+}
+
+#[cfg(not(unix))]
+fn set_executable(_path: &Path) -> anyhow::Result<()> {
+    Ok(())
+}
+
+/// The manifests other build machines left in `dist` (`*-dist-manifest.json`).
+pub fn other_manifests(dist: &Path) -> anyhow::Result<Vec<(PathBuf, DistManifest)>> {
+    let mut found = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dist) else {
+        return Ok(found);
+    };
+    let mut paths: Vec<PathBuf> = rd
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().ends_with("-dist-manifest.json"))
+        })
+        .collect();
+    paths.sort();
+    for path in paths {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("failed to read `{}`", path.display()))?;
+        let m: DistManifest = serde_json::from_str(&text).map_err(|e| {
+            UserError::new(format!(
+                "`{}` is not a valid dist manifest: {e}",
+                path.display()
+            ))
+            .hint("remove it, or replace it with the manifest a build machine wrote")
+        })?;
+        found.push((path, m));
+    }
+    Ok(found)
+}
+
+fn record(
+    outcome: &mut BuildOutcome,
+    name: &str,
+    path: &Path,
+    checksum: Option<(&str, &str)>,
+    no_local_paths: bool,
+) {
+    if let Some(a) = outcome.manifest.artifacts.get_mut(name) {
+        if !no_local_paths {
+            a.path = Some(path.display().to_string());
+        }
+        if let Some((algo, hex)) = checksum {
+            a.checksums.insert(algo.to_string(), hex.to_string());
+        }
+    }
+}
+
+fn file_size(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+fn save_state(path: &Path, state: &BuildState) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("failed to create `{}`", dir.display()))?;
+    }
+    let json = serde_json::to_vec_pretty(state).expect("build state serializes");
+    checksum::write_atomic(path, &json)?;
+    Ok(())
+}
+
+/// Whether `dest` is still the file recorded in `state`.
+fn still_intact(dest: &Path, state: &ArtifactState, algo: Option<ChecksumAlgorithm>) -> bool {
+    if file_size(dest) != state.size || !dest.is_file() {
+        return false;
+    }
+    match (algo, &state.checksum) {
+        (Some(a), Some(hex)) => checksum::hash_file(dest, a).is_ok_and(|h| &h == hex),
+        _ => true,
+    }
+}
+
+/// The archive's entries, resolving binaries to where cargo put them.
+fn archive_entries(
+    archive: &ArchivePlan,
+    binaries: &BTreeMap<(String, String, String), cargo::BuiltBinary>,
+) -> anyhow::Result<Vec<archive::ArchiveEntry>> {
+    archive
+        .files
+        .iter()
+        .map(|f| {
+            let source = match &f.source {
+                FileSource::Binary { package, file } => {
+                    let name = file.strip_suffix(".exe").unwrap_or(file);
+                    binaries
+                        .get(&(archive.target.clone(), package.clone(), name.to_string()))
+                        .map(|b| b.path.clone())
+                        .ok_or_else(|| {
+                            UserError::new(format!(
+                                "cargo did not produce binary `{name}` of `{package}` for `{}`",
+                                archive.target
+                            ))
+                            .hint("check that the binary is not behind `required-features` the build does not enable")
+                        })?
+                }
+                FileSource::Path(p) => {
+                    if !p.exists() {
+                        return Err(UserError::new(format!("`{}` (to go into `{}`) does not exist", p.display(), archive.name))
+                            .hint("fix the `include` entry in the dist config, or create the file")
+                            .into());
+                    }
+                    p.clone()
+                }
+            };
+            Ok(archive::ArchiveEntry { source, dest: f.dest.clone(), executable: f.executable })
+        })
+        .collect()
+}
+
+/// Inspect the archive's binaries; fail if one needs a newer glibc than allowed.
+fn check_linkage(
+    archive: &ArchivePlan,
+    binaries: &BTreeMap<(String, String, String), cargo::BuiltBinary>,
+) -> anyhow::Result<Vec<Linkage>> {
+    let mut out = Vec::new();
+    for f in &archive.files {
+        let FileSource::Binary { package, file } = &f.source else {
+            continue;
+        };
+        let name = file.strip_suffix(".exe").unwrap_or(file);
+        let Some(bin) = binaries.get(&(archive.target.clone(), package.clone(), name.to_string()))
+        else {
+            continue;
+        };
+        let report = linkage::inspect(&bin.path)?;
+        if let (Some(max), Some(floor)) = (&archive.max_glibc, &report.glibc_floor) {
+            let (maj, min) = max
+                .split_once('.')
+                .map(|(a, b)| (a.parse().unwrap_or(0), b.parse().unwrap_or(0)))
+                .unwrap_or((0, 0));
+            if floor.exceeds(maj, min) {
+                return Err(UserError::new(format!(
+                    "`{name}` for `{}` needs glibc {}, newer than `minimum-glibc-version` {max}: symbol `{}` from `{}` raised it",
+                    archive.target,
+                    floor.version_string(),
+                    floor.symbol,
+                    floor.library,
+                ))
+                .hint(format!(
+                    "build on an older system (e.g. a container with glibc {max}), avoid that symbol, or raise `minimum-glibc-version`"
+                ))
+                .into());
+            }
+        }
+        out.push(Linkage {
+            binary: name.to_string(),
+            target: archive.target.clone(),
+            needed: report.needed.clone(),
+            glibc_floor: report.glibc_floor.as_ref().map(|g| g.version_string()),
+            glibc_floor_symbol: report.glibc_floor.as_ref().map(|g| g.symbol.clone()),
+        });
+    }
+    Ok(out)
+}
+
+/// A fingerprint of everything that goes into an archive: the plan entry,
+/// the mtime, and each input's bytes.
+fn fingerprint(
+    archive: &ArchivePlan,
+    entries: &[archive::ArchiveEntry],
+    mtime: u64,
+) -> anyhow::Result<String> {
+    use std::fmt::Write as _;
+    let mut text = serde_json::to_string(archive).expect("plans serialize");
+    let _ = write!(text, "\nmtime={mtime}");
+    for e in entries {
+        let hex = hash_tree(&e.source)?;
+        let _ = write!(text, "\n{} {} {hex}", e.dest, e.executable);
+    }
+    let mut hasher = checksum::HashingWriter::new(Vec::new(), ChecksumAlgorithm::Sha256);
+    std::io::Write::write_all(&mut hasher, text.as_bytes())?;
+    Ok(hasher.finish().1)
+}
+
+fn hash_tree(path: &Path) -> anyhow::Result<String> {
+    if path.is_dir() {
+        let mut children: Vec<PathBuf> = std::fs::read_dir(path)
+            .with_context(|| format!("failed to read `{}`", path.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        children.sort();
+        let mut combined = String::new();
+        for c in children {
+            combined.push_str(&format!(
+                "{}:{};",
+                c.file_name().unwrap_or_default().to_string_lossy(),
+                hash_tree(&c)?
+            ));
+        }
+        Ok(combined)
+    } else {
+        checksum::hash_file(path, ChecksumAlgorithm::Sha256)
+            .with_context(|| format!("failed to read `{}`", path.display()))
+    }
+}
+
+/// The commit time of HEAD, for archive mtimes.
+fn commit_time(root: &Path) -> anyhow::Result<u64> {
+    let out = std::process::Command::new("git")
+        .args(["log", "-1", "--format=%ct", "HEAD"])
+        .current_dir(root)
+        .output()
+        .context("failed to run git")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.trim().parse().map_err(|_| {
+        UserError::new("cannot tell the release commit's time for reproducible archive timestamps")
+            .hint("commit your work in git, or set `SOURCE_DATE_EPOCH` to a unix timestamp")
+            .into()
+    })
+}
+
+/// `12.3 MiB`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

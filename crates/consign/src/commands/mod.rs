@@ -1,8 +1,12 @@
 //! One module per command. A command resolves its settings from the flags,
 //! calls into the library, and prints the result; no release logic lives here.
 
+mod build;
+mod linkage;
 mod manifest_schema;
+mod merge_manifests;
 mod plan;
+mod verify;
 
 use crate::cli::{Cli, Command};
 use crate::output::Printer;
@@ -11,6 +15,12 @@ use crate::output::Printer;
 pub fn run(cli: &Cli, printer: &Printer) -> anyhow::Result<()> {
     match &cli.command {
         Command::Plan => plan::exec(&cli.global, printer),
+        Command::Verify { timeout } => verify::exec(&cli.global, *timeout, printer),
+        Command::Build => build::exec(&cli.global, printer),
+        Command::Linkage { paths } => linkage::exec(&cli.global, paths, printer),
+        Command::MergeManifests { manifests, output } => {
+            merge_manifests::exec(manifests, output.as_deref(), printer)
+        }
         Command::ManifestSchema => manifest_schema::exec(printer),
     }
 }

@@ -71,11 +71,16 @@ fn check_clean(ws: &Workspace, allow_dirty: bool, printer: &Printer) -> anyhow::
     if ws.git.dirty.len() > SHOWN {
         let _ = write!(files, "\n  ... and {} more", ws.git.dirty.len() - SHOWN);
     }
+    let hint = if ws.git.dirty.iter().any(|f| f == "Cargo.lock") {
+        "commit `Cargo.lock` (a release should build from locked dependencies) and any other changes, or pass `--allow-dirty`"
+    } else {
+        "commit or stash them so the release matches a commit, or pass `--allow-dirty`"
+    };
     Err(UserError::new(format!(
         "the git work tree of `{}` has uncommitted changes:{files}",
         ws.root.display()
     ))
-    .hint("commit or stash them so the release matches a commit, or pass `--allow-dirty`")
+    .hint(hint)
     .into())
 }
 

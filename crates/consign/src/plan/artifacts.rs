@@ -16,8 +16,8 @@ use serde::Serialize;
 use super::{AppRelease, ArtifactMode, PlanOptions, ResolvedHosting};
 use crate::error::UserError;
 use crate::installer::{InstallPathSpec, InstallerArtifact, InstallerContext, ReceiptSource};
-use crate::project::config::{InstallPath, 
-    ArchiveFormat, ChecksumAlgorithm, CiBackend, DistConfig, InstallerKind, PrRunMode,
+use crate::project::config::{
+    ArchiveFormat, ChecksumAlgorithm, CiBackend, DistConfig, InstallPath, InstallerKind, PrRunMode,
 };
 use crate::project::{Workspace, AUTO_INCLUDE_PREFIXES};
 use crate::targets::{self, Os};
@@ -503,7 +503,12 @@ fn plan_installers(
 
 /// The installer context of `app` for `targets` (checksums and glibc floors
 /// are filled in by the build, which knows them).
-fn installer_context(ws: &Workspace, app: &AppRelease<'_>, targets: &[String], b: &Builder<'_>) -> InstallerContext {
+fn installer_context(
+    ws: &Workspace,
+    app: &AppRelease<'_>,
+    targets: &[String],
+    b: &Builder<'_>,
+) -> InstallerContext {
     let artifacts = targets
         .iter()
         .map(|t| {

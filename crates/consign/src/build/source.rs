@@ -1,0 +1,238 @@
+//! `source.tar.gz`: the release commit's files, via `git archive`, under
+//! `{app}-{version}/`, with submodules when `recursive-tarball` is set.
+//!
+//! `git archive` output is reproducible for a commit (entries in tree order,
+//! mtimes from the commit). We gzip it ourselves with no name and a zero
+//! mtime in the header, so the tarball's checksum depends only on the commit.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, Context as _};
+
+use super::checksum::HashingWriter;
+use crate::project::config::ChecksumAlgorithm;
+
+/// A file written by a build step: its size and checksum.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Written {
+    /// Bytes written.
+    pub size: u64,
+    /// Lowercase hex checksum, if an algorithm was given.
+    pub checksum: Option<String>,
+}
+
+/// Write `source.tar.gz` of `commit` in the repository at `repo` to `dest`, atomically.
+pub fn write_source_tarball(
+    repo: &Path,
+    commit: &str,
+    prefix: &str,
+    recursive: bool,
+    dest: &Path,
+    algo: Option<ChecksumAlgorithm>,
+) -> anyhow::Result<Written> {
+    let tmp = super::temp_path(dest);
+    let result = write_to(repo, commit, prefix, recursive, &tmp, algo);
+    match result {
+        Ok(w) => {
+            std::fs::rename(&tmp, dest).with_context(|| {
+                format!(
+                    "failed to move `{}` into place as `{}`",
+                    tmp.display(),
+                    dest.display()
+                )
+            })?;
+            Ok(w)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+fn write_to(
+    repo: &Path,
+    commit: &str,
+    prefix: &str,
+    recursive: bool,
+    tmp: &Path,
+    algo: Option<ChecksumAlgorithm>,
+) -> anyhow::Result<Written> {
+    let file = std::fs::File::create(tmp)
+        .with_context(|| format!("failed to create `{}`", tmp.display()))?;
+    let sink = CountingHasher::new(file, algo);
+    let gz = flate2::GzBuilder::new()
+        .mtime(0)
+        .write(sink, flate2::Compression::best());
+    let gz = if recursive {
+        let mut builder = tar::Builder::new(gz);
+        append_git_archive(&mut builder, repo, commit, prefix)?;
+        for (path, sub_commit) in submodules(repo, commit)? {
+            let sub_prefix = format!("{prefix}{path}/");
+            append_git_archive(&mut builder, &repo.join(&path), &sub_commit, &sub_prefix)
+                .with_context(|| format!("failed to archive submodule `{path}` (is it checked out? run `git submodule update --init --recursive`)"))?;
+        }
+        builder
+            .into_inner()
+            .context("failed to finish the source tarball")?
+    } else {
+        let mut gz = gz;
+        stream_git_archive(repo, commit, prefix, &mut gz)?;
+        gz
+    };
+    let sink = gz.finish().context("failed to finish gzip stream")?;
+    let (file, checksum, size) = sink.finish();
+    file.sync_all()
+        .with_context(|| format!("failed to write `{}`", tmp.display()))?;
+    Ok(Written { size, checksum })
+}
+
+/// `git archive --format=tar` into `out`.
+fn stream_git_archive(
+    repo: &Path,
+    commit: &str,
+    prefix: &str,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let mut child = Command::new("git")
+        .args([
+            "archive",
+            "--format=tar",
+            &format!("--prefix={prefix}"),
+            commit,
+        ])
+        .current_dir(repo)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("failed to run `git archive`; is git installed?")?;
+    let mut stdout = child.stdout.take().expect("piped");
+    std::io::copy(&mut stdout, out).context("failed to write the source tarball")?;
+    let output = child
+        .wait_with_output()
+        .context("failed to wait for `git archive`")?;
+    if !output.status.success() {
+        bail!(
+            "`git archive {commit}` failed in `{}`: {}",
+            repo.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+/// Copy the entries of `git archive` into a tar builder (for merging submodules).
+fn append_git_archive<W: Write>(
+    builder: &mut tar::Builder<W>,
+    repo: &Path,
+    commit: &str,
+    prefix: &str,
+) -> anyhow::Result<()> {
+    let mut buf = Vec::new();
+    stream_git_archive(repo, commit, prefix, &mut buf)?;
+    let mut archive = tar::Archive::new(buf.as_slice());
+    for entry in archive
+        .entries()
+        .context("failed to read `git archive` output")?
+    {
+        let mut entry = entry.context("failed to read `git archive` output")?;
+        let kind = entry.header().entry_type();
+        if kind == tar::EntryType::XGlobalHeader || kind == tar::EntryType::XHeader {
+            continue;
+        }
+        let path = entry
+            .path()
+            .context("bad path in `git archive` output")?
+            .into_owned();
+        let mut header = entry.header().clone();
+        if kind == tar::EntryType::Symlink {
+            let target = entry
+                .link_name()?
+                .map(|t| t.into_owned())
+                .unwrap_or_default();
+            builder.append_link(&mut header, &path, &target)?;
+        } else {
+            let mut data = Vec::new();
+            entry.read_to_end(&mut data)?;
+            builder.append_data(&mut header, &path, data.as_slice())?;
+        }
+    }
+    Ok(())
+}
+
+/// Submodules (recursively) at `commit`: (path relative to `repo`, commit).
+fn submodules(repo: &Path, _commit: &str) -> anyhow::Result<Vec<(String, String)>> {
+    let out = Command::new("git")
+        .args(["submodule", "status", "--recursive"])
+        .current_dir(repo)
+        .output()
+        .context("failed to run `git submodule status`")?;
+    if !out.status.success() {
+        bail!(
+            "`git submodule status` failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let mut subs = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        // " <sha> path (describe)", with a leading -, + or U for special states.
+        let state = line.chars().next().unwrap_or(' ');
+        let mut fields = line[1..].split_whitespace();
+        let (Some(sha), Some(path)) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        if state == '-' {
+            bail!("submodule `{path}` is not checked out, so it cannot go into the source tarball; run `git submodule update --init --recursive`");
+        }
+        subs.push((path.to_string(), sha.to_string()));
+    }
+    Ok(subs)
+}
+
+/// A writer that counts and (optionally) hashes.
+struct CountingHasher<W: Write> {
+    inner: Result<HashingWriter<W>, (W, u64)>,
+}
+
+impl<W: Write> CountingHasher<W> {
+    fn new(inner: W, algo: Option<ChecksumAlgorithm>) -> Self {
+        CountingHasher {
+            inner: match algo {
+                Some(a) => Ok(HashingWriter::new(inner, a)),
+                None => Err((inner, 0)),
+            },
+        }
+    }
+
+    fn finish(self) -> (W, Option<String>, u64) {
+        match self.inner {
+            Ok(h) => {
+                let (w, hex, n) = h.finish();
+                (w, Some(hex), n)
+            }
+            Err((w, n)) => (w, None, n),
+        }
+    }
+}
+
+impl<W: Write> Write for CountingHasher<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match &mut self.inner {
+            Ok(h) => h.write(buf),
+            Err((w, n)) => {
+                let written = w.write(buf)?;
+                *n += written as u64;
+                Ok(written)
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.inner {
+            Ok(h) => h.flush(),
+            Err((w, _)) => w.flush(),
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! `consign verify`: prove the installers work before anything is published.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use consign_manifest::DistManifest;
+
+use crate::build;
+use crate::cli::{GlobalArgs, OutputFormat};
+use crate::error::UserError;
+use crate::output::{Printer, HEADING};
+use crate::project::{self, LoadOptions};
+use crate::verify;
+
+pub fn exec(args: &GlobalArgs, timeout: u64, printer: &Printer) -> anyhow::Result<()> {
+    let ws = project::load(&LoadOptions {
+        manifest_path: args.manifest_path.clone(),
+    })?;
+    let dist = build::distrib_dir(&ws);
+    let path = dist.join("dist-manifest.json");
+    let text = std::fs::read_to_string(&path).map_err(|_| {
+        UserError::new(format!("there is no `{}` to verify", path.display()))
+            .hint("run `consign build` (with the installers and this host's archive) first")
+    })?;
+    let manifest: DistManifest = serde_json::from_str(&text).map_err(|e| {
+        UserError::new(format!(
+            "`{}` is not a valid dist manifest: {e}",
+            path.display()
+        ))
+    })?;
+    let report = verify::verify(
+        &dist,
+        &manifest,
+        crate::targets::host_triple(),
+        Duration::from_secs(timeout),
+    )?;
+    match args.output_format {
+        OutputFormat::Json => printer.machine(&(serde_json::to_string_pretty(&report)? + "\n")),
+        OutputFormat::Human => printer.human(&render(&report)),
+    }
+    if report.results.is_empty() {
+        return Err(UserError::new("no installer could be verified on this machine")
+            .hint("build the shell installer and this host's archive first: `consign build --artifacts=host`")
+            .into());
+    }
+    if !report.passed() {
+        let failed = report.results.iter().filter(|r| !r.passed).count();
+        return Err(UserError::new(format!(
+            "{failed} of {} installer runs failed",
+            report.results.len()
+        ))
+        .hint("the table above shows which checks failed; rerun with `-o json` for every detail")
+        .into());
+    }
+    Ok(())
+}
+
+fn render(report: &verify::VerifyReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{HEADING}{:<28} {:<11} {:<8} {:<8} {:<8} {:<8} {:<8} {:>8}{HEADING:#}",
+        "installer", "shell", "install", "receipt", "runs", "path", "rerun", "time"
+    );
+    for r in &report.results {
+        let mark = |name: &str| {
+            r.checks
+                .iter()
+                .find(|c| c.name == name)
+                .map_or("-", |c| if c.ok { "pass" } else { "FAIL" })
+        };
+        let _ = writeln!(
+            out,
+            "{:<28} {:<11} {:<8} {:<8} {:<8} {:<8} {:<8} {:>6}ms",
+            r.installer,
+            r.shell,
+            mark("install"),
+            mark("receipt"),
+            mark("runs"),
+            mark("path"),
+            mark("rerun"),
+            r.install_ms
+        );
+        for c in r.checks.iter().filter(|c| !c.ok) {
+            let _ = writeln!(out, "    {}: {}", c.name, c.detail);
+        }
+    }
+    for s in &report.skipped {
+        let _ = writeln!(out, "skipped {}: {}", s.what, s.reason);
+    }
+    out
+}

@@ -1,0 +1,339 @@
+//! End-to-end tests of `consign build`: real cargo builds of temp workspaces,
+//! checked with the system's own tools.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use serde_json::Value;
+
+const HOST: &str = "x86_64-unknown-linux-gnu";
+
+fn app(config: &str) -> TestWorkspace {
+    let ws = single_app(&format!(
+        "targets = [\"{HOST}\", \"aarch64-apple-darwin\"]\n{config}"
+    ));
+    ws.write(
+        "src/main.rs",
+        "fn main() { println!(\"tool {}\", env!(\"CARGO_PKG_VERSION\")); }\n",
+    );
+    ws.write(
+        "src/bin/tool-helper.rs",
+        "fn main() { println!(\"helper\"); }\n",
+    );
+    // Releases build from a committed lockfile.
+    let lock = Command::new(env!("CARGO"))
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(ws.path())
+        .output()
+        .unwrap();
+    assert!(
+        lock.status.success(),
+        "{}",
+        String::from_utf8_lossy(&lock.stderr)
+    );
+    ws.commit();
+    ws
+}
+
+fn distrib(ws: &TestWorkspace) -> std::path::PathBuf {
+    ws.path().join("target/distrib")
+}
+
+fn sh(dir: &Path, script: &str) -> (bool, String) {
+    let out = Command::new("sh")
+        .args(["-c", script])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn builds_host_archives_that_work_and_verify() {
+    let ws = app("");
+    let run = ws.consign(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let dist = distrib(&ws);
+    let archive = format!("tool-{HOST}.tar.xz");
+
+    // The listing: everything under tool-{target}/, sorted, with normalized owners and modes.
+    let (ok, listing) = sh(&dist, &format!("tar --numeric-owner -tvJf {archive}"));
+    assert!(ok, "{listing}");
+    let lines: Vec<&str> = listing.lines().collect();
+    let names: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split_whitespace().last().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            format!("tool-{HOST}/"),
+            format!("tool-{HOST}/CHANGELOG.md"),
+            format!("tool-{HOST}/LICENSE-MIT"),
+            format!("tool-{HOST}/README.md"),
+            format!("tool-{HOST}/tool"),
+            format!("tool-{HOST}/tool-helper"),
+        ]
+    );
+    for l in &lines {
+        assert!(l.contains(" 0/0 "), "owner not 0/0: {l}");
+        let executable = l.ends_with("/tool") || l.ends_with("/tool-helper") || l.ends_with('/');
+        let mode = if executable { "rwxr-xr-x" } else { "rw-r--r--" };
+        assert!(l[1..10] == *mode, "mode of {l}");
+    }
+
+    // The binaries run.
+    let (ok, out) = sh(&dist, &format!("mkdir -p x && tar -xJf {archive} -C x && ./x/tool-{HOST}/tool && ./x/tool-{HOST}/tool-helper"));
+    assert!(ok, "{out}");
+    assert_eq!(out, "tool 1.2.3\nhelper\n");
+
+    // Checksums verify with coreutils: per artifact and unified.
+    let (ok, out) = sh(&dist, &format!("sha256sum -c {archive}.sha256 && sha256sum -c sha256.sum && sha256sum -c source.tar.gz.sha256"));
+    assert!(ok, "{out}");
+    let unified = std::fs::read_to_string(dist.join("sha256.sum")).unwrap();
+    assert!(
+        unified.contains(&format!(" *{archive}\n")) && unified.contains(" *source.tar.gz\n"),
+        "{unified}"
+    );
+
+    // The source tarball holds the commit under {app}-{version}/.
+    let (ok, out) = sh(&dist, "tar -tzf source.tar.gz");
+    assert!(ok, "{out}");
+    assert!(out.lines().any(|l| l == "tool-1.2.3/Cargo.toml"), "{out}");
+    assert!(out.lines().any(|l| l == "tool-1.2.3/src/main.rs"), "{out}");
+
+    // The manifest records paths, checksums and linkage.
+    let m: Value =
+        serde_json::from_str(&std::fs::read_to_string(dist.join("dist-manifest.json")).unwrap())
+            .unwrap();
+    let a = &m["artifacts"][&archive];
+    assert_eq!(a["path"], dist.join(&archive).display().to_string());
+    let (_, sum) = sh(&dist, &format!("sha256sum {archive}"));
+    assert_eq!(
+        a["checksums"]["sha256"],
+        sum.split_whitespace().next().unwrap()
+    );
+    let linkage = m["linkage"].as_array().unwrap();
+    assert_eq!(linkage.len(), 2);
+    assert!(
+        linkage[0]["needed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n == "libc.so.6"),
+        "{linkage:?}"
+    );
+    assert!(
+        linkage[0]["glibc_floor"]
+            .as_str()
+            .unwrap()
+            .starts_with("2."),
+        "{linkage:?}"
+    );
+
+    // `consign linkage` reports the same floor and the symbol behind it.
+    let run = ws.consign(&["linkage"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "glibc floor: {} (raised by `",
+            linkage[0]["glibc_floor"].as_str().unwrap()
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn builds_are_reproducible_and_reused() {
+    let ws = app("unix-archive = \".tar.gz\"\nchecksum = \"blake2b\"\n");
+    assert_eq!(ws.consign(&["build", "-a", "local", "-t", HOST]).code, 0);
+    let archive = distrib(&ws).join(format!("tool-{HOST}.tar.gz"));
+    let first = std::fs::read(&archive).unwrap();
+    let (ok, out) = sh(
+        &distrib(&ws),
+        &format!("b2sum -c tool-{HOST}.tar.gz.blake2b"),
+    );
+    assert!(ok, "{out}");
+
+    // Unchanged inputs: the archive is reused.
+    let run = ws.consign(&["build", "-a", "local", "-t", HOST]);
+    assert!(
+        run.stderr.contains(&format!("reused   tool-{HOST}.tar.gz")),
+        "{}",
+        run.stderr
+    );
+
+    // A clean rebuild (fresh target dir, new file mtimes) gives identical bytes.
+    std::fs::remove_dir_all(ws.path().join("target")).unwrap();
+    ws.write("README.md", "# tool\n");
+    let run = ws.consign(&["build", "-a", "local", "-t", HOST]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(std::fs::read(&archive).unwrap(), first, "rebuild differs");
+
+    // SOURCE_DATE_EPOCH sets the mtime.
+    let out = Command::new(bin_path("consign"))
+        .args(["build", "-a", "local", "-t", HOST])
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .current_dir(ws.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (_, listing) = sh(
+        &distrib(&ws),
+        &format!("TZ=UTC tar -tvzf tool-{HOST}.tar.gz"),
+    );
+    assert!(
+        listing.lines().all(|l| l.contains("2023-11-14 22:13")),
+        "{listing}"
+    );
+}
+
+#[test]
+fn unbuildable_targets_fail_before_compiling() {
+    let ws = app("");
+    let run = ws.consign(&["build", "--artifacts=all"]);
+    run.fails_with(
+        1,
+        &["cannot build `aarch64-apple-darwin`", "macOS", "hint:"],
+    );
+    assert!(
+        !ws.path().join("target").exists(),
+        "nothing may be compiled or written"
+    );
+    let run = ws.consign(&["build", "-t", "x86_64-unknown-linux-gnux"]);
+    run.fails_with(
+        1,
+        &[
+            "unknown target triple",
+            "did you mean `x86_64-unknown-linux-gnu`?",
+        ],
+    );
+}
+
+#[test]
+fn cargo_failure_leaves_no_partial_artifacts() {
+    let ws = app("");
+    ws.write("src/main.rs", "fn main() { this does not compile }\n");
+    ws.commit();
+    let run = ws.consign(&["build"]);
+    run.fails_with(1, &["cargo build", "failed", "nothing was packaged"]);
+    assert!(
+        run.stderr.contains("error"),
+        "cargo's errors are shown: {}",
+        run.stderr
+    );
+    let dist = distrib(&ws);
+    let leftovers: Vec<_> = std::fs::read_dir(&dist)
+        .map(|rd| rd.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        leftovers
+            .iter()
+            .all(|n| n.to_string_lossy().starts_with('.')),
+        "{leftovers:?}"
+    );
+}
+
+#[test]
+fn glibc_floor_above_minimum_fails_naming_the_symbol() {
+    let ws = app("minimum-glibc-version = \"2.2\"\n");
+    let run = ws.consign(&["build", "-a", "local", "-t", HOST]);
+    run.fails_with(
+        1,
+        &[
+            "needs glibc",
+            "newer than `minimum-glibc-version` 2.2",
+            "symbol `",
+            "raised it",
+        ],
+    );
+    assert!(!distrib(&ws).join(format!("tool-{HOST}.tar.xz")).exists());
+}
+
+#[test]
+fn manifests_from_several_machines_merge() {
+    let ws = app("");
+    assert_eq!(ws.consign(&["build", "-a", "local", "-t", HOST]).code, 0);
+    let dist = distrib(&ws);
+    let local = dist.join(format!("{HOST}-dist-manifest.json"));
+    assert!(local.is_file());
+    // Another machine built the macOS archive; it left its manifest here.
+    let mut other: Value = serde_json::from_str(&std::fs::read_to_string(&local).unwrap()).unwrap();
+    let mac = "tool-aarch64-apple-darwin.tar.xz";
+    other["artifacts"] = serde_json::json!({mac: {
+        "name": mac,
+        "kind": "executable-zip",
+        "target_triples": ["aarch64-apple-darwin"],
+        "checksums": {"sha256": "ab".repeat(32)},
+    }});
+    other["releases"][0]["artifacts"] = serde_json::json!([mac]);
+    other["linkage"] = serde_json::json!([]);
+    std::fs::write(
+        dist.join("aarch64-apple-darwin-dist-manifest.json"),
+        serde_json::to_string(&other).unwrap(),
+    )
+    .unwrap();
+
+    let run = ws.consign(&["build", "-a", "global"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let unified = std::fs::read_to_string(dist.join("sha256.sum")).unwrap();
+    assert!(
+        unified.contains(&format!("{} *{mac}\n", "ab".repeat(32))),
+        "{unified}"
+    );
+    assert!(
+        unified.contains(&format!(" *tool-{HOST}.tar.xz\n")),
+        "{unified}"
+    );
+
+    // The same merge through the command.
+    let run = ws.consign(&[
+        "merge-manifests",
+        local.to_str().unwrap(),
+        dist.join("aarch64-apple-darwin-dist-manifest.json")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let merged: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        merged["artifacts"][mac]["checksums"]["sha256"],
+        "ab".repeat(32)
+    );
+    assert!(merged["artifacts"][format!("tool-{HOST}.tar.xz")]["checksums"]["sha256"].is_string());
+}
+
+#[test]
+fn recursive_tarball_includes_submodules() {
+    let sub = TestWorkspace::new(&[("lib.txt", "from the submodule\n")]);
+    let ws = app("recursive-tarball = true\n");
+    ws.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        sub.path().to_str().unwrap(),
+        "vendor/sub",
+    ]);
+    ws.commit();
+    let run = ws.consign(&["build", "-a", "global"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (ok, out) = sh(&distrib(&ws), "tar -tzf source.tar.gz");
+    assert!(ok, "{out}");
+    assert!(
+        out.lines().any(|l| l == "tool-1.2.3/vendor/sub/lib.txt"),
+        "{out}"
+    );
+}
