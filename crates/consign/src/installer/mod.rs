@@ -100,3 +100,26 @@ pub struct ReceiptSource {
     /// Repository name, if hosted on GitHub.
     pub name: Option<String>,
 }
+
+/// Render an embedded template with the settings every installer uses:
+/// undefined values are errors, nothing is auto-escaped (each renderer quotes
+/// values for its own language before they reach the template), and block
+/// tags leave no stray whitespace.
+pub(crate) fn render_template(name: &str, source: &str, ctx: minijinja::value::Value) -> anyhow::Result<String> {
+    use anyhow::Context as _;
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .context("configuring the template syntax")?,
+    );
+    env.add_template(name, source).with_context(|| format!("parsing template `{name}`"))?;
+    env.get_template(name)
+        .and_then(|t| t.render(ctx))
+        .with_context(|| format!("rendering template `{name}`"))
+}

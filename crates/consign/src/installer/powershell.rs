@@ -21,8 +21,7 @@
 use std::fmt::Write as _;
 
 use anyhow::{bail, Context as _};
-use minijinja::syntax::SyntaxConfig;
-use minijinja::{context, AutoEscape, Environment, UndefinedBehavior, Value};
+use minijinja::{context, Value};
 
 use super::{InstallPathSpec, InstallerArtifact, InstallerContext};
 
@@ -50,22 +49,7 @@ const ARCH_FALLBACKS: [(&str, &[&str]); 3] = [
 /// name.
 pub fn render(ctx: &InstallerContext) -> anyhow::Result<String> {
     let value = render_context(ctx)?;
-    let mut env = Environment::new();
-    env.set_syntax(
-        SyntaxConfig::builder()
-            .trim_blocks(true)
-            .lstrip_blocks(true)
-            .keep_trailing_newline(true)
-            .build()
-            .context("configuring the template syntax")?,
-    );
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_auto_escape_callback(|_| AutoEscape::None);
-    env.add_template(TEMPLATE_NAME, TEMPLATE)
-        .context("parsing the PowerShell installer template")?;
-    let script = env
-        .get_template(TEMPLATE_NAME)
-        .and_then(|t| t.render(value))
+    let script = super::render_template(TEMPLATE_NAME, TEMPLATE, value)
         .with_context(|| format!("rendering the PowerShell installer of {}", ctx.app_name))?;
     Ok(script)
 }
