@@ -712,3 +712,51 @@ fn missing_repository_blocks_fetching_installers() {
         ],
     );
 }
+
+#[test]
+fn binstall_metadata_is_checked_against_the_artifacts() {
+    // Singular tags are not among binstall's guesses: consign says what to add.
+    let ws = multi_app();
+    let run = ws.consign(&["plan", "--tag", "app-b-cli-v2.0.0"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("`cargo binstall app-b-cli` cannot guess the URLs of a release tagged `app-b-cli-v2.0.0`"), "{}", run.stderr);
+    assert!(run.stderr.contains("pkg-url = \"{ repo }/releases/download/app-b-cli-v{ version }/{ name }-{ target }{ archive-suffix }\""), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "[package.metadata.binstall.overrides.x86_64-pc-windows-msvc]\npkg-fmt = \"zip\""
+        ),
+        "{}",
+        run.stderr
+    );
+
+    // Metadata that points elsewhere is reported; metadata that matches is silent.
+    let bad = "[package.metadata.binstall]\npkg-url = \"{ repo }/releases/download/v{ version }/{ name }-{ target }.tgz\"\npkg-fmt = \"tgz\"\n";
+    let good = "[package.metadata.binstall]\npkg-url = \"{ repo }/releases/download/v{ version }/{ name }-{ target }{ archive-suffix }\"\nbin-dir = \"{ name }-{ target }/{ bin }{ binary-ext }\"\npkg-fmt = \"txz\"\n\n[package.metadata.binstall.overrides.x86_64-pc-windows-msvc]\npkg-fmt = \"zip\"\nbin-dir = \"{ bin }{ binary-ext }\"\n";
+    for (meta, expect_warning) in [(bad, true), (good, false)] {
+        let ws = single_app(TARGETS);
+        let manifest = std::fs::read_to_string(ws.path().join("Cargo.toml")).unwrap();
+        ws.write(
+            "Cargo.toml",
+            &manifest.replace("[workspace]", &format!("{meta}\n[workspace]")),
+        );
+        ws.commit();
+        let run = ws.consign(&["plan"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            run.stderr
+                .contains("`cargo binstall tool` will not find this release"),
+            expect_warning,
+            "{}",
+            run.stderr
+        );
+        if expect_warning {
+            assert!(
+                run.stderr.contains(
+                    "`pkg-fmt` is `tgz` for `x86_64-unknown-linux-gnu`, but its archive is `txz`"
+                ),
+                "{}",
+                run.stderr
+            );
+        }
+    }
+}

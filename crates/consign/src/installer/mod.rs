@@ -6,6 +6,10 @@
 //! checksums the build recorded. Templates are embedded in the binary and hold
 //! no logic beyond loops and conditionals.
 
+pub mod binstall;
+pub mod homebrew;
+pub mod msi;
+pub mod npm;
 pub mod powershell;
 pub mod shell;
 
@@ -105,7 +109,11 @@ pub struct ReceiptSource {
 /// undefined values are errors, nothing is auto-escaped (each renderer quotes
 /// values for its own language before they reach the template), and block
 /// tags leave no stray whitespace.
-pub(crate) fn render_template(name: &str, source: &str, ctx: minijinja::value::Value) -> anyhow::Result<String> {
+pub(crate) fn render_template(
+    name: &str,
+    source: &str,
+    ctx: minijinja::value::Value,
+) -> anyhow::Result<String> {
     use anyhow::Context as _;
     let mut env = minijinja::Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
@@ -118,7 +126,8 @@ pub(crate) fn render_template(name: &str, source: &str, ctx: minijinja::value::V
             .build()
             .context("configuring the template syntax")?,
     );
-    env.add_template(name, source).with_context(|| format!("parsing template `{name}`"))?;
+    env.add_template(name, source)
+        .with_context(|| format!("parsing template `{name}`"))?;
     env.get_template(name)
         .and_then(|t| t.render(ctx))
         .with_context(|| format!("rendering template `{name}`"))

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use super::{AppRelease, ArtifactMode, PlanOptions, ResolvedHosting};
 use crate::error::UserError;
+use crate::installer::binstall;
 use crate::installer::{InstallPathSpec, InstallerArtifact, InstallerContext, ReceiptSource};
 use crate::project::config::{
     ArchiveFormat, ChecksumAlgorithm, CiBackend, DistConfig, InstallPath, InstallerKind, PrRunMode,
@@ -147,6 +148,7 @@ pub(crate) fn plan_artifacts(
     apps: &[AppRelease<'_>],
     hosting: &ResolvedHosting,
     checksum: Option<ChecksumAlgorithm>,
+    tag: &str,
     opts: &PlanOptions,
     warnings: &mut Vec<String>,
 ) -> Result<Planned, UserError> {
@@ -178,6 +180,7 @@ pub(crate) fn plan_artifacts(
         if global {
             ids.extend(plan_installers(ws, app, &mut b, &mut installers, warnings)?);
         }
+        check_binstall(ws, app, &b, tag, warnings);
         if local {
             for target in &app.targets {
                 if mode == ArtifactMode::Host && *target != opts.host_target {
@@ -579,6 +582,84 @@ fn installer_context(
             owner: github.map(|g| g.owner.clone()),
             name: github.map(|g| g.repo.clone()),
         },
+    }
+}
+
+/// Check `[package.metadata.binstall]` against the release, so that
+/// `cargo binstall` finds our archives: a mismatch, or no metadata under a
+/// singular tag (which binstall cannot guess), is a warning with the metadata
+/// to use.
+fn check_binstall(
+    ws: &Workspace,
+    app: &AppRelease<'_>,
+    b: &Builder<'_>,
+    tag: &str,
+    warnings: &mut Vec<String>,
+) {
+    let Some(repo) = b
+        .hosting
+        .manifest
+        .github
+        .as_ref()
+        .map(|g| format!("{}/{}/{}", g.artifact_base_url, g.owner, g.repo))
+    else {
+        return;
+    };
+    let pkg = app.package;
+    let version = pkg.version.to_string();
+    let mut archives = BTreeMap::new();
+    let mut by_target = BTreeMap::new();
+    for target in &app.targets {
+        let archive = plan_archive(ws, app, target, b.checksum);
+        let suffix = archive.format.extension().to_string();
+        archives.insert(target.clone(), (suffix.clone(), archive.prefix.is_some()));
+        let Some(first_bin) = archive
+            .files
+            .iter()
+            .find(|f| matches!(f.source, FileSource::Binary { .. }))
+        else {
+            continue;
+        };
+        let FileSource::Binary { file, .. } = &first_bin.source else {
+            continue;
+        };
+        let vars = binstall::Vars {
+            name: pkg.name.clone(),
+            version: version.clone(),
+            repo: repo.clone(),
+            target: target.clone(),
+            archive_suffix: suffix,
+            bin: file.strip_suffix(".exe").unwrap_or(file).to_string(),
+        };
+        by_target.insert(
+            target.clone(),
+            (
+                vars,
+                b.url(&archive.name).unwrap_or_default(),
+                first_bin.dest.clone(),
+            ),
+        );
+    }
+    let expected = binstall::expected(tag, &version, &archives);
+    match &pkg.binstall {
+        Some(declared) => {
+            let problems = binstall::check(declared, &by_target);
+            if !problems.is_empty() {
+                warnings.push(format!(
+                    "`cargo binstall {}` will not find this release: {}; use:\n{}",
+                    pkg.name,
+                    problems.join("; "),
+                    expected.to_toml()
+                ));
+            }
+        }
+        None if !tag.trim_start_matches('v').starts_with(|c: char| c.is_ascii_digit()) => warnings.push(format!(
+            "`cargo binstall {}` cannot guess the URLs of a release tagged `{tag}`; add to `{}`:\n{}",
+            pkg.name,
+            pkg.manifest_path.display(),
+            expected.to_toml()
+        )),
+        None => {}
     }
 }
 

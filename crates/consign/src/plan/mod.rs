@@ -165,7 +165,15 @@ pub fn plan(ws: &Workspace, opts: &PlanOptions) -> Result<Plan, UserError> {
         algo => Some(algo),
     };
 
-    let planned = artifacts::plan_artifacts(ws, &apps, &hosting, checksum, opts, &mut warnings)?;
+    let planned = artifacts::plan_artifacts(
+        ws,
+        &apps,
+        &hosting,
+        checksum,
+        &selection.tag,
+        opts,
+        &mut warnings,
+    )?;
 
     let notes = notes::release_notes(
         ws,

@@ -42,6 +42,8 @@ pub struct MetaPackage {
     pub license_file: Option<String>,
     /// Whether `[package.metadata.dist]` exists.
     pub has_dist_metadata: bool,
+    /// `[package.metadata.binstall]`, if declared.
+    pub binstall: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -128,6 +130,12 @@ pub fn parse(json: &[u8]) -> anyhow::Result<Metadata> {
                 .as_ref()
                 .and_then(|m| m.get("dist"))
                 .is_some_and(|d| !d.is_null());
+            let binstall = p
+                .metadata
+                .as_ref()
+                .and_then(|m| m.get("binstall"))
+                .filter(|b| !b.is_null())
+                .cloned();
             MetaPackage {
                 binaries: p
                     .targets
@@ -155,6 +163,7 @@ pub fn parse(json: &[u8]) -> anyhow::Result<Metadata> {
                 readme: p.readme,
                 license_file: p.license_file,
                 has_dist_metadata,
+                binstall,
             }
         })
         .collect();

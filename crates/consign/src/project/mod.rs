@@ -78,6 +78,8 @@ pub struct Package {
     pub dir_files: Vec<String>,
     /// The package's changelog: (file name, contents).
     pub changelog: Option<(String, String)>,
+    /// `[package.metadata.binstall]`, if declared.
+    pub binstall: Option<serde_json::Value>,
 }
 
 /// How to find the workspace.
@@ -235,6 +237,7 @@ pub fn load(opts: &LoadOptions) -> anyhow::Result<Workspace> {
             config_origin: pkg_origin,
             dir_files,
             changelog,
+            binstall: p.binstall,
         });
     }
     let root_files = list_files(&root);
