@@ -342,8 +342,15 @@ fn recursive_tarball_includes_submodules() {
 fn unwritable_distrib_is_a_clear_error_before_compiling() {
     let ws = app("");
     std::fs::create_dir_all(ws.path().join("target")).unwrap();
-    std::fs::write(ws.path().join("target/distrib"), "a file where the directory should be").unwrap();
+    std::fs::write(
+        ws.path().join("target/distrib"),
+        "a file where the directory should be",
+    )
+    .unwrap();
     let run = ws.consign(&["build", "-a", "local", "-t", HOST]);
     run.fails_with(1, &["cannot create `", "target/distrib`", "writable"]);
-    assert!(!ws.path().join("target").join(HOST).exists(), "nothing was compiled");
+    assert!(
+        !ws.path().join("target").join(HOST).exists(),
+        "nothing was compiled"
+    );
 }

@@ -7,9 +7,6 @@
 //! no logic beyond loops and conditionals.
 
 pub mod binstall;
-pub mod homebrew;
-pub mod msi;
-pub mod npm;
 pub mod powershell;
 pub mod shell;
 
