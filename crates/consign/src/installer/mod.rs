@@ -7,6 +7,7 @@
 //! no logic beyond loops and conditionals.
 
 pub mod binstall;
+pub mod homebrew;
 pub mod powershell;
 pub mod shell;
 
