@@ -760,3 +760,33 @@ fn binstall_metadata_is_checked_against_the_artifacts() {
         }
     }
 }
+
+#[test]
+fn package_manager_installers_are_checked_at_plan_time() {
+    let ws = single_app("targets = [\"x86_64-unknown-linux-gnu\"]\ninstallers = [\"msi\"]\n");
+    ws.consign(&["plan"]).fails_with(
+        1,
+        &[
+            "`tool` has the `msi` installer but no Windows target",
+            "x86_64-pc-windows-msvc",
+        ],
+    );
+
+    let ws = single_app(&format!(
+        "{TARGETS}installers = [\"npm\"]\nnpm-package = \"Tool_CLI\"\n"
+    ));
+    ws.consign(&["plan"]).fails_with(
+        1,
+        &["`Tool_CLI` is not a valid npm package name", "npm-package"],
+    );
+
+    let ws = single_app(&format!("{TARGETS}installers = [\"homebrew\"]\n"));
+    let run = ws.consign(&["plan"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("no `tap`: the formula is built but will not be published"),
+        "{}",
+        run.stderr
+    );
+}

@@ -37,8 +37,11 @@
 //!
 //! - `.tar.xz`: liblzma's multi-threaded encoder, one thread per core. Its
 //!   output depends only on the filter chain and the block size, never on
-//!   the thread count, and both are constants here ([`XZ_BLOCK_SIZE`] and
-//!   friends). See [`XzParams`] for the measured choice of settings.
+//!   the thread count, and both are constants here ([`XZ_BLOCK_SIZE`],
+//!   [`xz_settings`]): HC4 match finder, `nice_len` 20, 4 MiB dictionary,
+//!   12 MiB blocks, and the x86 BCJ filter when the main binary is x86
+//!   code. The measurements behind that choice are in the source, beside
+//!   the `XZ` constant.
 //! - `.tar.zst`: zstd level [`ZSTD_LEVEL`] with one worker per core.
 //!   zstd's multi-threaded frames are cut into jobs whose size depends only
 //!   on the compression parameters, so the bytes are the same for any worker
@@ -130,30 +133,37 @@ struct XzParams {
     depth: u32,
 }
 
-/// The `.xz` settings, chosen by measurement with `benches/package.sh` on a
-/// 55 MiB x86-64 input (distinct shared libraries) on a 2-core machine,
-/// against cargo-dist's `xz -9 -T1` (64 MiB dictionary, binary-tree match
-/// finder, one block):
+/// The `.xz` settings, chosen by measurement on the `benches/package.sh`
+/// input (55 MiB of distinct x86-64 shared libraries, in a tarball) on a
+/// 2-core machine, against cargo-dist's `xz -9 -T1` (BT4 match finder,
+/// 64 MiB dictionary, one block): 12,363,996 bytes in 26-30 s of CPU.
+/// Goal: 3× faster at most 3% larger. Sizes with 12 MiB blocks, CPU time
+/// summed over both threads:
 ///
-/// - The x86 BCJ filter (used when the archive's main binary is x86 code,
-///   see [`use_x86_filter`]) turns relative call/jump targets into absolute
-///   ones, which makes machine code ~4% smaller. That gain is what pays for
-///   everything below.
-/// - The hash-chain match finder (HC4) in normal mode is about twice as
-///   fast as `-9`'s BT4 per byte; with `nice_len` 16 and a 4 MiB dictionary
-///   (preset 4's) it gives 12,650,544 bytes vs `-9`'s 12,363,988 (+2.3%) on
-///   the bench input, at about half the CPU time.
-/// - 12 MiB blocks (3 × the dictionary, liblzma's own recommendation) split
-///   55 MiB into 5 blocks, enough to keep 2 cores busy; 8 MiB blocks cost
-///   0.6% more size, 16 MiB blocks leave a core idle longer at the end.
+/// | settings                       | size       | vs -9  | CPU s   |
+/// |--------------------------------|------------|--------|---------|
+/// | HC4, nice 16, BCJ (preset 4's) | 12,650,544 | +2.3%  | 12.4-12.8 |
+/// | **HC4, nice 20, BCJ**          | 12,542,656 | +1.45% | 12.8-13.1 |
+/// | HC4, nice 24, BCJ              | 12,445,080 | +0.7%  | 14.1    |
+/// | BT4, nice 16, BCJ (preset 4)   | 12,480,020 | +0.9%  | ~15     |
+/// | HC4, nice 20, no BCJ           | 12,938,744 | +4.6%  | ~13     |
+/// | preset 6 (BT4, 8 MiB), no BCJ  | 12,504,588 | +1.1%  | ~26     |
 ///
-/// Measured alternatives (size vs `xz -9`, CPU time vs `xz -9`): BT4 preset
-/// 4 +0.9%/0.55×; HC4 nice 20 +1.4%/0.5×; HC4 nice 24 +0.7%/0.58×;
-/// preset 6 without BCJ +1.1%/~1.0× (cannot reach 3× on 2 cores).
+/// - The x86 BCJ filter (only for x86 code, see [`use_x86_filter`]) makes
+///   machine code ~3% smaller; that gain pays for a much faster match
+///   finder. Without it nothing reaches 3× on 2 cores within 3%.
+/// - The hash-chain finder (HC4) in normal mode costs half of `-9`'s BT4.
+///   `nice_len` 20 buys 0.9% over 16 for ~3% more CPU; 24 buys another
+///   0.8% for 10% more. 20 keeps both margins wide: about 4.3× faster and
+///   1.5% larger when 2 cores are free.
+/// - 12 MiB blocks (3 × the 4 MiB dictionary, liblzma's own default for
+///   it, but fixed here rather than derived) cut 55 MiB into 5 blocks to
+///   share between cores; 8 MiB blocks cost 0.6%, and 16 MiB blocks were
+///   no smaller (12,580,012) while balancing worse.
 const XZ: XzParams = XzParams {
     block_size: 12 << 20,
     dict_size: 4 << 20,
-    nice_len: 16,
+    nice_len: 20,
     depth: 0,
 };
 

@@ -310,13 +310,36 @@ pub fn build(
             if ctx.artifacts.is_empty() {
                 continue;
             }
-            let script = match installer.kind {
-                InstallerKind::Shell => crate::installer::shell::render(&ctx)?,
-                InstallerKind::Powershell => crate::installer::powershell::render(&ctx)?,
-                _ => continue,
+            let bytes = match installer.kind {
+                InstallerKind::Shell => crate::installer::shell::render(&ctx)?.into_bytes(),
+                InstallerKind::Powershell => {
+                    crate::installer::powershell::render(&ctx)?.into_bytes()
+                }
+                InstallerKind::Homebrew => match homebrew_context(
+                    installer,
+                    &ctx,
+                    &outcome.manifest,
+                    &mut outcome.warnings,
+                ) {
+                    Some(hb) => crate::installer::homebrew::render(&hb)?.into_bytes(),
+                    None => continue,
+                },
+                InstallerKind::Npm => crate::installer::npm::render_package(
+                    &crate::installer::npm::NpmContext {
+                        base: ctx.clone(),
+                        package_name: installer.meta.npm_name.clone(),
+                        description: installer.meta.description.clone(),
+                        license: installer.meta.license.clone(),
+                        repository: installer.meta.repository.clone(),
+                        homepage: installer.meta.homepage.clone(),
+                        keywords: Vec::new(),
+                    },
+                    mtime,
+                )?,
+                InstallerKind::Msi => continue,
             };
             let path = dist.join(&installer.artifact);
-            checksum::write_atomic(&path, script.as_bytes())?;
+            checksum::write_atomic(&path, &bytes)?;
             if installer.kind == InstallerKind::Shell {
                 set_executable(&path)?;
             }
@@ -324,6 +347,31 @@ pub fn build(
                 Some(algo) => Some(checksum::hash_file(&path, algo)?),
                 None => None,
             };
+            if let (Some(sum_name), Some(hex)) = (
+                outcome
+                    .manifest
+                    .artifacts
+                    .get(&installer.artifact)
+                    .and_then(|a| a.checksum.clone()),
+                &hex,
+            ) {
+                let sum_path = dist.join(&sum_name);
+                checksum::write_atomic(
+                    &sum_path,
+                    checksum::checksum_line(hex, &installer.artifact).as_bytes(),
+                )?;
+                outcome
+                    .written
+                    .push((sum_path.clone(), file_size(&sum_path)));
+                record(
+                    &mut outcome,
+                    &sum_name,
+                    &sum_path,
+                    None,
+                    opts.no_local_paths,
+                );
+            }
+            let script = bytes;
             outcome.written.push((path.clone(), script.len() as u64));
             record(
                 &mut outcome,
@@ -439,6 +487,78 @@ fn set_executable(path: &Path) -> anyhow::Result<()> {
 #[cfg(not(unix))]
 fn set_executable(_path: &Path) -> anyhow::Result<()> {
     Ok(())
+}
+
+/// The Homebrew formula's context: one archive per macOS/Linux × arm/intel
+/// (gnu preferred over musl), with its SHA-256, which Homebrew requires
+/// whatever the configured checksum algorithm.
+fn homebrew_context(
+    installer: &InstallerPlan,
+    ctx: &InstallerContext,
+    manifest: &DistManifest,
+    warnings: &mut Vec<String>,
+) -> Option<crate::installer::homebrew::HomebrewContext> {
+    use crate::installer::homebrew::{HomebrewArtifact, HomebrewContext};
+    let mut chosen: BTreeMap<(String, String), &crate::installer::InstallerArtifact> =
+        BTreeMap::new();
+    for a in &ctx.artifacts {
+        if !matches!(a.os.as_str(), "macos" | "linux")
+            || !matches!(a.arch.as_str(), "x86_64" | "aarch64")
+        {
+            continue;
+        }
+        let key = (a.os.clone(), a.arch.clone());
+        let better = chosen
+            .get(&key)
+            .is_none_or(|prev| prev.libc == "musl" && a.libc == "gnu");
+        if better {
+            chosen.insert(key, a);
+        }
+    }
+    let mut artifacts = Vec::new();
+    for a in chosen.values() {
+        let Some(sha256) = manifest
+            .artifacts
+            .get(&a.archive)
+            .and_then(|x| x.checksums.get("sha256"))
+        else {
+            continue;
+        };
+        artifacts.push(HomebrewArtifact {
+            target: a.target.clone(),
+            os: a.os.clone(),
+            arch: a.arch.clone(),
+            url: format!("{}/{}", ctx.download_url, a.archive),
+            sha256: sha256.clone(),
+        });
+    }
+    if artifacts.is_empty() {
+        warnings.push(format!(
+            "`{}` is not written: no macOS or Linux archive has been built",
+            installer.artifact
+        ));
+        return None;
+    }
+    let mut binaries: Vec<String> = chosen
+        .values()
+        .flat_map(|a| a.binaries.iter().cloned())
+        .collect();
+    binaries.sort();
+    binaries.dedup();
+    Some(HomebrewContext {
+        formula: installer.meta.formula.clone(),
+        app_version: ctx.app_version.clone(),
+        desc: installer.meta.description.clone(),
+        homepage: installer.meta.homepage.clone(),
+        license: installer.meta.license.clone(),
+        tap: installer.meta.tap.clone(),
+        artifacts,
+        binaries,
+        aliases: ctx.aliases.clone(),
+        dependencies: installer.meta.homebrew_dependencies.clone(),
+        completions: Vec::new(),
+        manpages: Vec::new(),
+    })
 }
 
 /// The manifests other build machines left in `dist` (`*-dist-manifest.json`).

@@ -8,6 +8,8 @@
 
 pub mod binstall;
 pub mod homebrew;
+pub mod msi;
+pub mod npm;
 pub mod powershell;
 pub mod shell;
 

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::{AppRelease, ArtifactMode, PlanOptions, ResolvedHosting};
 use crate::error::UserError;
-use crate::installer::binstall;
+use crate::installer::{binstall, npm};
 use crate::installer::{InstallPathSpec, InstallerArtifact, InstallerContext, ReceiptSource};
 use crate::project::config::{
     ArchiveFormat, ChecksumAlgorithm, CiBackend, DistConfig, InstallPath, InstallerKind, PrRunMode,
@@ -94,6 +94,29 @@ pub struct InstallerPlan {
     pub kind: InstallerKind,
     /// What it installs.
     pub context: InstallerContext,
+    /// Package facts and channel settings (formula, tap, npm name, ...).
+    pub meta: InstallerMeta,
+}
+
+/// What package-manager installers need beyond [`InstallerContext`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct InstallerMeta {
+    /// `[package].description`.
+    pub description: Option<String>,
+    /// `[package].homepage`, else the repository URL.
+    pub homepage: Option<String>,
+    /// `[package].license`.
+    pub license: Option<String>,
+    /// `[package].repository`.
+    pub repository: Option<String>,
+    /// The Homebrew formula name (`formula`, default: the app name).
+    pub formula: String,
+    /// The Homebrew tap (`tap`).
+    pub tap: Option<String>,
+    /// Homebrew dependencies (`[dist.dependencies.homebrew]`).
+    pub homebrew_dependencies: Vec<String>,
+    /// The npm package name (`npm-scope`/`npm-package`).
+    pub npm_name: String,
 }
 
 pub(crate) struct Planned {
@@ -442,7 +465,16 @@ fn plan_installers(
             ),
             InstallerKind::Msi => {
                 if windows.is_empty() {
-                    warnings.push(format!("`{name}` has the `msi` installer but no Windows target, so no MSI is planned"));
+                    let configured = app
+                        .config
+                        .targets
+                        .iter()
+                        .flatten()
+                        .any(|t| targets::info(t).is_windows());
+                    if !configured {
+                        return Err(UserError::new(format!("`{name}` has the `msi` installer but no Windows target"))
+                            .hint("add a Windows target such as `x86_64-pc-windows-msvc` to `targets`, or remove `msi` from `installers`"));
+                    }
                 }
                 for target in &windows {
                     let msi = Artifact {
@@ -464,13 +496,41 @@ fn plan_installers(
             ));
             continue;
         }
-        if matches!(installer, InstallerKind::Shell | InstallerKind::Powershell) {
-            installers.push(InstallerPlan {
-                artifact: file.clone(),
-                kind: *installer,
-                context: installer_context(ws, app, &targets, b),
-            });
+        if *installer == InstallerKind::Npm {
+            let npm = npm_name(&app.config, name);
+            npm::validate_package_name(&npm).map_err(|why| {
+                UserError::new(format!("`{npm}` is not a valid npm package name for `{name}`: {why}"))
+                    .hint("set `npm-package` (and `npm-scope`, like `@my-org`) to a lowercase, URL-safe name")
+            })?;
         }
+        if *installer == InstallerKind::Homebrew && app.config.tap.is_none() {
+            warnings.push(format!(
+                "`{name}` has the `homebrew` installer but no `tap`: the formula is built but will not be published"
+            ));
+        }
+        let github = b.hosting.manifest.github.as_ref();
+        installers.push(InstallerPlan {
+            artifact: file.clone(),
+            kind: *installer,
+            context: installer_context(ws, app, &targets, b),
+            meta: InstallerMeta {
+                description: pkg.description.clone(),
+                homepage: pkg.homepage.clone().or_else(|| {
+                    github.map(|g| format!("{}/{}/{}", g.artifact_base_url, g.owner, g.repo))
+                }),
+                license: pkg.license.clone(),
+                repository: pkg.repository.clone(),
+                formula: app.config.formula.clone().unwrap_or_else(|| name.clone()),
+                tap: app.config.tap.clone(),
+                homebrew_dependencies: app
+                    .config
+                    .dependencies
+                    .as_ref()
+                    .map(|d| d.homebrew.keys().cloned().collect())
+                    .unwrap_or_default(),
+                npm_name: npm_name(&app.config, name),
+            },
+        });
         let url = b.url(&file).unwrap_or_default();
         let install_hint = match installer {
             InstallerKind::Shell => {

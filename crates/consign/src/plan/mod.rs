@@ -23,7 +23,9 @@ use crate::project::source_host::{self, SourceHost, SourceHostError};
 use crate::project::{Package, Workspace};
 use crate::targets;
 
-pub use artifacts::{ArchiveFile, ArchivePlan, CargoBuild, FileSource, InstallerPlan};
+pub use artifacts::{
+    ArchiveFile, ArchivePlan, CargoBuild, FileSource, InstallerMeta, InstallerPlan,
+};
 
 /// Which artifacts to plan (`--artifacts`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]

@@ -1,0 +1,1197 @@
+//! The npm package, installed for real: a fake release (shell scripts posing
+//! as binaries) served by a loopback HTTP server, the package rendered by
+//! `consign::installer::npm`, and the real `npm` installing it globally, into
+//! a project, with `npm exec` and with `--ignore-scripts`. Failure cases run
+//! the package's `install.js` with `node` directly, which is what npm's
+//! postinstall does, only faster.
+//!
+//! npm is kept off the network: every npm command gets a clean environment
+//! whose registry is `http://127.0.0.1:1` (refused at once, no retries), so
+//! an attempt to reach a registry fails fast instead of hanging, and the
+//! successful installs show that none was needed.
+//!
+//! The fake release is for x86_64 glibc Linux, so the tests run on such
+//! hosts only; without `node` and `npm` they are skipped with a note.
+#![cfg(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu"))]
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use consign::installer::npm::{render_package, validate_package_name, NpmContext};
+use consign::installer::{InstallPathSpec, InstallerArtifact, InstallerContext, ReceiptSource};
+use consign_manifest::EnvironmentVariables;
+use sha2::Digest;
+use tempfile::TempDir;
+
+const GNU: &str = "x86_64-unknown-linux-gnu";
+const MUSL: &str = "x86_64-unknown-linux-musl";
+const DARWIN: &str = "aarch64-apple-darwin";
+const WINDOWS: &str = "x86_64-pc-windows-msvc";
+/// A base URL nothing listens on: downloads from it fail at once.
+const DEAD_URL: &str = "http://127.0.0.1:1/dead";
+const MTIME: u64 = 1_700_000_000;
+
+// ---------------------------------------------------------------- fixture
+
+/// Whether node and npm are installed; prints a note when they are not.
+fn have_npm() -> bool {
+    let ok = ["node", "npm"].iter().all(|p| {
+        Command::new(p)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    if !ok {
+        eprintln!("note: node or npm is not installed; skipping");
+    }
+    ok
+}
+
+/// A fake release in a temp dir: archives in `www/` served over loopback
+/// HTTP, plus room for homes, caches, prefixes and projects.
+struct Release {
+    dir: TempDir,
+    server: Server,
+}
+
+impl Release {
+    fn new() -> Release {
+        let dir = TempDir::new().unwrap();
+        std::fs::create_dir(dir.path().join("www")).unwrap();
+        let server = Server::start(dir.path().join("www"));
+        let release = Release { dir, server };
+        release.archive(GNU, "tar.xz", "my-tool 0.3.0");
+        release.archive(MUSL, "tar.xz", "my-tool 0.3.0 (musl)");
+        release
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// `http://127.0.0.1:PORT/{route}`.
+    fn url(&self, route: &str) -> String {
+        format!("http://{}/{route}", self.server.addr)
+    }
+
+    /// Packs a `my-tool` script that prints `says` into
+    /// `www/my-tool-{target}.{format}` (under `my-tool-{target}/`) with the
+    /// system tools; returns the archive's bytes.
+    fn archive(&self, target: &str, format: &str, says: &str) -> Vec<u8> {
+        let stage = self.path(&format!("stage-{target}-{format}"));
+        let top = format!("my-tool-{target}");
+        std::fs::create_dir_all(stage.join(&top)).unwrap();
+        let bin = stage.join(&top).join("my-tool");
+        std::fs::write(&bin, fake_binary(says)).unwrap();
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(stage.join(&top).join("README.md"), "my-tool\n").unwrap();
+        let out = self.path(&format!("www/my-tool-{target}.{format}"));
+        let mut cmd = match format {
+            "tar.xz" => tar_command("-cJf"),
+            "tar.gz" => tar_command("-czf"),
+            "tar.zst" => tar_command("--zstd -cf"),
+            "zip" => {
+                let mut c = Command::new("zip");
+                c.arg("-qr");
+                c
+            }
+            other => panic!("unknown format {other}"),
+        };
+        let status = cmd
+            .arg(&out)
+            .arg(&top)
+            .current_dir(&stage)
+            .status()
+            .expect("running tar/zip");
+        assert!(status.success(), "packing {}", out.display());
+        std::fs::read(out).unwrap()
+    }
+
+    /// The release as an npm context: x86_64 glibc and musl Linux builds and
+    /// a macOS one, downloading from `download_url`, `mt` an alias of
+    /// `my-tool`.
+    fn context(&self, download_url: &str) -> NpmContext {
+        let gnu = std::fs::read(self.path(&format!("www/my-tool-{GNU}.tar.xz"))).unwrap();
+        let musl = std::fs::read(self.path(&format!("www/my-tool-{MUSL}.tar.xz"))).unwrap();
+        NpmContext {
+            base: InstallerContext {
+                app_name: "my-tool".to_string(),
+                app_version: "0.3.0".to_string(),
+                download_url: download_url.to_string(),
+                artifacts: vec![
+                    artifact(
+                        GNU,
+                        "linux",
+                        "gnu",
+                        Some("2.17"),
+                        "tar.xz",
+                        "sha256",
+                        &sha256(&gnu),
+                    ),
+                    artifact(
+                        MUSL,
+                        "linux",
+                        "musl",
+                        None,
+                        "tar.xz",
+                        "sha256",
+                        &sha256(&musl),
+                    ),
+                    InstallerArtifact {
+                        arch: "aarch64".to_string(),
+                        ..artifact(
+                            DARWIN,
+                            "macos",
+                            "none",
+                            None,
+                            "tar.xz",
+                            "sha256",
+                            &"0".repeat(64),
+                        )
+                    },
+                ],
+                install_paths: vec![InstallPathSpec::CargoHome],
+                env: EnvironmentVariables {
+                    install_dir_env_var: "MY_TOOL_INSTALL_DIR".to_string(),
+                    unmanaged_dir_env_var: "MY_TOOL_UNMANAGED_INSTALL".to_string(),
+                    disable_update_env_var: "MY_TOOL_DISABLE_UPDATE".to_string(),
+                    no_modify_path_env_var: "MY_TOOL_NO_MODIFY_PATH".to_string(),
+                    print_quiet_env_var: "MY_TOOL_PRINT_QUIET".to_string(),
+                    print_verbose_env_var: "MY_TOOL_PRINT_VERBOSE".to_string(),
+                    download_url_env_var: "MY_TOOL_DOWNLOAD_URL".to_string(),
+                },
+                aliases: BTreeMap::from([("my-tool".to_string(), vec!["mt".to_string()])]),
+                success_msg: None,
+                install_updater: false,
+                source: ReceiptSource {
+                    release_type: "github".to_string(),
+                    owner: Some("o".to_string()),
+                    name: Some("r".to_string()),
+                },
+            },
+            package_name: "my-tool".to_string(),
+            description: Some("A tool for tests".to_string()),
+            license: Some("MIT".to_string()),
+            repository: Some("https://github.com/o/r".to_string()),
+            homepage: None,
+            keywords: vec!["test".to_string()],
+        }
+    }
+
+    /// Renders `ctx` into `{name}` (a `.tar.gz`) and returns its path.
+    fn package(&self, ctx: &NpmContext, name: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, render_package(ctx, MTIME).unwrap()).unwrap();
+        path
+    }
+
+    /// Unpacks the rendered package of `ctx` into a fresh directory and
+    /// returns its `package/` directory, to run `install.js` directly.
+    fn unpacked(&self, ctx: &NpmContext, name: &str) -> PathBuf {
+        let dir = self.path(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let bytes = render_package(ctx, MTIME).unwrap();
+        tar::Archive::new(flate2::read::GzDecoder::new(bytes.as_slice()))
+            .unpack(&dir)
+            .unwrap();
+        dir.join("package")
+    }
+
+    /// A fresh, empty directory.
+    fn dir(&self, rel: &str) -> PathBuf {
+        let dir = self.path(rel);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}
+
+fn tar_command(flags: &str) -> Command {
+    let mut c = Command::new("tar");
+    c.args(flags.split(' '));
+    c
+}
+
+/// A shell script standing in for a binary: prints `says`, its own name and
+/// its arguments; `--exit N`, `--signal SIG` and `--stdin` test the launcher.
+fn fake_binary(says: &str) -> String {
+    format!(
+        r#"#!/bin/sh
+case "$1" in
+    --exit) exit "$2" ;;
+    --signal) kill -"$2" $$; sleep 5; exit 99 ;;
+    --stdin) cat; exit 0 ;;
+esac
+echo '{says}'
+echo "argv0: ${{0##*/}}"
+for arg in "$@"; do echo "arg: $arg"; done
+"#
+    )
+}
+
+fn artifact(
+    target: &str,
+    os: &str,
+    libc: &str,
+    floor: Option<&str>,
+    format: &str,
+    algo: &str,
+    sum: &str,
+) -> InstallerArtifact {
+    InstallerArtifact {
+        target: target.to_string(),
+        os: os.to_string(),
+        arch: "x86_64".to_string(),
+        libc: libc.to_string(),
+        archive: format!("my-tool-{target}.{format}"),
+        format: format!(".{format}"),
+        prefix: Some(format!("my-tool-{target}")),
+        checksum_algo: Some(algo.to_string()),
+        checksum: Some(sum.to_string()),
+        binaries: vec!["my-tool".to_string()],
+        glibc_floor: floor.map(str::to_string),
+    }
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+// ---------------------------------------------------------------- server
+
+/// A loopback HTTP/1.1 server for the release, one request per connection:
+///
+/// - `/ok/NAME`: the file `www/NAME` (200), else 404;
+/// - `/redirect/NAME`: 302 to `/ok/NAME` (a relative Location);
+/// - `/redirect-abs/NAME`: 301 to the absolute URL of `/redirect/NAME`;
+/// - `/flaky/NAME`: the first request for NAME is cut off halfway through
+///   the body, later ones are served like `/ok/`;
+/// - `GET http://HOST/ROUTE/NAME` (a proxy request): as `/ROUTE/NAME`.
+///
+/// Every request line is logged. It stops when dropped, after two minutes,
+/// or after 200 connections, so it cannot outlive a test for long.
+struct Server {
+    addr: SocketAddr,
+    log: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(root: PathBuf) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (thread_log, thread_stop) = (log.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(120);
+            let flaky_seen = Arc::new(Mutex::new(Vec::<String>::new()));
+            let mut connections = 0;
+            while !thread_stop.load(Ordering::Relaxed)
+                && Instant::now() < deadline
+                && connections < 200
+            {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        connections += 1;
+                        let (root, log, flaky_seen) =
+                            (root.clone(), thread_log.clone(), flaky_seen.clone());
+                        std::thread::spawn(move || {
+                            let _ = handle(stream, addr, &root, &log, &flaky_seen);
+                        });
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    Err(_) => break,
+                }
+            }
+        });
+        Server {
+            addr,
+            log,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// The request lines received so far.
+    fn requests(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn handle(
+    mut stream: TcpStream,
+    addr: SocketAddr,
+    root: &Path,
+    log: &Mutex<Vec<String>>,
+    flaky_seen: &Mutex<Vec<String>>,
+) -> std::io::Result<()> {
+    stream.set_nonblocking(false)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.set_write_timeout(Some(Duration::from_secs(10)))?;
+    let mut head = Vec::new();
+    let mut buf = [0u8; 2048];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut buf)?;
+        if n == 0 || head.len() > 32 * 1024 {
+            return Ok(());
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let line = head.lines().next().unwrap_or_default().to_string();
+    log.lock().unwrap().push(line.clone());
+    let mut words = line.split_whitespace();
+    let (method, target) = (
+        words.next().unwrap_or_default(),
+        words.next().unwrap_or_default(),
+    );
+    // A proxy request names the whole URL; serve its path.
+    let path = match target.strip_prefix("http://") {
+        Some(rest) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => target,
+    };
+    let (route, name) = path
+        .trim_start_matches('/')
+        .split_once('/')
+        .unwrap_or(("", ""));
+    let file = (!name.is_empty() && !name.contains('/') && !name.contains(".."))
+        .then(|| root.join(name))
+        .filter(|p| p.is_file());
+
+    let respond =
+        |stream: &mut TcpStream, status: &str, headers: &str, body: &[u8]| -> std::io::Result<()> {
+            write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n{headers}\r\n",
+                body.len()
+            )?;
+            stream.write_all(body)?;
+            stream.flush()
+        };
+    match (method, route, file) {
+        ("GET", "redirect", Some(_)) => respond(
+            &mut stream,
+            "302 Found",
+            &format!("Location: /ok/{name}\r\n"),
+            b"",
+        ),
+        ("GET", "redirect-abs", Some(_)) => respond(
+            &mut stream,
+            "301 Moved Permanently",
+            &format!("Location: http://{addr}/redirect/{name}\r\n"),
+            b"",
+        ),
+        ("GET", "flaky", Some(file)) if !flaky_seen.lock().unwrap().contains(&name.to_string()) => {
+            flaky_seen.lock().unwrap().push(name.to_string());
+            let body = std::fs::read(file)?;
+            write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )?;
+            stream.write_all(&body[..body.len() / 2])?;
+            stream.flush()?;
+            stream.shutdown(Shutdown::Both)
+        }
+        ("GET", "ok" | "flaky", Some(file)) => {
+            let body = std::fs::read(file)?;
+            respond(
+                &mut stream,
+                "200 OK",
+                "Content-Type: application/octet-stream\r\n",
+                &body,
+            )
+        }
+        _ => respond(&mut stream, "404 Not Found", "", b"not found\n"),
+    }
+}
+
+// ---------------------------------------------------------------- running
+
+/// Runs `cmd` with its output captured; killed (and the test failed) after
+/// two minutes.
+fn run_bounded(mut cmd: Command) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawning {cmd:?}: {e}"));
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = stdout.read_to_end(&mut v);
+        v
+    });
+    let err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = stderr.read_to_end(&mut v);
+        v
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} ran for over two minutes");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}
+
+/// A command with a clean environment: PATH (for node), a throwaway HOME,
+/// npm isolated from any user or global config, the cache in the release
+/// dir, no audit/fund/update checks, and a registry that refuses at once.
+fn clean(release: &Release, program: &str, cwd: &Path, env: &[(&str, &str)]) -> Command {
+    let home = release.dir("home");
+    let mut cmd = Command::new(program);
+    cmd.current_dir(cwd)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("TMPDIR", release.dir("tmp"))
+        .env("npm_config_userconfig", home.join(".npmrc"))
+        .env("npm_config_globalconfig", home.join("global-npmrc"))
+        .env("npm_config_cache", release.path("cache"))
+        .env("npm_config_registry", "http://127.0.0.1:1/")
+        .env("npm_config_fetch_retries", "0")
+        .env("npm_config_offline", "false")
+        .env("npm_config_audit", "false")
+        .env("npm_config_fund", "false")
+        .env("npm_config_update_notifier", "false")
+        .env("npm_config_loglevel", "warn");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+fn npm(release: &Release, cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = clean(release, "npm", cwd, env);
+    cmd.args(args);
+    run_bounded(cmd)
+}
+
+/// Runs an installed command (a launcher) with `args`.
+fn run(release: &Release, program: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = clean(release, program.to_str().unwrap(), &release.path(""), env);
+    cmd.args(args);
+    run_bounded(cmd)
+}
+
+/// Runs the package's `install.js` with node, as npm's postinstall does.
+fn install_js(release: &Release, package: &Path, env: &[(&str, &str)]) -> Output {
+    let mut cmd = clean(release, "node", package, env);
+    cmd.arg("install.js");
+    run_bounded(cmd)
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[track_caller]
+fn assert_ok(what: &str, out: &Output) {
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}",
+        out.status,
+        text(out)
+    );
+}
+
+#[track_caller]
+fn assert_fails_with(what: &str, out: &Output, needles: &[&str]) {
+    assert!(
+        !out.status.success(),
+        "{what} should have failed:\n{}",
+        text(out)
+    );
+    let all = text(out);
+    for needle in needles {
+        assert!(
+            all.contains(needle),
+            "{what}: expected {needle:?} in:\n{all}"
+        );
+    }
+}
+
+/// Asserts the command prints the version line, then its name and args.
+#[track_caller]
+fn assert_runs(release: &Release, program: &Path, argv0: &str, env: &[(&str, &str)]) {
+    let out = run(release, program, &["--version"], env);
+    assert_ok(&program.display().to_string(), &out);
+    assert_eq!(
+        stdout(&out),
+        format!("my-tool 0.3.0\nargv0: {argv0}\narg: --version\n"),
+        "{}",
+        text(&out)
+    );
+}
+
+/// No staging directories or old copies left in the package directory.
+#[track_caller]
+fn assert_no_leftovers(package: &Path) {
+    let left: Vec<String> = std::fs::read_dir(package)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".bin-dist") || n.starts_with("bin-dist.old"))
+        .collect();
+    assert!(left.is_empty(), "left in {}: {left:?}", package.display());
+}
+
+/// npm's debug logs (which record every level) show no registry request:
+/// everything came from the tarball.
+#[track_caller]
+fn assert_no_registry_fetch(release: &Release) {
+    let logs = release.path("cache/_logs");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&logs).unwrap() {
+        let log = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        seen += 1;
+        for line in log.lines() {
+            assert!(
+                !line.contains("http fetch") && !line.contains("127.0.0.1:1/"),
+                "npm reached for the network: {line}"
+            );
+        }
+    }
+    assert!(seen > 0, "no npm logs in {}", logs.display());
+}
+
+// ---------------------------------------------------------------- tests
+
+#[test]
+fn global_install_runs_every_command() {
+    if !have_npm() {
+        return;
+    }
+    let release = Release::new();
+    // The baked URL is dead: the download must come from $MY_TOOL_DOWNLOAD_URL,
+    // through two redirects.
+    let tarball = release.package(&release.context(DEAD_URL), "my-tool-npm-package.tar.gz");
+    let prefix = release.dir("global");
+    let out = npm(
+        &release,
+        &release.path(""),
+        &[
+            "install",
+            "-g",
+            tarball.to_str().unwrap(),
+            "--prefix",
+            prefix.to_str().unwrap(),
+        ],
+        &[("MY_TOOL_DOWNLOAD_URL", &release.url("redirect-abs"))],
+    );
+    assert_ok("npm install -g", &out);
+
+    let archive = format!("my-tool-{GNU}.tar.xz");
+    assert_eq!(
+        release.server.requests(),
+        [
+            format!("GET /redirect-abs/{archive} HTTP/1.1"),
+            format!("GET /redirect/{archive} HTTP/1.1"),
+            format!("GET /ok/{archive} HTTP/1.1"),
+        ]
+    );
+
+    let package = prefix.join("lib/node_modules/my-tool");
+    let bin_dist = package.join("bin-dist");
+    assert!(bin_dist.join("my-tool").is_file());
+    let mode = std::fs::metadata(bin_dist.join("my-tool"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o111, 0o111, "{mode:o}");
+    assert_eq!(
+        std::fs::read_link(bin_dist.join("mt")).unwrap(),
+        Path::new("my-tool")
+    );
+    assert_no_leftovers(&package);
+
+    let bin = prefix.join("bin");
+    assert_runs(&release, &bin.join("my-tool"), "my-tool", &[]);
+    // The alias runs the same binary under its own name.
+    assert_runs(&release, &bin.join("mt"), "mt", &[]);
+
+    // Arguments arrive as they were given.
+    let out = run(
+        &release,
+        &bin.join("my-tool"),
+        &["a b", "", "'q\"", "--flag=$HOME"],
+        &[],
+    );
+    assert_ok("my-tool with args", &out);
+    assert_eq!(
+        stdout(&out),
+        "my-tool 0.3.0\nargv0: my-tool\narg: a b\narg: \narg: 'q\"\narg: --flag=$HOME\n"
+    );
+
+    // Exit status and signals come through.
+    let out = run(&release, &bin.join("my-tool"), &["--exit", "7"], &[]);
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out));
+    let out = run(&release, &bin.join("my-tool"), &["--signal", "TERM"], &[]);
+    assert_eq!(
+        out.status.signal(),
+        Some(15),
+        "{}: {}",
+        out.status,
+        text(&out)
+    );
+    let out = run(&release, &bin.join("mt"), &["--signal", "INT"], &[]);
+    assert_eq!(
+        out.status.signal(),
+        Some(2),
+        "{}: {}",
+        out.status,
+        text(&out)
+    );
+
+    // stdin is the caller's.
+    let mut cmd = clean(
+        &release,
+        bin.join("my-tool").to_str().unwrap(),
+        &release.path(""),
+        &[],
+    );
+    cmd.arg("--stdin")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"piped in\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "piped in\n");
+
+    // Running never downloads again.
+    assert_eq!(release.server.requests().len(), 3);
+    assert_no_registry_fetch(&release);
+}
+
+#[test]
+fn project_install_with_the_baked_url_then_npx() {
+    if !have_npm() {
+        return;
+    }
+    let release = Release::new();
+    let tarball = release.package(&release.context(&release.url("ok")), "pkg.tar.gz");
+    let project = release.dir("project");
+    std::fs::write(
+        project.join("package.json"),
+        r#"{ "name": "project", "version": "1.0.0", "private": true }"#,
+    )
+    .unwrap();
+    let out = npm(
+        &release,
+        &project,
+        &["install", tarball.to_str().unwrap()],
+        &[],
+    );
+    assert_ok("npm install", &out);
+    assert_eq!(
+        release.server.requests(),
+        [format!("GET /ok/my-tool-{GNU}.tar.xz HTTP/1.1")]
+    );
+    // The lockfile has the package and nothing else: no dependencies.
+    let lock: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(project.join("package-lock.json")).unwrap())
+            .unwrap();
+    let packages: Vec<&String> = lock["packages"].as_object().unwrap().keys().collect();
+    assert_eq!(packages, ["", "node_modules/my-tool"]);
+    assert_eq!(
+        lock["packages"]["node_modules/my-tool"]["bin"],
+        serde_json::json!({"mt": "run-mt.js", "my-tool": "run-my-tool.js"})
+    );
+
+    for (command, argv0) in [("my-tool", "my-tool"), ("mt", "mt")] {
+        let mut cmd = clean(&release, "npx", &project, &[("npm_config_offline", "true")]);
+        cmd.args([command, "--version"]);
+        let out = run_bounded(cmd);
+        assert_ok(&format!("npx {command}"), &out);
+        assert_eq!(
+            stdout(&out),
+            format!("my-tool 0.3.0\nargv0: {argv0}\narg: --version\n")
+        );
+    }
+    assert_runs(
+        &release,
+        &project.join("node_modules/.bin/my-tool"),
+        "my-tool",
+        &[],
+    );
+    assert_eq!(release.server.requests().len(), 1);
+    assert_no_registry_fetch(&release);
+}
+
+#[test]
+fn npm_exec_installs_the_tarball_and_runs_it() {
+    if !have_npm() {
+        return;
+    }
+    let release = Release::new();
+    let tarball = release.package(&release.context(DEAD_URL), "pkg.tar.gz");
+    let cwd = release.dir("elsewhere");
+    let package = format!("--package={}", tarball.display());
+    let out = npm(
+        &release,
+        &cwd,
+        &["exec", "--yes", &package, "--", "my-tool", "--version"],
+        &[("INSTALLER_DOWNLOAD_URL", &release.url("ok"))],
+    );
+    assert_ok("npm exec", &out);
+    assert_eq!(
+        stdout(&out),
+        "my-tool 0.3.0\nargv0: my-tool\narg: --version\n"
+    );
+    assert_no_registry_fetch(&release);
+}
+
+#[test]
+fn ignore_scripts_installs_on_first_run() {
+    if !have_npm() {
+        return;
+    }
+    let release = Release::new();
+    let tarball = release.package(&release.context(DEAD_URL), "pkg.tar.gz");
+    let project = release.dir("project");
+    std::fs::write(
+        project.join("package.json"),
+        r#"{ "name": "p", "version": "1.0.0" }"#,
+    )
+    .unwrap();
+    let out = npm(
+        &release,
+        &project,
+        &["install", "--ignore-scripts", tarball.to_str().unwrap()],
+        &[],
+    );
+    assert_ok("npm install --ignore-scripts", &out);
+    let package = project.join("node_modules/my-tool");
+    assert!(!package.join("bin-dist").exists());
+    assert!(release.server.requests().is_empty());
+
+    // The first run installs, then runs.
+    let launcher = project.join("node_modules/.bin/mt");
+    let out = run(
+        &release,
+        &launcher,
+        &["--version"],
+        &[("MY_TOOL_DOWNLOAD_URL", &release.url("ok"))],
+    );
+    assert_ok("first run", &out);
+    assert_eq!(stdout(&out), "my-tool 0.3.0\nargv0: mt\narg: --version\n");
+    assert!(text(&out).contains("installing them now"), "{}", text(&out));
+    assert!(package.join("bin-dist/my-tool").is_file());
+    assert_no_leftovers(&package);
+
+    // Later runs need no download (the baked URL is dead anyway).
+    assert_runs(
+        &release,
+        &project.join("node_modules/.bin/my-tool"),
+        "my-tool",
+        &[],
+    );
+    assert_eq!(release.server.requests().len(), 1);
+
+    // A failed first-run install says why and exits 1.
+    std::fs::remove_dir_all(package.join("bin-dist")).unwrap();
+    let out = run(
+        &release,
+        &launcher,
+        &["--version"],
+        &[("MY_TOOL_DOWNLOAD_URL", &release.url("nothing-here"))],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_fails_with("failed first run", &out, &["HTTP 404"]);
+    assert!(stdout(&out).is_empty());
+    assert_no_registry_fetch(&release);
+}
+
+#[test]
+fn checksum_mismatch_fails_the_npm_install() {
+    if !have_npm() {
+        return;
+    }
+    let release = Release::new();
+    let mut ctx = release.context(&release.url("ok"));
+    let wrong = "ab".repeat(32);
+    ctx.base.artifacts[0].checksum = Some(wrong.clone());
+    let tarball = release.package(&ctx, "pkg.tar.gz");
+    let prefix = release.dir("global");
+    let out = npm(
+        &release,
+        &release.path(""),
+        &[
+            "install",
+            "-g",
+            tarball.to_str().unwrap(),
+            "--prefix",
+            prefix.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let actual =
+        sha256(&std::fs::read(release.path(&format!("www/my-tool-{GNU}.tar.xz"))).unwrap());
+    assert_fails_with(
+        "npm install -g with a wrong checksum",
+        &out,
+        &[
+            "checksum mismatch",
+            &format!("expected sha256: {wrong}"),
+            &format!("got      sha256: {actual}"),
+            "nothing was installed",
+        ],
+    );
+    let package = prefix.join("lib/node_modules/my-tool");
+    assert!(!package.join("bin-dist").exists());
+    if package.exists() {
+        assert_no_leftovers(&package);
+    }
+}
+
+#[test]
+fn missing_archive_fails_with_the_http_status() {
+    if !have_npm() {
+        return;
+    }
+    let release = Release::new();
+    let package = release.unpacked(&release.context(&release.url("nothing-here")), "unpacked");
+    let out = install_js(&release, &package, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_fails_with(
+        "install.js",
+        &out,
+        &[
+            "my-tool: error: HTTP 404 Not Found downloading",
+            "/nothing-here/my-tool-x86_64-unknown-linux-gnu.tar.xz",
+        ],
+    );
+    assert!(!package.join("bin-dist").exists());
+    assert_no_leftovers(&package);
+}
+
+#[test]
+fn unsupported_platform_lists_the_supported_targets() {
+    if !have_npm() {
+        return;
+    }
+    let release = Release::new();
+    let mut ctx = release.context(&release.url("ok"));
+    ctx.base.artifacts.retain(|a| a.target == DARWIN);
+    ctx.base.artifacts.push(InstallerArtifact {
+        binaries: vec!["my-tool.exe".to_string()],
+        ..artifact(
+            WINDOWS,
+            "windows",
+            "msvc",
+            None,
+            "zip",
+            "sha256",
+            &"1".repeat(64),
+        )
+    });
+    let package = release.unpacked(&ctx, "unpacked");
+    let out = install_js(&release, &package, &[]);
+    assert_fails_with(
+        "install.js",
+        &out,
+        &[
+            "my-tool 0.3.0 has no prebuilt binaries for this platform (linux-x64, glibc ",
+            &format!("Supported targets: {DARWIN}, {WINDOWS}"),
+        ],
+    );
+    assert!(release.server.requests().is_empty());
+
+    // With only a glibc build that needs a newer glibc, it says so.
+    let mut ctx = release.context(&release.url("ok"));
+    ctx.base.artifacts.retain(|a| a.target == GNU);
+    ctx.base.artifacts[0].glibc_floor = Some("99.0".to_string());
+    let package = release.unpacked(&ctx, "unpacked-floor");
+    let out = install_js(&release, &package, &[]);
+    assert_fails_with(
+        "install.js",
+        &out,
+        &[&format!(
+            "({GNU} needs glibc 99.0 or newer, and this system has "
+        )],
+    );
+}
+
+#[test]
+fn glibc_floor_decides_between_gnu_and_musl() {
+    if !have_npm() {
+        return;
+    }
+    let release = Release::new();
+    for (floor, says) in [
+        ("2.17", "my-tool 0.3.0\n"),
+        ("99.0", "my-tool 0.3.0 (musl)\n"),
+    ] {
+        let mut ctx = release.context(&release.url("ok"));
+        ctx.base.artifacts[0].glibc_floor = Some(floor.to_string());
+        let package = release.unpacked(&ctx, &format!("unpacked-{floor}"));
+        let out = install_js(&release, &package, &[("MY_TOOL_PRINT_VERBOSE", "1")]);
+        assert_ok("install.js", &out);
+        assert!(
+            text(&out).contains("(C library found by process.report)"),
+            "{}",
+            text(&out)
+        );
+        let out = run(&release, &package.join("bin-dist/my-tool"), &[], &[]);
+        assert!(
+            stdout(&out).starts_with(says),
+            "glibc floor {floor}: {}",
+            text(&out)
+        );
+    }
+}
+
+#[test]
+fn every_archive_format_and_checksum_algorithm() {
+    if !have_npm() {
+        return;
+    }
+    let release = Release::new();
+    let have_zip = Command::new("zip")
+        .arg("-v")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    for (format, algo) in [
+        ("tar.gz", "sha512"),
+        ("tar.zst", "blake2b"),
+        ("zip", "sha3-256"),
+        ("tar.xz", "sha3-512"),
+        ("tar.xz", "blake2s"),
+    ] {
+        if format == "zip" && !have_zip {
+            eprintln!("note: zip is not installed; skipping .zip");
+            continue;
+        }
+        let says = format!("my-tool 0.3.0 ({format}, {algo})");
+        let bytes = release.archive(GNU, format, &says);
+        let sum = match algo {
+            "sha512" => hex::encode(sha2::Sha512::digest(&bytes)),
+            "sha3-256" => hex::encode(sha3::Sha3_256::digest(&bytes)),
+            "sha3-512" => hex::encode(sha3::Sha3_512::digest(&bytes)),
+            "blake2b" => hex::encode(blake2::Blake2b512::digest(&bytes)),
+            "blake2s" => hex::encode(blake2::Blake2s256::digest(&bytes)),
+            other => panic!("{other}"),
+        };
+        let mut ctx = release.context(&release.url("ok"));
+        ctx.base.artifacts = vec![artifact(GNU, "linux", "gnu", None, format, algo, &sum)];
+        let package = release.unpacked(&ctx, &format!("unpacked-{format}-{algo}"));
+        let out = install_js(&release, &package, &[]);
+        assert_ok(&format!("{format} with {algo}"), &out);
+        let out = run(&release, &package.join("bin-dist/my-tool"), &["x"], &[]);
+        assert_eq!(stdout(&out), format!("{says}\nargv0: my-tool\narg: x\n"));
+
+        // The same archive with a checksum one digit off is refused.
+        let mut bad = sum.clone();
+        bad.replace_range(..1, if sum.starts_with('0') { "1" } else { "0" });
+        ctx.base.artifacts[0].checksum = Some(bad);
+        let package = release.unpacked(&ctx, &format!("unpacked-{format}-{algo}-bad"));
+        let out = install_js(&release, &package, &[]);
+        assert_fails_with(
+            &format!("{format} with a bad {algo}"),
+            &out,
+            &["checksum mismatch"],
+        );
+        assert!(!package.join("bin-dist").exists());
+    }
+}
+
+#[test]
+fn interrupted_download_is_retried() {
+    if !have_npm() {
+        return;
+    }
+    let release = Release::new();
+    let package = release.unpacked(&release.context(&release.url("flaky")), "unpacked");
+    let out = install_js(&release, &package, &[]);
+    assert_ok("install.js", &out);
+    assert!(text(&out).contains("trying again in 1 s"), "{}", text(&out));
+    let requests = release.server.requests();
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    assert!(package.join("bin-dist/my-tool").is_file());
+    assert_no_leftovers(&package);
+}
+
+#[test]
+fn http_proxy_from_the_environment_is_used() {
+    if !have_npm() {
+        return;
+    }
+    let release = Release::new();
+    let package = release.unpacked(&release.context(DEAD_URL), "unpacked");
+    let proxy = format!("http://{}", release.server.addr);
+    let out = install_js(
+        &release,
+        &package,
+        &[
+            ("MY_TOOL_DOWNLOAD_URL", "http://consign-npm-test.invalid/ok"),
+            ("http_proxy", &proxy),
+            ("MY_TOOL_PRINT_VERBOSE", "1"),
+        ],
+    );
+    assert_ok("install.js through a proxy", &out);
+    assert!(text(&out).contains("using the proxy"), "{}", text(&out));
+    assert!(
+        text(&out).contains("sha256 checksum verified"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        release.server.requests(),
+        [format!(
+            "GET http://consign-npm-test.invalid/ok/my-tool-{GNU}.tar.xz HTTP/1.1"
+        )]
+    );
+
+    // NO_PROXY exempts the host, so it is looked up directly (and is not found).
+    let package = release.unpacked(&release.context(DEAD_URL), "unpacked-noproxy");
+    let out = install_js(
+        &release,
+        &package,
+        &[
+            ("MY_TOOL_DOWNLOAD_URL", "http://consign-npm-test.invalid/ok"),
+            ("http_proxy", &proxy),
+            ("NO_PROXY", "localhost,.invalid"),
+        ],
+    );
+    assert_fails_with(
+        "install.js with NO_PROXY",
+        &out,
+        &["consign-npm-test.invalid"],
+    );
+    assert_eq!(release.server.requests().len(), 1);
+}
+
+#[test]
+fn package_tarball_is_reproducible() {
+    let release = Release::new();
+    let ctx = release.context("https://github.com/o/r/releases/download/v0.3.0");
+    let one = render_package(&ctx, MTIME).unwrap();
+    assert_eq!(one, render_package(&ctx, MTIME).unwrap());
+    // gzip with a zero mtime in its header.
+    assert_eq!(&one[..4], &[0x1f, 0x8b, 8, 0]);
+    assert_eq!(&one[4..8], &[0, 0, 0, 0]);
+
+    let file = release.path("pkg.tar.gz");
+    std::fs::write(&file, &one).unwrap();
+    let out = Command::new("tar")
+        .args(["--numeric-owner", "--utc", "-tzvf"])
+        .arg(&file)
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let listing = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut names = Vec::new();
+    for line in listing.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (mode, owner, date, name) = (fields[0], fields[1], fields[3], fields[5]);
+        assert_eq!(owner, "0/0", "{line}");
+        assert_eq!(date, "2023-11-14", "{line}");
+        let expected = if name.starts_with("package/run-") {
+            "-rwxr-xr-x"
+        } else {
+            "-rw-r--r--"
+        };
+        assert_eq!(mode, expected, "{line}");
+        names.push(name.to_string());
+    }
+    assert_eq!(
+        names,
+        [
+            "package/README.md",
+            "package/install.js",
+            "package/npm-shrinkwrap.json",
+            "package/package.json",
+            "package/run-mt.js",
+            "package/run-my-tool.js",
+        ]
+    );
+}
+
+#[test]
+fn package_names_follow_npm_rules() {
+    for ok in [
+        "my-tool",
+        "@my-org/my-tool",
+        "tool.js",
+        "a_b",
+        "x1",
+        "@a/b",
+        "@scope/fs",
+    ] {
+        assert_eq!(validate_package_name(ok), Ok(()), "{ok}");
+    }
+    for (bad, because) in [
+        ("", "empty"),
+        ("My-Tool", "lowercase"),
+        (".tool", "cannot start with `.` or `_`"),
+        ("_tool", "cannot start with `.` or `_`"),
+        ("my tool", "contains ` `"),
+        ("my-tool!", "contains `!`"),
+        ("tool*", "contains `*`"),
+        ("t/ool", "contains `/`"),
+        ("@scope", "@scope/name"),
+        ("@scope/", "@scope/name"),
+        ("@scope/a/b", "contains `/`"),
+        ("fs", "core module"),
+        ("node_modules", "reserves"),
+        (&"x".repeat(215), "at most 214"),
+    ] {
+        let err = validate_package_name(bad).expect_err(bad);
+        assert!(
+            err.contains(because),
+            "{bad:?}: expected {because:?} in {err:?}"
+        );
+    }
+}
