@@ -354,3 +354,64 @@ fn unwritable_distrib_is_a_clear_error_before_compiling() {
         "nothing was compiled"
     );
 }
+
+#[test]
+fn builds_package_manager_installers_from_the_plan() {
+    let ws = app("installers = [\"shell\", \"homebrew\", \"npm\"]\ntap = \"acme/homebrew-tap\"\nchecksum = \"blake2b\"\nbin-aliases = { tool = [\"tl\"] }\n");
+    let run = ws.consign(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let dist = distrib(&ws);
+    let archive = format!("tool-{HOST}.tar.xz");
+
+    // The formula points at the archive with its SHA-256 (Homebrew needs
+    // SHA-256 even though the release uses BLAKE2b).
+    let formula = std::fs::read_to_string(dist.join("tool.rb"))
+        .unwrap_or_else(|e| panic!("{e}: {}", run.stderr));
+    let (_, sha) = sh(&dist, &format!("sha256sum {archive}"));
+    let sha = sha.split_whitespace().next().unwrap().to_string();
+    assert!(formula.contains(&format!("sha256 \"{sha}\"")), "{formula}");
+    assert!(
+        formula.contains(&format!("/releases/download/v1.2.3/{archive}\"")),
+        "{formula}"
+    );
+    assert!(formula.contains("class Tool < Formula"), "{formula}");
+    if Command::new("ruby").arg("--version").output().is_ok() {
+        let (ok, out) = sh(&dist, "ruby -c tool.rb");
+        assert!(ok && out.contains("Syntax OK"), "{out}");
+    }
+
+    // The npm package is a tarball with a package.json naming every command.
+    let (ok, listing) = sh(&dist, "tar -tzf tool-npm-package.tar.gz");
+    assert!(ok, "{listing}");
+    assert!(
+        listing.lines().any(|l| l == "package/package.json"),
+        "{listing}"
+    );
+    let (_, pkg) = sh(
+        &dist,
+        "tar -xzOf tool-npm-package.tar.gz package/package.json",
+    );
+    let pkg: Value = serde_json::from_str(&pkg).unwrap();
+    assert_eq!(pkg["name"], "tool");
+    assert_eq!(pkg["version"], "1.2.3");
+    for cmd in ["tool", "tool-helper", "tl"] {
+        assert!(pkg["bin"][cmd].is_string(), "{pkg}");
+    }
+    let (ok, out) = sh(
+        &dist,
+        "b2sum -c tool-npm-package.tar.gz.blake2b && b2sum -c blake2b.sum",
+    );
+    assert!(ok, "{out}");
+    let unified = std::fs::read_to_string(dist.join("blake2b.sum")).unwrap();
+    for name in [
+        "tool.rb",
+        "tool-installer.sh",
+        "tool-npm-package.tar.gz",
+        "source.tar.gz",
+    ] {
+        assert!(
+            unified.contains(&format!(" *{name}\n")),
+            "{name} missing from {unified}"
+        );
+    }
+}

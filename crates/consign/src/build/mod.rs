@@ -222,6 +222,21 @@ pub fn build(
                 checksum_key.as_deref().zip(recorded.checksum.as_deref()),
                 opts.no_local_paths,
             );
+            let wants_sha256 = plan
+                .installers
+                .iter()
+                .any(|i| i.kind == InstallerKind::Homebrew);
+            if plan.checksum != Some(ChecksumAlgorithm::Sha256) && wants_sha256 {
+                // Homebrew formulas need SHA-256 whatever the configured algorithm.
+                let sha256 = checksum::hash_file(&dest, ChecksumAlgorithm::Sha256)?;
+                record(
+                    &mut outcome,
+                    &archive.name,
+                    &dest,
+                    Some(("sha256", &sha256)),
+                    opts.no_local_paths,
+                );
+            }
             state.artifacts.insert(archive.name.clone(), recorded);
             save_state(&state_path, &state)?;
         }
