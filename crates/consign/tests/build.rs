@@ -415,3 +415,24 @@ fn builds_package_manager_installers_from_the_plan() {
         );
     }
 }
+
+#[test]
+fn docker_installer_writes_a_dockerfile_beside_the_archive() {
+    let ws = app("installers = [\"docker\"]\n");
+    let run = ws.consign(&["build", "-a", "local", "-t", HOST]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let dockerfile =
+        std::fs::read_to_string(distrib(&ws).join(format!("tool-{HOST}.Dockerfile"))).unwrap();
+    assert!(
+        dockerfile.contains("FROM gcr.io/distroless/cc-debian12"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("ENTRYPOINT [\"/usr/local/bin/tool\"]"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("/usr/local/bin/tool-helper"),
+        "{dockerfile}"
+    );
+}

@@ -790,3 +790,36 @@ fn package_manager_installers_are_checked_at_plan_time() {
         run.stderr
     );
 }
+
+#[test]
+fn docker_installer_plans_images_for_linux_targets() {
+    let ws = single_app("targets = [\"x86_64-unknown-linux-gnu\", \"x86_64-unknown-linux-musl\", \"aarch64-apple-darwin\"]\ninstallers = [\"docker\"]\n");
+    let m = ws.plan_json(&[]);
+    let names = artifact_names(&m);
+    for name in [
+        "tool-x86_64-unknown-linux-gnu.Dockerfile",
+        "tool-x86_64-unknown-linux-musl.Dockerfile",
+        "tool-x86_64-unknown-linux-musl.oci.tar",
+        "tool-x86_64-unknown-linux-musl.oci.tar.sha256",
+    ] {
+        assert!(
+            names.contains(&name.to_string()),
+            "{name} missing from {names:?}"
+        );
+    }
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.contains("gnu.oci.tar") || n.contains("darwin.Dockerfile")),
+        "{names:?}"
+    );
+
+    let ws = single_app("targets = [\"aarch64-apple-darwin\"]\ninstallers = [\"docker\"]\n");
+    ws.consign(&["plan"]).fails_with(
+        1,
+        &[
+            "`docker` installer but no Linux target",
+            "x86_64-unknown-linux-musl",
+        ],
+    );
+}

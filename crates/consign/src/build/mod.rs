@@ -242,6 +242,89 @@ pub fn build(
         }
     }
 
+    // Container images, from the same binaries as the archives.
+    if local {
+        for image in &plan.images {
+            let mut bins = Vec::new();
+            for (package, file) in &image.binaries {
+                let key = (image.target.clone(), package.clone(), file.clone());
+                let Some(b) = binaries.get(&key) else {
+                    continue;
+                };
+                bins.push((file.clone(), b.path.clone()));
+            }
+            let entrypoint = bins
+                .iter()
+                .find(|(n, _)| *n == image.app)
+                .or(bins.first())
+                .map(|(n, _)| n.clone())
+                .unwrap_or_default();
+            let ctx = crate::installer::oci::ImageContext {
+                app_name: image.app.clone(),
+                app_version: image.version.clone(),
+                target: image.target.clone(),
+                binaries: bins,
+                entrypoint,
+                static_binary: image.oci_archive.is_some(),
+                source: image.source.clone(),
+                license: image.license.clone(),
+                mtime,
+            };
+            let dockerfile = crate::installer::oci::render_dockerfile(&ctx)?;
+            let path = dist.join(&image.dockerfile);
+            checksum::write_atomic(&path, dockerfile.as_bytes())?;
+            outcome
+                .written
+                .push((path.clone(), dockerfile.len() as u64));
+            record(
+                &mut outcome,
+                &image.dockerfile,
+                &path,
+                None,
+                opts.no_local_paths,
+            );
+            if let Some(oci) = &image.oci_archive {
+                progress.start(&format!("building image {oci}"));
+                let path = dist.join(oci);
+                crate::installer::oci::write_oci_archive(&ctx, &path)?;
+                progress.done(
+                    &format!("building image {oci}"),
+                    &human_size(file_size(&path)),
+                );
+                outcome.written.push((path.clone(), file_size(&path)));
+                let hex = match plan.checksum {
+                    Some(algo) => Some(checksum::hash_file(&path, algo)?),
+                    None => None,
+                };
+                if let (Some(hex), Some(algo)) = (&hex, plan.checksum) {
+                    let sum_name = format!("{oci}.{algo}");
+                    let sum_path = dist.join(&sum_name);
+                    checksum::write_atomic(
+                        &sum_path,
+                        checksum::checksum_line(hex, oci).as_bytes(),
+                    )?;
+                    outcome
+                        .written
+                        .push((sum_path.clone(), file_size(&sum_path)));
+                    record(
+                        &mut outcome,
+                        &sum_name,
+                        &sum_path,
+                        None,
+                        opts.no_local_paths,
+                    );
+                }
+                record(
+                    &mut outcome,
+                    oci,
+                    &path,
+                    checksum_key.as_deref().zip(hex.as_deref()),
+                    opts.no_local_paths,
+                );
+            }
+        }
+    }
+
     // 4. Global artifacts, after merging what other build machines reported.
     if global {
         for other in other_manifests(&dist)? {
@@ -351,7 +434,7 @@ pub fn build(
                     },
                     mtime,
                 )?,
-                InstallerKind::Msi => continue,
+                InstallerKind::Msi | InstallerKind::Docker => continue,
             };
             let path = dist.join(&installer.artifact);
             checksum::write_atomic(&path, &bytes)?;

@@ -10,6 +10,7 @@ pub mod binstall;
 pub mod homebrew;
 pub mod msi;
 pub mod npm;
+pub mod oci;
 pub mod powershell;
 pub mod shell;
 

@@ -119,7 +119,29 @@ pub struct InstallerMeta {
     pub npm_name: String,
 }
 
+/// A container image of one app for one Linux target, built beside its archive.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ImagePlan {
+    /// The app.
+    pub app: String,
+    /// The version.
+    pub version: String,
+    /// The Linux target.
+    pub target: String,
+    /// The Dockerfile artifact (`{app}-{target}.Dockerfile`).
+    pub dockerfile: String,
+    /// The OCI image archive (`{app}-{target}.oci.tar`), for static (musl) builds only.
+    pub oci_archive: Option<String>,
+    /// The binaries, as (package, file name).
+    pub binaries: Vec<(String, String)>,
+    /// `[package].repository`, for the image's source label.
+    pub source: Option<String>,
+    /// `[package].license`.
+    pub license: Option<String>,
+}
+
 pub(crate) struct Planned {
+    pub images: Vec<ImagePlan>,
     pub installers: Vec<InstallerPlan>,
     pub manifest_artifacts: BTreeMap<ArtifactId, Artifact>,
     pub release_artifacts: BTreeMap<String, Vec<ArtifactId>>,
@@ -186,6 +208,7 @@ pub(crate) fn plan_artifacts(
     let mut release_artifacts: BTreeMap<String, Vec<ArtifactId>> = BTreeMap::new();
     let mut archives = Vec::new();
     let mut installers = Vec::new();
+    let mut images = Vec::new();
 
     if mode == ArtifactMode::Host
         && !apps.is_empty()
@@ -225,6 +248,28 @@ pub(crate) fn plan_artifacts(
                     ..Default::default()
                 };
                 ids.extend(b.add(&archive.name, artifact, true));
+                if app.installers.contains(&InstallerKind::Docker)
+                    && targets::info(target).os == Os::Linux
+                {
+                    let image = plan_image(app, &archive);
+                    let dockerfile = Artifact {
+                        kind: ArtifactKind::Installer,
+                        target_triples: vec![target.clone()],
+                        description: Some("Build a container image of the binaries".into()),
+                        ..Default::default()
+                    };
+                    ids.extend(b.add(&image.dockerfile, dockerfile, false));
+                    if let Some(oci) = &image.oci_archive {
+                        let artifact = Artifact {
+                            kind: ArtifactKind::Installer,
+                            target_triples: vec![target.clone()],
+                            description: Some("A container image (OCI layout); load it with `skopeo copy` or `docker load`".into()),
+                            ..Default::default()
+                        };
+                        ids.extend(b.add(oci, artifact, true));
+                    }
+                    images.push(image);
+                }
                 archives.push(archive);
             }
         }
@@ -263,6 +308,7 @@ pub(crate) fn plan_artifacts(
 
     let builds = plan_builds(apps, &archives);
     Ok(Planned {
+        images,
         installers,
         manifest_artifacts: b.artifacts,
         release_artifacts,
@@ -428,6 +474,19 @@ fn plan_installers(
     let brew = by_os(&|os| matches!(os, Os::Macos | Os::Linux));
     let mut ids = Vec::new();
     for installer in &app.installers {
+        if *installer == InstallerKind::Docker {
+            let linux = app
+                .config
+                .targets
+                .iter()
+                .flatten()
+                .any(|t| targets::info(t).os == Os::Linux);
+            if !linux {
+                return Err(UserError::new(format!("`{name}` has the `docker` installer but no Linux target"))
+                    .hint("add a Linux target such as `x86_64-unknown-linux-musl` (static, for a `FROM scratch` image) to `targets`, or remove `docker` from `installers`"));
+            }
+            continue;
+        }
         let fetches = *installer != InstallerKind::Msi;
         if fetches && b.hosting.download_base.is_none() {
             return Err(UserError::new(format!(
@@ -463,6 +522,7 @@ fn plan_installers(
                 "Install prebuilt binaries into your npm project",
                 true,
             ),
+            InstallerKind::Docker => continue,
             InstallerKind::Msi => {
                 if windows.is_empty() {
                     let configured = app
@@ -550,7 +610,7 @@ fn plan_installers(
                 npm_name(&app.config, name),
                 pkg.version
             )),
-            InstallerKind::Msi => None,
+            InstallerKind::Msi | InstallerKind::Docker => None,
         };
         let artifact = Artifact {
             kind: ArtifactKind::Installer,
@@ -642,6 +702,29 @@ fn installer_context(
             owner: github.map(|g| g.owner.clone()),
             name: github.map(|g| g.repo.clone()),
         },
+    }
+}
+
+fn plan_image(app: &AppRelease<'_>, archive: &ArchivePlan) -> ImagePlan {
+    let name = &app.package.name;
+    let target = &archive.target;
+    let static_binary = targets::info(target).libc == targets::Libc::Musl;
+    ImagePlan {
+        app: name.clone(),
+        version: app.package.version.to_string(),
+        target: target.clone(),
+        dockerfile: format!("{name}-{target}.Dockerfile"),
+        oci_archive: static_binary.then(|| format!("{name}-{target}.oci.tar")),
+        binaries: archive
+            .files
+            .iter()
+            .filter_map(|f| match &f.source {
+                FileSource::Binary { package, file } => Some((package.clone(), file.clone())),
+                FileSource::Path(_) => None,
+            })
+            .collect(),
+        source: app.package.repository.clone(),
+        license: app.package.license.clone(),
     }
 }
 

@@ -24,7 +24,7 @@ use crate::project::{Package, Workspace};
 use crate::targets;
 
 pub use artifacts::{
-    ArchiveFile, ArchivePlan, CargoBuild, FileSource, InstallerMeta, InstallerPlan,
+    ArchiveFile, ArchivePlan, CargoBuild, FileSource, ImagePlan, InstallerMeta, InstallerPlan,
 };
 
 /// Which artifacts to plan (`--artifacts`).
@@ -70,6 +70,8 @@ pub struct Plan {
     pub archives: Vec<ArchivePlan>,
     /// The installer scripts to render.
     pub installers: Vec<InstallerPlan>,
+    /// Container images to build beside the archives.
+    pub images: Vec<ImagePlan>,
     /// The checksum algorithm (`None` when checksums are off).
     pub checksum: Option<ChecksumAlgorithm>,
     /// Things worth telling the user that do not stop the release.
@@ -223,6 +225,7 @@ pub fn plan(ws: &Workspace, opts: &PlanOptions) -> Result<Plan, UserError> {
         builds: planned.builds,
         archives: planned.archives,
         installers: planned.installers,
+        images: planned.images,
         checksum,
         warnings,
     })

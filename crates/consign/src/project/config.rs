@@ -128,6 +128,8 @@ string_enum!(
         Homebrew = "homebrew",
         /// `{app}-{target}.msi`
         Msi = "msi",
+        /// `{app}-{target}.Dockerfile`, and `{app}-{target}.oci.tar` for static (musl) builds
+        Docker = "docker",
     }
 );
 
