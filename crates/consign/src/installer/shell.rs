@@ -1,6 +1,7 @@
-//! The shell installer, `{app}-installer.sh`: a POSIX `sh` script that detects
-//! the platform, downloads the matching archive, verifies its checksum and
-//! installs the binaries atomically.
+//! The shell installer, `{app}-installer.sh`: a POSIX `sh` script (dash,
+//! bash, zsh, mksh, busybox ash) that detects the platform, downloads the
+//! matching archive, verifies its checksum and installs the binaries
+//! atomically.
 //!
 //! The script is `templates/installer.sh.j2`. Everything the template needs is
 //! computed here: every value is shell-quoted before it reaches the template,
@@ -8,13 +9,17 @@
 //! into `"${NAME:-}"` references, and the JSON pieces of the install receipt
 //! are encoded here. The template itself only loops and branches.
 //!
-//! Layout of an install (the script's own help says the same):
+//! How an install goes (the script's comments say why):
 //!
-//! - binaries (and alias symlinks) go straight into the install directory;
+//! - the download streams through `tee` into `tar`, as `curl | tar -x` would,
+//!   into a work directory inside the install directory; the kept copy is
+//!   checksummed (openssl first: it is the fastest) before anything moves;
+//! - binaries are then renamed into place (atomic on one file system), alias
+//!   symlinks made beside them;
 //! - managed installs write `${XDG_CONFIG_HOME:-$HOME/.config}/{app}/`
-//!   `{app}-receipt.json`, `env` (POSIX sh) and `env.fish` beside it, and
-//!   source `env` from `~/.profile`, bash's and zsh's startup files, and
-//!   `env.fish` from fish's `conf.d/{app}.env.fish`.
+//!   `{app}-receipt.json`, and `env` (POSIX sh) and `env.fish` beside it,
+//!   sourced once each from `~/.profile`, bash's and zsh's startup files and
+//!   fish's `conf.d/{app}.env.fish`.
 
 use anyhow::{bail, ensure, Context as _, Result};
 use minijinja::value::Value;

@@ -1,0 +1,1318 @@
+//! The shell installer, run for real: a fake release served over loopback
+//! HTTP, installed into throwaway home directories with every POSIX shell
+//! that is installed here (dash, bash, zsh, mksh, busybox sh), plus
+//! shellcheck on the rendered script.
+//!
+//! The fake release is built for x86_64 glibc Linux, so the tests run on such
+//! hosts only. A missing shell or shellcheck is skipped with a note (`.ci/run`
+//! installs them).
+#![cfg(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu"))]
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use consign::installer::shell::render;
+use consign::installer::{InstallPathSpec, InstallerArtifact, InstallerContext, ReceiptSource};
+use consign_manifest::EnvironmentVariables;
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+
+const GNU: &str = "x86_64-unknown-linux-gnu";
+const MUSL: &str = "x86_64-unknown-linux-musl";
+const DARWIN: &str = "aarch64-apple-darwin";
+const BASE_PATH: &str = "/usr/bin:/bin";
+
+// ---------------------------------------------------------------- fixture
+
+/// A fake release: archives in `www/`, served by a loopback server under
+/// `/ok/` (as is), `/drop/` (connection dropped halfway through the body),
+/// `/corrupt/` (a complete response of the first half of the file) and
+/// `/slow/` (a 404 after three seconds).
+struct Release {
+    dir: TempDir,
+    server: Server,
+    gnu_sha: String,
+    musl_sha: String,
+}
+
+impl Release {
+    fn new() -> Release {
+        let dir = TempDir::new().unwrap();
+        let www = dir.path().join("www");
+        std::fs::create_dir(&www).unwrap();
+        let gnu_sha = make_archive(dir.path(), GNU, "my-tool 0.3.0");
+        let musl_sha = make_archive(dir.path(), MUSL, "my-tool 0.3.0 (musl)");
+        let server = Server::start(www);
+        Release {
+            dir,
+            server,
+            gnu_sha,
+            musl_sha,
+        }
+    }
+
+    /// The base URL of the served release.
+    fn url(&self) -> String {
+        format!("http://{}/ok", self.server.addr)
+    }
+
+    /// The standard context: gnu (glibc 2.17), musl and a darwin entry whose
+    /// archive does not exist.
+    fn context(&self) -> InstallerContext {
+        InstallerContext {
+            app_name: "my-tool".to_string(),
+            app_version: "0.3.0".to_string(),
+            download_url: self.url(),
+            artifacts: vec![
+                artifact(GNU, "gnu", Some("2.17"), &self.gnu_sha),
+                artifact(MUSL, "musl", None, &self.musl_sha),
+                InstallerArtifact {
+                    os: "macos".to_string(),
+                    arch: "aarch64".to_string(),
+                    ..artifact(DARWIN, "none", None, &"0".repeat(64))
+                },
+            ],
+            install_paths: vec![InstallPathSpec::CargoHome],
+            env: EnvironmentVariables {
+                install_dir_env_var: "MY_TOOL_INSTALL_DIR".to_string(),
+                unmanaged_dir_env_var: "MY_TOOL_UNMANAGED_INSTALL".to_string(),
+                disable_update_env_var: "MY_TOOL_DISABLE_UPDATE".to_string(),
+                no_modify_path_env_var: "MY_TOOL_NO_MODIFY_PATH".to_string(),
+                print_quiet_env_var: "MY_TOOL_PRINT_QUIET".to_string(),
+                print_verbose_env_var: "MY_TOOL_PRINT_VERBOSE".to_string(),
+                download_url_env_var: "MY_TOOL_DOWNLOAD_URL".to_string(),
+            },
+            aliases: BTreeMap::from([("my-tool".to_string(), vec!["mt".to_string()])]),
+            success_msg: None,
+            install_updater: false,
+            source: ReceiptSource {
+                release_type: "github".to_string(),
+                owner: Some("o".to_string()),
+                name: Some("r".to_string()),
+            },
+        }
+    }
+
+    /// Renders `ctx` into a script file and returns its path.
+    fn script(&self, ctx: &InstallerContext, name: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, render(ctx).unwrap()).unwrap();
+        path
+    }
+}
+
+fn artifact(target: &str, libc: &str, floor: Option<&str>, sha: &str) -> InstallerArtifact {
+    InstallerArtifact {
+        target: target.to_string(),
+        os: "linux".to_string(),
+        arch: "x86_64".to_string(),
+        libc: libc.to_string(),
+        archive: format!("my-tool-{target}.tar.xz"),
+        format: ".tar.xz".to_string(),
+        prefix: Some(format!("my-tool-{target}")),
+        checksum_algo: Some("sha256".to_string()),
+        checksum: Some(sha.to_string()),
+        binaries: vec!["my-tool".to_string()],
+        glibc_floor: floor.map(str::to_string),
+    }
+}
+
+/// Packs a `my-tool` script printing `says` with the system tar into
+/// `www/my-tool-{target}.tar.xz`; returns its sha256.
+fn make_archive(root: &Path, target: &str, says: &str) -> String {
+    let stage = root.join("stage").join(target);
+    let top = stage.join(format!("my-tool-{target}"));
+    std::fs::create_dir_all(&top).unwrap();
+    let bin = top.join("my-tool");
+    std::fs::write(&bin, format!("#!/bin/sh\necho '{says}'\n")).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(top.join("README.md"), "my-tool\n").unwrap();
+    let archive = root.join("www").join(format!("my-tool-{target}.tar.xz"));
+    let status = Command::new("tar")
+        .arg("-cJf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&stage)
+        .arg(format!("my-tool-{target}"))
+        .status()
+        .expect("running tar");
+    assert!(status.success());
+    hex::encode(Sha256::digest(std::fs::read(&archive).unwrap()))
+}
+
+// ---------------------------------------------------------------- server
+
+/// A tiny HTTP/1.1 server on 127.0.0.1 that serves one request per
+/// connection, each on its own thread with 5 s socket timeouts. It stops
+/// accepting when dropped, or by itself after two minutes or 500
+/// connections, so it can never outlive a test for long.
+struct Server {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(root: PathBuf) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(120);
+            let mut served = 0;
+            while !flag.load(Ordering::Relaxed) && Instant::now() < deadline && served < 500 {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        served += 1;
+                        let root = root.clone();
+                        std::thread::spawn(move || serve(stream, &root));
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    Err(_) => break,
+                }
+            }
+        });
+        Server {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn serve(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
+    stream.set_nonblocking(false)?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    stream.set_write_timeout(Some(Duration::from_secs(5)))?;
+    let mut request = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 16 * 1024 {
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        request.extend_from_slice(&buf[..n]);
+    }
+    let request = String::from_utf8_lossy(&request);
+    let mut words = request.split_whitespace();
+    let method = words.next().unwrap_or_default();
+    let target = words.next().unwrap_or_default();
+    let (mode, name) = target
+        .trim_start_matches('/')
+        .split_once('/')
+        .unwrap_or(("", ""));
+    let file = (!name.contains('/') && !name.contains(".."))
+        .then(|| root.join(name))
+        .filter(|p| p.is_file());
+    if mode == "slow" {
+        std::thread::sleep(Duration::from_secs(3));
+    }
+    match (method, mode, file) {
+        ("GET", "ok" | "drop" | "corrupt", Some(file)) => {
+            let mut body = std::fs::read(file)?;
+            if mode == "corrupt" {
+                body.truncate(body.len() / 2);
+            }
+            write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )?;
+            if mode == "drop" {
+                stream.write_all(&body[..body.len() / 2])?;
+                stream.flush()?;
+                // Drop the connection mid-body.
+                stream.shutdown(Shutdown::Both)?;
+            } else {
+                stream.write_all(&body)?;
+            }
+        }
+        _ => {
+            let body = b"not found\n";
+            write!(
+                stream,
+                "HTTP/1.1 404 Not Found\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )?;
+            stream.write_all(body)?;
+        }
+    }
+    stream.flush()
+}
+
+// ---------------------------------------------------------------- running
+
+/// A shell to run the installer with: its name and the command line prefix.
+struct Shell {
+    name: &'static str,
+    argv: Vec<PathBuf>,
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/bin"), PathBuf::from("/bin")])
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
+
+/// The shells the installer must run under that are installed here.
+fn shells() -> Vec<Shell> {
+    let mut found = Vec::new();
+    for (name, program, extra) in [
+        ("dash", "dash", None),
+        ("bash", "bash", None),
+        ("zsh", "zsh", None),
+        ("mksh", "mksh", None),
+        ("busybox sh", "busybox", Some("sh")),
+    ] {
+        match which(program) {
+            Some(path) => {
+                let mut argv = vec![path];
+                argv.extend(extra.map(PathBuf::from));
+                found.push(Shell { name, argv });
+            }
+            None => {
+                eprintln!("note: {program} is not installed; skipping the installer under {name}")
+            }
+        }
+    }
+    assert!(
+        !found.is_empty(),
+        "no POSIX shell at all to run the installer with"
+    );
+    found
+}
+
+/// A fresh home directory for one install.
+struct Home {
+    dir: TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        Home {
+            dir: TempDir::new().unwrap(),
+        }
+    }
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    fn join(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+    fn bin(&self) -> PathBuf {
+        self.join(".cargo/bin")
+    }
+    fn receipt_path(&self) -> PathBuf {
+        self.join(".config/my-tool/my-tool-receipt.json")
+    }
+    fn env_script(&self) -> PathBuf {
+        self.join(".config/my-tool/env")
+    }
+    fn source_line(&self) -> String {
+        format!(". \"{}\"", self.env_script().display())
+    }
+}
+
+/// Runs `script` under `shell` with a clean environment: HOME, PATH and
+/// `env` only. Killed after a minute.
+fn run(shell: &Shell, script: &Path, home: &Home, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = Command::new(&shell.argv[0]);
+    cmd.args(&shell.argv[1..])
+        .arg(script)
+        .args(args)
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", BASE_PATH)
+        .env("TMPDIR", home.path())
+        .current_dir(home.path())
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    run_bounded(cmd)
+}
+
+fn run_bounded(mut cmd: Command) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawning");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out_thread = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = stdout.read_to_end(&mut v);
+        v
+    });
+    let err_thread = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = stderr.read_to_end(&mut v);
+        v
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{cmd:?} ran for over a minute");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: out_thread.join().unwrap(),
+        stderr: err_thread.join().unwrap(),
+    }
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[track_caller]
+fn assert_ok(shell: &Shell, out: &Output) {
+    assert!(
+        out.status.success(),
+        "[{}] installer failed ({}):\n{}",
+        shell.name,
+        out.status,
+        stderr(out)
+    );
+}
+
+#[track_caller]
+fn assert_failed(shell: &Shell, out: &Output, needle: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "[{}] expected exit 1:\n{}",
+        shell.name,
+        stderr(out)
+    );
+    let err = stderr(out);
+    assert!(
+        err.to_lowercase().contains(&needle.to_lowercase()),
+        "[{}] stderr should mention {needle:?}:\n{err}",
+        shell.name
+    );
+}
+
+/// Runs an installed binary and returns what it printed.
+fn run_binary(bin: &Path) -> String {
+    let out = Command::new(bin)
+        .output()
+        .expect("running the installed binary");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn count_lines(file: &Path, line: &str) -> usize {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| *l == line)
+        .count()
+}
+
+fn receipt(home: &Home) -> serde_json::Value {
+    let text = std::fs::read_to_string(home.receipt_path()).expect("reading the receipt");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("receipt is not JSON ({e}): {text}"))
+}
+
+/// Asserts that nothing of an install is in `home`: no binary, no receipt,
+/// no shell profile, no leftover directories.
+#[track_caller]
+fn assert_nothing_installed(shell: &Shell, home: &Home) {
+    for rel in [
+        ".cargo",
+        ".config/my-tool",
+        ".profile",
+        ".zshrc",
+        ".zshenv",
+        ".bashrc",
+    ] {
+        assert!(
+            !home.join(rel).exists(),
+            "[{}] {rel} exists after a failed install",
+            shell.name
+        );
+    }
+    // Nothing left in TMPDIR (= HOME) either.
+    let left: Vec<_> = std::fs::read_dir(home.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "[{}] left behind: {left:?}", shell.name);
+}
+
+/// A directory of symlinks to everything in /usr/bin and /bin except
+/// `without`, to run the installer as if those tools were not installed.
+fn path_without(root: &Path, without: &[&str]) -> PathBuf {
+    let farm = root.join(format!("path-without-{}", without.join("-")));
+    if farm.exists() {
+        return farm;
+    }
+    std::fs::create_dir_all(&farm).unwrap();
+    for dir in ["/usr/bin", "/bin"] {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if without.iter().any(|w| name == *w) || farm.join(&name).exists() {
+                continue;
+            }
+            let _ = std::os::unix::fs::symlink(entry.path(), farm.join(&name));
+        }
+    }
+    farm
+}
+
+// ---------------------------------------------------------------- tests
+
+#[test]
+fn shellcheck_finds_nothing() {
+    let Some(shellcheck) = which("shellcheck") else {
+        eprintln!("note: shellcheck is not installed; skipping");
+        return;
+    };
+    let release = Release::new();
+    let mut variants = vec![release.context()];
+    let mut ctx = release.context();
+    ctx.success_msg = Some("it's done: run `my-tool --help`".to_string());
+    ctx.install_paths = vec![
+        InstallPathSpec::EnvSubdir {
+            var: "MY_TOOL_HOME".to_string(),
+            subdir: "bin".to_string(),
+        },
+        InstallPathSpec::HomeSubdir {
+            subdir: ".my-tool/bin".to_string(),
+        },
+        InstallPathSpec::CargoHome,
+    ];
+    for a in &mut ctx.artifacts {
+        a.checksum = None;
+        a.checksum_algo = None;
+        a.binaries.push("my-helper".to_string());
+    }
+    ctx.artifacts[0].format = ".zip".to_string();
+    ctx.artifacts[1].format = ".tar.zst".to_string();
+    ctx.artifacts[2].format = ".tar.gz".to_string();
+    variants.push(ctx);
+    let mut ctx = release.context();
+    ctx.app_name = r#"it's "odd" $x `y` \z"#.to_string();
+    ctx.download_url = "https://example.com/$weird/`dir`".to_string();
+    ctx.aliases = BTreeMap::from([("my-tool".to_string(), vec!["$alias".to_string()])]);
+    variants.push(ctx);
+    for (i, ctx) in variants.iter().enumerate() {
+        let script = release.script(ctx, &format!("installer-{i}.sh"));
+        let out = Command::new(&shellcheck)
+            .args(["--shell=sh", "--severity=style"])
+            .arg(&script)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "shellcheck found problems in variant {i}:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+#[test]
+fn installs_under_every_shell() {
+    let release = Release::new();
+    let script = release.script(&release.context(), "installer.sh");
+    for shell in shells() {
+        let home = Home::new();
+        // An existing .bashrc without a final newline, and a fish config dir.
+        std::fs::write(home.join(".bashrc"), "alias ll='ls -l'").unwrap();
+        std::fs::create_dir_all(home.join(".config/fish")).unwrap();
+
+        let out = run(&shell, &script, &home, &[], &[]);
+        assert_ok(&shell, &out);
+        let bin = home.bin().join("my-tool");
+        assert_eq!(run_binary(&bin), "my-tool 0.3.0", "[{}]", shell.name);
+        assert_eq!(
+            std::fs::metadata(&bin).unwrap().permissions().mode() & 0o777,
+            0o755
+        );
+        let alias = home.bin().join("mt");
+        assert_eq!(
+            std::fs::read_link(&alias).unwrap(),
+            Path::new("my-tool"),
+            "[{}]",
+            shell.name
+        );
+        assert_eq!(run_binary(&alias), "my-tool 0.3.0");
+        let err = stderr(&out);
+        assert!(
+            err.contains("everything's installed!"),
+            "[{}] {err}",
+            shell.name
+        );
+        assert!(err.contains(&home.source_line()), "[{}] {err}", shell.name);
+
+        let r = receipt(&home);
+        assert_eq!(r["install_prefix"], home.bin().to_str().unwrap());
+        assert_eq!(r["binaries"], serde_json::json!(["my-tool"]));
+        assert_eq!(r["version"], "0.3.0");
+        assert_eq!(
+            r["source"],
+            serde_json::json!({"release_type": "github", "owner": "o", "name": "r", "app_name": "my-tool"})
+        );
+        assert_eq!(r["modify_path"], true);
+        assert_eq!(r["install_updater"], false);
+        assert_eq!(
+            r["provider"],
+            serde_json::json!({"source": "consign", "version": env!("CARGO_PKG_VERSION")})
+        );
+
+        let line = home.source_line();
+        let fish_conf = home.join(".config/fish/conf.d/my-tool.env.fish");
+        let fish_line = format!(
+            "source '{}'",
+            home.join(".config/my-tool/env.fish").display()
+        );
+        assert!(home.join(".config/my-tool/env.fish").is_file());
+        // No dirt left behind: the staging directory and temp files are gone.
+        let bin_entries: Vec<_> = std::fs::read_dir(home.bin())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(bin_entries.len(), 2, "[{}] {bin_entries:?}", shell.name);
+
+        // Twice: every profile still has the line exactly once.
+        let again = run(&shell, &script, &home, &[], &[]);
+        assert_ok(&shell, &again);
+        for rc in [".profile", ".bashrc", ".zshrc", ".zshenv"] {
+            assert_eq!(
+                count_lines(&home.join(rc), &line),
+                1,
+                "[{}] {rc}:\n{}",
+                shell.name,
+                std::fs::read_to_string(home.join(rc)).unwrap_or_default()
+            );
+        }
+        assert_eq!(count_lines(&fish_conf, &fish_line), 1, "[{}]", shell.name);
+        assert!(
+            std::fs::read_to_string(home.join(".bashrc"))
+                .unwrap()
+                .starts_with("alias ll='ls -l'\n. \""),
+            "[{}] .bashrc kept its last line",
+            shell.name
+        );
+        assert!(!home.join(".bash_profile").exists());
+
+        // A new login shell finds the binary.
+        let mut sh = Command::new("sh");
+        sh.args(["-c", ". \"$HOME/.profile\"; command -v my-tool"])
+            .env_clear()
+            .env("HOME", home.path())
+            .env("PATH", BASE_PATH);
+        let found = run_bounded(sh);
+        assert_eq!(
+            String::from_utf8_lossy(&found.stdout).trim(),
+            bin.to_str().unwrap(),
+            "[{}]",
+            shell.name
+        );
+    }
+}
+
+#[test]
+fn checksum_mismatch_installs_nothing() {
+    let release = Release::new();
+    let mut ctx = release.context();
+    ctx.artifacts[0].checksum = Some("ab".repeat(32));
+    let script = release.script(&ctx, "installer.sh");
+    for shell in shells() {
+        let home = Home::new();
+        let out = run(&shell, &script, &home, &[], &[]);
+        assert_failed(&shell, &out, "checksum mismatch");
+        let err = stderr(&out);
+        assert!(err.contains(&"ab".repeat(32)), "expected sum shown: {err}");
+        assert!(err.contains(&release.gnu_sha), "actual sum shown: {err}");
+        assert_nothing_installed(&shell, &home);
+    }
+}
+
+#[test]
+fn damaged_download_is_a_checksum_mismatch() {
+    let release = Release::new();
+    let script = release.script(&release.context(), "installer.sh");
+    let corrupt = format!("http://{}/corrupt", release.server.addr);
+    for shell in shells() {
+        let home = Home::new();
+        let out = run(
+            &shell,
+            &script,
+            &home,
+            &[("MY_TOOL_DOWNLOAD_URL", &corrupt)],
+            &[],
+        );
+        assert_failed(&shell, &out, "checksum mismatch");
+        assert_nothing_installed(&shell, &home);
+    }
+}
+
+#[test]
+fn interrupted_install_cleans_up_and_keeps_the_old_version() {
+    let release = Release::new();
+    let script = release.script(&release.context(), "installer.sh");
+    let slow = format!("http://{}/slow", release.server.addr);
+    for shell in shells() {
+        let home = Home::new();
+        assert_ok(&shell, &run(&shell, &script, &home, &[], &[]));
+        let work_dirs = || -> Vec<_> {
+            std::fs::read_dir(home.bin())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .filter(|n| n.starts_with(".my-tool-install."))
+                .collect()
+        };
+
+        // Start an update whose download hangs, then stop it like a Ctrl-C
+        // would: a signal to its whole process group.
+        let mut cmd = Command::new(&shell.argv[0]);
+        cmd.args(&shell.argv[1..])
+            .arg(&script)
+            .env_clear()
+            .env("HOME", home.path())
+            .env("PATH", BASE_PATH)
+            .env("TMPDIR", home.path())
+            .env("MY_TOOL_DOWNLOAD_URL", &slow)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let mut child = cmd.spawn().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while work_dirs().is_empty() {
+            assert!(
+                Instant::now() < deadline,
+                "[{}] no work dir appeared",
+                shell.name
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let killed = Command::new("kill")
+            .args(["-TERM", "--", &format!("-{}", child.id())])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", child.id())])
+                    .status();
+                panic!("[{}] the installer did not stop after SIGTERM", shell.name);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(status.code(), Some(130), "[{}] {status}", shell.name);
+        assert_eq!(
+            work_dirs(),
+            Vec::<String>::new(),
+            "[{}] work dir left",
+            shell.name
+        );
+        assert_eq!(run_binary(&home.bin().join("my-tool")), "my-tool 0.3.0");
+    }
+}
+
+#[test]
+fn failed_update_keeps_the_old_version() {
+    let release = Release::new();
+    let good = release.script(&release.context(), "good.sh");
+    let mut ctx = release.context();
+    ctx.artifacts[0].checksum = Some("cd".repeat(32));
+    let bad = release.script(&ctx, "bad.sh");
+    for shell in shells() {
+        let home = Home::new();
+        assert_ok(&shell, &run(&shell, &good, &home, &[], &[]));
+        let out = run(&shell, &bad, &home, &[], &[]);
+        assert_failed(&shell, &out, "checksum");
+        assert_eq!(run_binary(&home.bin().join("my-tool")), "my-tool 0.3.0");
+        let entries = std::fs::read_dir(home.bin()).unwrap().count();
+        assert_eq!(entries, 2, "[{}] staging directory left behind", shell.name);
+    }
+}
+
+#[test]
+fn http_404_installs_nothing() {
+    let release = Release::new();
+    let script = release.script(&release.context(), "installer.sh");
+    let missing = format!("http://{}/ok/missing-dir", release.server.addr);
+    for shell in shells() {
+        let home = Home::new();
+        let out = run(
+            &shell,
+            &script,
+            &home,
+            &[("MY_TOOL_DOWNLOAD_URL", &missing)],
+            &[],
+        );
+        assert_failed(&shell, &out, "could not download");
+        assert!(stderr(&out).contains(&format!("{missing}/my-tool-{GNU}.tar.xz")));
+        assert_nothing_installed(&shell, &home);
+    }
+}
+
+#[test]
+fn dropped_connection_installs_nothing() {
+    let release = Release::new();
+    let script = release.script(&release.context(), "installer.sh");
+    let dropping = format!("http://{}/drop", release.server.addr);
+    for shell in shells() {
+        let home = Home::new();
+        let out = run(
+            &shell,
+            &script,
+            &home,
+            &[("INSTALLER_DOWNLOAD_URL", &dropping)],
+            &[],
+        );
+        assert_failed(&shell, &out, &format!("could not download {dropping}/"));
+        assert_nothing_installed(&shell, &home);
+    }
+}
+
+#[test]
+fn app_specific_download_url_wins() {
+    let release = Release::new();
+    let mut ctx = release.context();
+    ctx.download_url = format!("http://{}/ok/not-here", release.server.addr);
+    let script = release.script(&ctx, "installer.sh");
+    let bad = format!("http://{}/ok/also-not-here", release.server.addr);
+    let shell = &shells()[0];
+    let home = Home::new();
+    let out = run(
+        shell,
+        &script,
+        &home,
+        &[
+            ("MY_TOOL_DOWNLOAD_URL", &release.url()),
+            ("INSTALLER_DOWNLOAD_URL", &bad),
+        ],
+        &[],
+    );
+    assert_ok(shell, &out);
+    let home = Home::new();
+    let out = run(
+        shell,
+        &script,
+        &home,
+        &[("INSTALLER_DOWNLOAD_URL", &release.url())],
+        &[],
+    );
+    assert_ok(shell, &out);
+}
+
+#[test]
+fn unmanaged_install_has_no_receipt_or_path_edits() {
+    let release = Release::new();
+    let script = release.script(&release.context(), "installer.sh");
+    for shell in shells() {
+        let home = Home::new();
+        let dir = home.join("ci tools/bin");
+        let out = run(
+            &shell,
+            &script,
+            &home,
+            &[
+                ("MY_TOOL_UNMANAGED_INSTALL", dir.to_str().unwrap()),
+                ("GITHUB_PATH", "/dev/null"),
+            ],
+            &[],
+        );
+        assert_ok(&shell, &out);
+        assert_eq!(run_binary(&dir.join("my-tool")), "my-tool 0.3.0");
+        assert!(!home.receipt_path().exists());
+        assert!(!home.join(".config").exists());
+        assert!(!home.join(".profile").exists());
+        assert!(!home.join(".zshrc").exists());
+        assert!(!home.bin().exists());
+    }
+}
+
+#[test]
+fn install_dir_env_var_is_a_managed_flat_install() {
+    let release = Release::new();
+    let script = release.script(&release.context(), "installer.sh");
+    for shell in shells() {
+        let home = Home::new();
+        let dir = home.join("opt/my tool's \"dir\"");
+        let out = run(
+            &shell,
+            &script,
+            &home,
+            &[("MY_TOOL_INSTALL_DIR", dir.to_str().unwrap())],
+            &[],
+        );
+        assert_ok(&shell, &out);
+        assert_eq!(run_binary(&dir.join("my-tool")), "my-tool 0.3.0");
+        assert_eq!(receipt(&home)["install_prefix"], dir.to_str().unwrap());
+        assert_eq!(count_lines(&home.join(".profile"), &home.source_line()), 1);
+        // The env script puts exactly that directory on PATH.
+        let mut sh = Command::new("sh");
+        sh.args(["-c", ". \"$HOME/.profile\"; command -v my-tool"])
+            .env_clear()
+            .env("HOME", home.path())
+            .env("PATH", BASE_PATH);
+        let found = run_bounded(sh);
+        assert_eq!(
+            String::from_utf8_lossy(&found.stdout).trim(),
+            dir.join("my-tool").to_str().unwrap(),
+            "[{}]",
+            shell.name
+        );
+    }
+}
+
+#[test]
+fn no_modify_path_by_flag_or_env_var() {
+    let release = Release::new();
+    let script = release.script(&release.context(), "installer.sh");
+    for shell in shells() {
+        for (env, args) in [
+            (vec![("MY_TOOL_NO_MODIFY_PATH", "1")], vec![]),
+            (vec![], vec!["--no-modify-path"]),
+        ] {
+            let home = Home::new();
+            let out = run(&shell, &script, &home, &env, &args);
+            assert_ok(&shell, &out);
+            assert_eq!(run_binary(&home.bin().join("my-tool")), "my-tool 0.3.0");
+            assert_eq!(receipt(&home)["modify_path"], false);
+            for rc in [
+                ".profile",
+                ".zshrc",
+                ".zshenv",
+                ".bashrc",
+                ".config/my-tool/env",
+            ] {
+                assert!(!home.join(rc).exists(), "[{}] {rc} written", shell.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn already_on_path_changes_no_profiles() {
+    let release = Release::new();
+    let script = release.script(&release.context(), "installer.sh");
+    for shell in shells() {
+        let home = Home::new();
+        let path = format!("{BASE_PATH}:{}", home.bin().display());
+        let out = run(&shell, &script, &home, &[("PATH", &path)], &[]);
+        assert_ok(&shell, &out);
+        assert!(stderr(&out).contains("already on PATH"), "{}", stderr(&out));
+        assert!(!home.join(".profile").exists());
+        assert_eq!(receipt(&home)["modify_path"], true);
+    }
+}
+
+#[test]
+fn install_paths_fall_through_in_order() {
+    let release = Release::new();
+    let mut ctx = release.context();
+    ctx.install_paths = vec![
+        InstallPathSpec::EnvSubdir {
+            var: "MY_TOOL_HOME".to_string(),
+            subdir: "bin".to_string(),
+        },
+        InstallPathSpec::HomeSubdir {
+            subdir: ".my-tool/bin".to_string(),
+        },
+    ];
+    let script = release.script(&ctx, "installer.sh");
+    for shell in shells() {
+        // MY_TOOL_HOME unset (and empty): ~/.my-tool/bin.
+        for env in [vec![], vec![("MY_TOOL_HOME", "")]] {
+            let home = Home::new();
+            let out = run(&shell, &script, &home, &env, &["-v"]);
+            assert_ok(&shell, &out);
+            assert!(stderr(&out).contains("skipping $MY_TOOL_HOME/bin"));
+            let bin = home.join(".my-tool/bin/my-tool");
+            assert_eq!(run_binary(&bin), "my-tool 0.3.0", "[{}]", shell.name);
+        }
+        // Set: $MY_TOOL_HOME/bin.
+        let home = Home::new();
+        let var = home.join("tool home");
+        let out = run(
+            &shell,
+            &script,
+            &home,
+            &[("MY_TOOL_HOME", var.to_str().unwrap())],
+            &[],
+        );
+        assert_ok(&shell, &out);
+        assert_eq!(run_binary(&var.join("bin/my-tool")), "my-tool 0.3.0");
+        assert!(!home.join(".my-tool").exists());
+    }
+}
+
+#[test]
+fn cargo_home_is_used_when_set() {
+    let release = Release::new();
+    let script = release.script(&release.context(), "installer.sh");
+    let shell = &shells()[0];
+    let home = Home::new();
+    let cargo_home = home.join("cargo home");
+    let out = run(
+        shell,
+        &script,
+        &home,
+        &[("CARGO_HOME", cargo_home.to_str().unwrap())],
+        &[],
+    );
+    assert_ok(shell, &out);
+    assert_eq!(run_binary(&cargo_home.join("bin/my-tool")), "my-tool 0.3.0");
+}
+
+#[test]
+fn github_path_gets_the_install_dir() {
+    let release = Release::new();
+    let script = release.script(&release.context(), "installer.sh");
+    for shell in shells() {
+        let home = Home::new();
+        let github_path = home.join("github_path");
+        std::fs::write(&github_path, "/already/there\n").unwrap();
+        let out = run(
+            &shell,
+            &script,
+            &home,
+            &[("GITHUB_PATH", github_path.to_str().unwrap())],
+            &[],
+        );
+        assert_ok(&shell, &out);
+        assert_eq!(
+            std::fs::read_to_string(&github_path).unwrap(),
+            format!("/already/there\n{}\n", home.bin().display())
+        );
+    }
+}
+
+#[test]
+fn old_glibc_falls_back_to_musl() {
+    let release = Release::new();
+    let mut ctx = release.context();
+    ctx.artifacts[0].glibc_floor = Some("9.99".to_string());
+    let script = release.script(&ctx, "installer.sh");
+    for shell in shells() {
+        let home = Home::new();
+        let out = run(
+            &shell,
+            &script,
+            &home,
+            &[("MY_TOOL_PRINT_VERBOSE", "1")],
+            &[],
+        );
+        assert_ok(&shell, &out);
+        let err = stderr(&out);
+        assert!(err.contains("needs glibc 9.99"), "[{}] {err}", shell.name);
+        assert!(
+            err.contains(&format!("selected {MUSL}")),
+            "[{}] {err}",
+            shell.name
+        );
+        assert_eq!(
+            run_binary(&home.bin().join("my-tool")),
+            "my-tool 0.3.0 (musl)"
+        );
+    }
+
+    // Without a musl build, an old glibc is an error naming the floor.
+    ctx.artifacts.remove(1);
+    let script = release.script(&ctx, "no-musl.sh");
+    let shell = &shells()[0];
+    let home = Home::new();
+    let out = run(shell, &script, &home, &[], &[]);
+    assert_failed(shell, &out, "needs glibc 9.99");
+    assert_nothing_installed(shell, &home);
+}
+
+#[test]
+fn no_build_for_this_platform() {
+    let release = Release::new();
+    let mut ctx = release.context();
+    ctx.artifacts.retain(|a| a.target == DARWIN);
+    let script = release.script(&ctx, "installer.sh");
+    for shell in shells() {
+        let home = Home::new();
+        let out = run(&shell, &script, &home, &[], &[]);
+        assert_failed(&shell, &out, "no build of my-tool 0.3.0 for this platform");
+        assert!(stderr(&out).contains(DARWIN));
+        assert_nothing_installed(&shell, &home);
+    }
+}
+
+#[test]
+fn flags_help_quiet_and_verbose() {
+    let release = Release::new();
+    let script = release.script(&release.context(), "installer.sh");
+    for shell in shells() {
+        let home = Home::new();
+        let out = run(&shell, &script, &home, &[], &["--bogus"]);
+        assert_eq!(out.status.code(), Some(2), "[{}]", shell.name);
+        assert!(stderr(&out).contains("unknown option: --bogus"));
+        assert_nothing_installed(&shell, &home);
+
+        let out = run(&shell, &script, &home, &[], &["--help"]);
+        assert!(out.status.success());
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(help.contains("--no-modify-path") && help.contains("MY_TOOL_INSTALL_DIR"));
+
+        let out = run(&shell, &script, &home, &[], &["-q", "-y"]);
+        assert_ok(&shell, &out);
+        assert_eq!(stderr(&out), "", "[{}] -q prints nothing", shell.name);
+
+        let home = Home::new();
+        let out = run(&shell, &script, &home, &[("MY_TOOL_PRINT_QUIET", "1")], &[]);
+        assert_ok(&shell, &out);
+        assert_eq!(stderr(&out), "", "[{}] quiet env var", shell.name);
+
+        let home = Home::new();
+        let out = run(&shell, &script, &home, &[], &["--verbose"]);
+        assert_ok(&shell, &out);
+        let err = stderr(&out);
+        assert!(
+            err.contains("sha256 checksum verified"),
+            "[{}] {err}",
+            shell.name
+        );
+        assert!(
+            err.contains("platform: x86_64 linux (glibc "),
+            "[{}] {err}",
+            shell.name
+        );
+    }
+}
+
+#[test]
+fn success_message_and_missing_checksum() {
+    let release = Release::new();
+    let mut ctx = release.context();
+    ctx.success_msg = Some("my-tool is ready; try `my-tool --help`".to_string());
+    for a in &mut ctx.artifacts {
+        a.checksum = None;
+    }
+    let script = release.script(&ctx, "installer.sh");
+    let shell = &shells()[0];
+    let home = Home::new();
+    let out = run(shell, &script, &home, &[], &["-v"]);
+    assert_ok(shell, &out);
+    let err = stderr(&out);
+    assert!(
+        err.contains("my-tool is ready; try `my-tool --help`"),
+        "{err}"
+    );
+    assert!(!err.contains("everything's installed"), "{err}");
+    assert!(err.contains("no checksum was published"), "{err}");
+}
+
+#[test]
+fn wget_when_there_is_no_curl() {
+    let release = Release::new();
+    let script = release.script(&release.context(), "installer.sh");
+    let tools = TempDir::new().unwrap();
+    if which("wget").is_none() {
+        eprintln!("note: wget is not installed; skipping the wget fallback");
+    } else {
+        let no_curl = path_without(tools.path(), &["curl"]);
+        for shell in shells() {
+            let home = Home::new();
+            let out = run(
+                &shell,
+                &script,
+                &home,
+                &[("PATH", no_curl.to_str().unwrap())],
+                &[],
+            );
+            assert_ok(&shell, &out);
+            assert_eq!(run_binary(&home.bin().join("my-tool")), "my-tool 0.3.0");
+            // Failures are caught too.
+            let home = Home::new();
+            let missing = format!("http://{}/ok/missing", release.server.addr);
+            let out = run(
+                &shell,
+                &script,
+                &home,
+                &[
+                    ("PATH", no_curl.to_str().unwrap()),
+                    ("MY_TOOL_DOWNLOAD_URL", &missing),
+                ],
+                &[],
+            );
+            assert_failed(&shell, &out, "could not download");
+            assert_nothing_installed(&shell, &home);
+        }
+    }
+    let neither = path_without(tools.path(), &["curl", "wget"]);
+    let shell = &shells()[0];
+    let home = Home::new();
+    let out = run(
+        shell,
+        &script,
+        &home,
+        &[("PATH", neither.to_str().unwrap())],
+        &[],
+    );
+    assert_failed(shell, &out, "neither curl nor wget is installed");
+    assert_nothing_installed(shell, &home);
+}
+
+#[test]
+fn no_checksum_tool_warns_loudly_and_goes_on() {
+    let release = Release::new();
+    let script = release.script(&release.context(), "installer.sh");
+    let tools = TempDir::new().unwrap();
+    let farm = path_without(tools.path(), &["sha256sum", "shasum", "openssl"]);
+    for shell in shells() {
+        for args in [&[][..], &["-q"][..]] {
+            let home = Home::new();
+            let out = run(
+                &shell,
+                &script,
+                &home,
+                &[("PATH", farm.to_str().unwrap())],
+                args,
+            );
+            assert_ok(&shell, &out);
+            let err = stderr(&out);
+            assert!(
+                err.contains("was NOT verified"),
+                "[{}] {args:?} {err}",
+                shell.name
+            );
+            assert_eq!(run_binary(&home.bin().join("my-tool")), "my-tool 0.3.0");
+        }
+    }
+}
+
+#[test]
+fn openssl_that_cannot_hash_falls_back_to_sha256sum() {
+    let release = Release::new();
+    let script = release.script(&release.context(), "installer.sh");
+    let tools = TempDir::new().unwrap();
+    let farm = path_without(tools.path(), &["openssl"]);
+    let fake = farm.join("openssl");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho 'dgst: unknown option -r' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for shell in shells() {
+        let home = Home::new();
+        let out = run(
+            &shell,
+            &script,
+            &home,
+            &[("PATH", farm.to_str().unwrap())],
+            &["-v"],
+        );
+        assert_ok(&shell, &out);
+        let err = stderr(&out);
+        assert!(
+            err.contains("openssl-sha256 gave no checksum; using sha256sum")
+                && err.contains("sha256 checksum verified (sha256sum)"),
+            "[{}] {err}",
+            shell.name
+        );
+    }
+    // And a mismatch is still caught on that path.
+    let mut ctx = release.context();
+    ctx.artifacts[0].checksum = Some("ef".repeat(32));
+    let bad = release.script(&ctx, "bad.sh");
+    let shell = &shells()[0];
+    let home = Home::new();
+    let out = run(shell, &bad, &home, &[("PATH", farm.to_str().unwrap())], &[]);
+    assert_failed(shell, &out, "checksum mismatch");
+    assert_nothing_installed(shell, &home);
+}
+
+/// Renders an installer for `benches/installer.sh`: reads the archive's
+/// name, sha256 and base URL from `CONSIGN_BENCH_*` and writes the script to
+/// `CONSIGN_BENCH_OUT`.
+#[test]
+#[ignore = "run by benches/installer.sh"]
+fn render_for_benchmark() {
+    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"));
+    let ctx = InstallerContext {
+        app_name: "bench-tool".to_string(),
+        app_version: "1.0.0".to_string(),
+        download_url: var("CONSIGN_BENCH_URL"),
+        artifacts: vec![InstallerArtifact {
+            archive: var("CONSIGN_BENCH_ARCHIVE"),
+            prefix: Some(var("CONSIGN_BENCH_PREFIX")),
+            checksum: Some(var("CONSIGN_BENCH_SHA256")),
+            binaries: vec!["bench-tool".to_string()],
+            ..artifact(GNU, "gnu", Some("2.17"), "")
+        }],
+        env: EnvironmentVariables {
+            install_dir_env_var: "BENCH_TOOL_INSTALL_DIR".to_string(),
+            unmanaged_dir_env_var: "BENCH_TOOL_UNMANAGED_INSTALL".to_string(),
+            disable_update_env_var: "BENCH_TOOL_DISABLE_UPDATE".to_string(),
+            no_modify_path_env_var: "BENCH_TOOL_NO_MODIFY_PATH".to_string(),
+            print_quiet_env_var: "BENCH_TOOL_PRINT_QUIET".to_string(),
+            print_verbose_env_var: "BENCH_TOOL_PRINT_VERBOSE".to_string(),
+            download_url_env_var: "BENCH_TOOL_DOWNLOAD_URL".to_string(),
+        },
+        aliases: BTreeMap::new(),
+        ..Release::context_without_server()
+    };
+    std::fs::write(var("CONSIGN_BENCH_OUT"), render(&ctx).unwrap()).unwrap();
+}
+
+impl Release {
+    /// The parts of [`Release::context`] that need no server.
+    fn context_without_server() -> InstallerContext {
+        InstallerContext {
+            app_name: String::new(),
+            app_version: String::new(),
+            download_url: String::new(),
+            artifacts: Vec::new(),
+            install_paths: vec![InstallPathSpec::CargoHome],
+            env: EnvironmentVariables::default(),
+            aliases: BTreeMap::new(),
+            success_msg: None,
+            install_updater: false,
+            source: ReceiptSource {
+                release_type: "simple".to_string(),
+                owner: None,
+                name: None,
+            },
+        }
+    }
+}
