@@ -819,7 +819,7 @@ fn machine_is_x86(head: &[u8]) -> Option<bool> {
     None
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use crate::build::checksum::hash_file;
