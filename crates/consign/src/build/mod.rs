@@ -205,15 +205,14 @@ pub fn build(
                 }
             };
             if let (Some(sum_name), Some(hex)) = (&archive.checksum, &recorded.checksum) {
-                let sum_path = dist.join(sum_name);
-                checksum::write_atomic(
-                    &sum_path,
-                    checksum::checksum_line(hex, &archive.name).as_bytes(),
+                write_checksum_file(
+                    &mut outcome,
+                    &dist,
+                    sum_name,
+                    &archive.name,
+                    hex,
+                    opts.no_local_paths,
                 )?;
-                record(&mut outcome, sum_name, &sum_path, None, opts.no_local_paths);
-                outcome
-                    .written
-                    .push((sum_path.clone(), file_size(&sum_path)));
             }
             record(
                 &mut outcome,
@@ -297,22 +296,14 @@ pub fn build(
                     None => None,
                 };
                 if let (Some(hex), Some(algo)) = (&hex, plan.checksum) {
-                    let sum_name = format!("{oci}.{algo}");
-                    let sum_path = dist.join(&sum_name);
-                    checksum::write_atomic(
-                        &sum_path,
-                        checksum::checksum_line(hex, oci).as_bytes(),
-                    )?;
-                    outcome
-                        .written
-                        .push((sum_path.clone(), file_size(&sum_path)));
-                    record(
+                    write_checksum_file(
                         &mut outcome,
-                        &sum_name,
-                        &sum_path,
-                        None,
+                        &dist,
+                        &format!("{oci}.{algo}"),
+                        oci,
+                        hex,
                         opts.no_local_paths,
-                    );
+                    )?;
                 }
                 record(
                     &mut outcome,
@@ -368,21 +359,14 @@ pub fn build(
                     if let Some(hex) = &written.checksum {
                         let sum_name =
                             format!("{name}.{}", checksum_key.as_deref().unwrap_or_default());
-                        let sum_path = dist.join(&sum_name);
-                        checksum::write_atomic(
-                            &sum_path,
-                            checksum::checksum_line(hex, &name).as_bytes(),
-                        )?;
-                        outcome
-                            .written
-                            .push((sum_path.clone(), file_size(&sum_path)));
-                        record(
+                        write_checksum_file(
                             &mut outcome,
+                            &dist,
                             &sum_name,
-                            &sum_path,
-                            None,
+                            &name,
+                            hex,
                             opts.no_local_paths,
-                        );
+                        )?;
                     }
                     record(
                         &mut outcome,
@@ -445,29 +429,20 @@ pub fn build(
                 Some(algo) => Some(checksum::hash_file(&path, algo)?),
                 None => None,
             };
-            if let (Some(sum_name), Some(hex)) = (
-                outcome
-                    .manifest
-                    .artifacts
-                    .get(&installer.artifact)
-                    .and_then(|a| a.checksum.clone()),
-                &hex,
-            ) {
-                let sum_path = dist.join(&sum_name);
-                checksum::write_atomic(
-                    &sum_path,
-                    checksum::checksum_line(hex, &installer.artifact).as_bytes(),
-                )?;
-                outcome
-                    .written
-                    .push((sum_path.clone(), file_size(&sum_path)));
-                record(
+            let sum_name = outcome
+                .manifest
+                .artifacts
+                .get(&installer.artifact)
+                .and_then(|a| a.checksum.clone());
+            if let (Some(sum_name), Some(hex)) = (sum_name, &hex) {
+                write_checksum_file(
                     &mut outcome,
+                    &dist,
                     &sum_name,
-                    &sum_path,
-                    None,
+                    &installer.artifact,
+                    hex,
                     opts.no_local_paths,
-                );
+                )?;
             }
             let script = bytes;
             outcome.written.push((path.clone(), script.len() as u64));
@@ -704,6 +679,24 @@ fn record(
             a.checksums.insert(algo.to_string(), hex.to_string());
         }
     }
+}
+
+/// Write `{hex} *{artifact}` to `dist/{sum_name}` and record it.
+fn write_checksum_file(
+    outcome: &mut BuildOutcome,
+    dist: &Path,
+    sum_name: &str,
+    artifact: &str,
+    hex: &str,
+    no_local_paths: bool,
+) -> anyhow::Result<()> {
+    let sum_path = dist.join(sum_name);
+    checksum::write_atomic(&sum_path, checksum::checksum_line(hex, artifact).as_bytes())?;
+    outcome
+        .written
+        .push((sum_path.clone(), file_size(&sum_path)));
+    record(outcome, sum_name, &sum_path, None, no_local_paths);
+    Ok(())
 }
 
 fn file_size(path: &Path) -> u64 {
