@@ -14,6 +14,7 @@
 //! finished Ruby expression, so no value can break out of its string literal
 //! or be interpolated.
 
+use super::check_file_name;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -441,19 +442,6 @@ fn binaries(ctx: &HomebrewContext) -> anyhow::Result<(Vec<String>, Vec<Symlink>)
     }
     let binaries = ctx.binaries.iter().map(|b| ruby_string(b)).collect();
     Ok((binaries, symlinks))
-}
-
-/// A binary or alias must be a plain file name.
-fn check_file_name(what: &str, name: &str) -> anyhow::Result<()> {
-    if name.is_empty()
-        || name == "."
-        || name == ".."
-        || name.contains(['/', '\\', '\0'])
-        || name.chars().any(char::is_control)
-    {
-        bail!("the {what} name {name:?} is not a plain file name");
-    }
-    Ok(())
 }
 
 /// A path inside the archive must be relative and stay inside it.

@@ -106,6 +106,31 @@ pub struct ReceiptSource {
     pub name: Option<String>,
 }
 
+/// Text baked into an installer: no control characters (a newline would end
+/// a comment or a string early in every installer language).
+pub(crate) fn check_text(what: &str, value: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !value.chars().any(char::is_control),
+        "the {what} `{}` contains control characters",
+        value.escape_debug()
+    );
+    Ok(())
+}
+
+/// A plain file name, on every OS: installers join it to an install directory.
+pub(crate) fn check_file_name(what: &str, name: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !name.is_empty()
+            && name != "."
+            && name != ".."
+            && !name.contains(['/', '\\', ':'])
+            && !name.chars().any(char::is_control),
+        "the {what} `{}` is not a plain file name",
+        name.escape_debug()
+    );
+    Ok(())
+}
+
 /// Render an embedded template with the settings every installer uses:
 /// undefined values are errors, nothing is auto-escaped (each renderer quotes
 /// values for its own language before they reach the template), and block

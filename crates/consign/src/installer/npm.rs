@@ -36,7 +36,7 @@ use anyhow::{bail, ensure, Context as _, Result};
 use minijinja::context;
 use serde::Serialize;
 
-use super::{InstallerArtifact, InstallerContext};
+use super::{check_file_name, check_text, InstallerArtifact, InstallerContext};
 
 const INSTALL_JS: &str = include_str!("../../templates/npm/install.js.j2");
 const RUN_JS: &str = include_str!("../../templates/npm/run.js.j2");
@@ -751,26 +751,6 @@ fn check_command(command: &str) -> Result<()> {
     Ok(())
 }
 
-/// Text without control characters.
-fn check_text(what: &str, value: &str) -> Result<()> {
-    ensure!(
-        !value.chars().any(char::is_control),
-        "the {what} `{}` contains control characters",
-        value.escape_debug()
-    );
-    Ok(())
-}
-
-/// A single file name, on any OS.
-fn check_file_name(what: &str, value: &str) -> Result<()> {
-    check_text(what, value)?;
-    ensure!(
-        !value.is_empty() && value != "." && value != ".." && !value.contains(['/', '\\']),
-        "the {what} `{value}` cannot be used as a file name"
-    );
-    Ok(())
-}
-
 /// A reproducible gzip tarball of `files` under `package/`.
 fn tarball(files: &[PackageFile], mtime: u64) -> Result<Vec<u8>> {
     let mut sorted: Vec<&PackageFile> = files.iter().collect();
@@ -1100,7 +1080,7 @@ mod tests {
             ("no checksum algorithm", |c| {
                 c.base.artifacts[0].checksum_algo = None
             }),
-            ("cannot be used as a file name", |c| {
+            ("is not a plain file name", |c| {
                 c.base.artifacts[0].archive = "../x.tar.xz".into()
             }),
             ("relative path", |c| {

@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 use anyhow::{bail, Context as _};
 use minijinja::{context, Value};
 
-use super::{InstallPathSpec, InstallerArtifact, InstallerContext};
+use super::{check_file_name, InstallPathSpec, InstallerArtifact, InstallerContext};
 
 const TEMPLATE_NAME: &str = "installer.ps1.j2";
 const TEMPLATE: &str = include_str!("../../templates/installer.ps1.j2");
@@ -208,20 +208,6 @@ fn checked_checksum(a: &InstallerArtifact) -> anyhow::Result<Option<String>> {
         }
     }
     Ok(Some(checksum.to_ascii_lowercase()))
-}
-
-/// Fails unless `name` is a plain file or directory name: it is joined to
-/// the install directory by the script.
-fn check_file_name(what: &str, name: &str) -> anyhow::Result<()> {
-    if name.is_empty()
-        || name == "."
-        || name == ".."
-        || name.contains(['/', '\\', ':'])
-        || name.chars().any(char::is_control)
-    {
-        bail!("{what} {name:?} is not a plain file name");
-    }
-    Ok(())
 }
 
 fn exe_name(name: &str) -> String {

@@ -25,7 +25,7 @@ use anyhow::{bail, ensure, Context as _, Result};
 use minijinja::value::Value;
 use minijinja::{context, AutoEscape, Environment, UndefinedBehavior};
 
-use super::{InstallPathSpec, InstallerArtifact, InstallerContext};
+use super::{check_file_name, check_text, InstallPathSpec, InstallerArtifact, InstallerContext};
 
 const TEMPLATE: &str = include_str!("../../templates/installer.sh.j2");
 const TEMPLATE_NAME: &str = "installer.sh.j2";
@@ -61,7 +61,7 @@ pub fn render(ctx: &InstallerContext) -> Result<String> {
 /// The template's context: `ctx` with every value shell-quoted and the
 /// derived pieces (variable references, JSON fragments) computed.
 fn render_context(ctx: &InstallerContext) -> Result<Value> {
-    check_name("app name", &ctx.app_name)?;
+    check_file_name("app name", &ctx.app_name)?;
     check_text("app version", &ctx.app_version)?;
     ensure!(
         !ctx.artifacts.is_empty(),
@@ -146,8 +146,8 @@ fn render_context(ctx: &InstallerContext) -> Result<Value> {
 /// One artifact, as the template's `_load_artifact` and per-artifact loops
 /// use it.
 fn artifact_value(ctx: &InstallerContext, index: usize, a: &InstallerArtifact) -> Result<Value> {
-    check_name("target", &a.target)?;
-    check_name("archive name", &a.archive)?;
+    check_file_name("target", &a.target)?;
+    check_file_name("archive name", &a.archive)?;
     for (what, value) in [("os", &a.os), ("arch", &a.arch), ("libc", &a.libc)] {
         check_text(what, value)?;
     }
@@ -193,7 +193,7 @@ fn artifact_value(ctx: &InstallerContext, index: usize, a: &InstallerArtifact) -
         );
     }
     for bin in &a.binaries {
-        check_name("binary name", bin)?;
+        check_file_name("binary name", bin)?;
     }
     let mut aliases = Vec::new();
     for (bin, names) in &ctx.aliases {
@@ -201,7 +201,7 @@ fn artifact_value(ctx: &InstallerContext, index: usize, a: &InstallerArtifact) -
             continue;
         }
         for alias in names {
-            check_name("alias", alias)?;
+            check_file_name("alias", alias)?;
             aliases.push(context! { bin => shell_quote(bin), alias => shell_quote(alias) });
         }
     }
@@ -295,27 +295,6 @@ fn check_identifier(name: &str) -> Result<()> {
         ok,
         "`{name}` is not a valid environment variable name for the shell installer \
          (letters, digits and `_`, not starting with a digit)"
-    );
-    Ok(())
-}
-
-/// Text baked into the script: no control characters (a newline would end a
-/// comment or a here-document line early).
-fn check_text(what: &str, value: &str) -> Result<()> {
-    ensure!(
-        !value.chars().any(char::is_control),
-        "the {what} `{}` contains control characters",
-        value.escape_debug()
-    );
-    Ok(())
-}
-
-/// A single file name component.
-fn check_name(what: &str, value: &str) -> Result<()> {
-    check_text(what, value)?;
-    ensure!(
-        !value.is_empty() && value != "." && value != ".." && !value.contains('/'),
-        "the {what} `{value}` cannot be used as a file name"
     );
     Ok(())
 }
@@ -450,13 +429,13 @@ mod tests {
     #[test]
     fn odd_app_names_are_quoted() {
         let mut ctx = sample();
-        ctx.app_name = r#"it's "odd" $(touch pwned) `x` \n {{ y }}"#.to_string();
+        ctx.app_name = r#"it's "odd" $(touch pwned) `x` {{ y }}"#.to_string();
         ctx.success_msg = Some("it's done; $HOME `whoami`".to_string());
         ctx.artifacts[0].binaries = vec!["bin with 'quote'".to_string()];
         ctx.aliases =
             BTreeMap::from([("bin with 'quote'".to_string(), vec!["alias $x".to_string()])]);
         let script = render(&ctx).unwrap();
-        assert!(script.contains(r#"APP_NAME="it's \"odd\" \$(touch pwned) \`x\` \\n {{ y }}""#));
+        assert!(script.contains(r#"APP_NAME="it's \"odd\" \$(touch pwned) \`x\` {{ y }}""#));
         assert!(script.contains(r#"SUCCESS_MSG="it's done; \$HOME \`whoami\`""#));
         assert!(script.contains(r#"_cb_alias 'bin with '\''quote'\''' "alias \$x""#));
         assert_parses(&script);
