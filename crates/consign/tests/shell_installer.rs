@@ -526,7 +526,7 @@ fn shellcheck_finds_nothing() {
     ctx.artifacts[2].format = ".tar.gz".to_string();
     variants.push(ctx);
     let mut ctx = release.context();
-    ctx.app_name = r#"it's "odd" $x `y` \z"#.to_string();
+    ctx.app_name = r#"it's "odd" $x `y` z"#.to_string();
     ctx.download_url = "https://example.com/$weird/`dir`".to_string();
     ctx.aliases = BTreeMap::from([("my-tool".to_string(), vec!["$alias".to_string()])]);
     variants.push(ctx);
