@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::UserError;
 use crate::installer::InstallerContext;
 use crate::plan::InstallerPlan;
-use crate::plan::{ArchivePlan, ArtifactMode, FileSource, Plan};
+use crate::plan::{ArchivePlan, ArtifactMode, CargoBuild, FileSource, Plan};
 use crate::project::config::{ChecksumAlgorithm, InstallerKind};
 use crate::project::Workspace;
 
@@ -129,7 +129,7 @@ pub fn build(
         None => commit_time(&ws.root)?,
     };
 
-    let mut outcome = BuildOutcome {
+    let outcome = BuildOutcome {
         manifest: plan.manifest.clone(),
         written: Vec::new(),
         reused: Vec::new(),
@@ -138,43 +138,93 @@ pub fn build(
     };
     let checksum_key = plan.checksum.map(|a| a.as_str().to_string());
     let state_path = dist.join(".consign").join("build-state.json");
-    let mut state: BuildState = std::fs::read(&state_path)
+    let state: BuildState = std::fs::read(&state_path)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default();
 
-    // 2. cargo.
-    let package_by_manifest: BTreeMap<PathBuf, String> = ws
-        .packages
-        .iter()
-        .map(|p| (p.manifest_path.clone(), p.name.clone()))
-        .collect();
-    let mut binaries: BTreeMap<(String, String, String), cargo::BuiltBinary> = BTreeMap::new();
-    for (b, builder) in builders {
-        let step = format!(
-            "cargo build --target {} ({})",
-            b.target,
-            b.packages.join(", ")
-        );
-        progress.start(&step);
-        for bin in cargo::run(b, builder, &ws.root, &package_by_manifest, opts.quiet)? {
-            binaries.insert(
-                (b.target.clone(), bin.package.clone(), bin.name.clone()),
-                bin,
+    let mut run = Run {
+        ws,
+        plan,
+        opts,
+        progress,
+        dist,
+        mtime,
+        checksum_key,
+        state_path,
+        state,
+        binaries: BTreeMap::new(),
+        outcome,
+    };
+    run.compile(builders)?;
+    if local {
+        run.package_archives()?;
+        run.build_images()?;
+    }
+    if global {
+        run.global_artifacts()?;
+    }
+    run.write_manifests()?;
+    Ok(run.outcome)
+}
+
+/// One build in progress: its inputs, what it has made so far, and the
+/// build state that lets a rerun reuse finished archives.
+struct Run<'a> {
+    ws: &'a Workspace,
+    plan: &'a Plan,
+    opts: &'a BuildOptions,
+    progress: &'a dyn Progress,
+    dist: PathBuf,
+    mtime: u64,
+    checksum_key: Option<String>,
+    state_path: PathBuf,
+    state: BuildState,
+    binaries: BTreeMap<(String, String, String), cargo::BuiltBinary>,
+    outcome: BuildOutcome,
+}
+
+impl Run<'_> {
+    /// Run cargo for every planned build; record the binaries it made.
+    fn compile(&mut self, builders: Vec<(&CargoBuild, cargo::Builder)>) -> anyhow::Result<()> {
+        let (ws, opts, progress) = (self.ws, self.opts, self.progress);
+        let package_by_manifest: BTreeMap<PathBuf, String> = ws
+            .packages
+            .iter()
+            .map(|p| (p.manifest_path.clone(), p.name.clone()))
+            .collect();
+        for (b, builder) in builders {
+            let step = format!(
+                "cargo build --target {} ({})",
+                b.target,
+                b.packages.join(", ")
             );
+            progress.start(&step);
+            for bin in cargo::run(b, builder, &ws.root, &package_by_manifest, opts.quiet)? {
+                self.binaries.insert(
+                    (b.target.clone(), bin.package.clone(), bin.name.clone()),
+                    bin,
+                );
+            }
+            progress.done(&step, "");
         }
-        progress.done(&step, "");
+        Ok(())
     }
 
-    // 3. Archives (with linkage checks), each with its checksum file.
-    if local {
+    /// Pack the archives (checking linkage first), each with its checksum file.
+    fn package_archives(&mut self) -> anyhow::Result<()> {
+        let (plan, opts, progress) = (self.plan, self.opts, self.progress);
+        let (dist, mtime, checksum_key) =
+            (self.dist.clone(), self.mtime, self.checksum_key.clone());
+        let binaries = &self.binaries;
+        let outcome = &mut self.outcome;
         for archive in &plan.archives {
-            let linkage = check_linkage(archive, &binaries)?;
+            let linkage = check_linkage(archive, binaries)?;
             outcome.manifest.linkage.extend(linkage);
-            let entries = archive_entries(archive, &binaries)?;
+            let entries = archive_entries(archive, binaries)?;
             let dest = dist.join(&archive.name);
             let inputs = fingerprint(archive, &entries, mtime)?;
-            let previous = state.artifacts.get(&archive.name).cloned();
+            let previous = self.state.artifacts.get(&archive.name).cloned();
             let reusable = previous
                 .as_ref()
                 .filter(|p| p.inputs == inputs)
@@ -206,7 +256,7 @@ pub fn build(
             };
             if let (Some(sum_name), Some(hex)) = (&archive.checksum, &recorded.checksum) {
                 write_checksum_file(
-                    &mut outcome,
+                    outcome,
                     &dist,
                     sum_name,
                     &archive.name,
@@ -215,7 +265,7 @@ pub fn build(
                 )?;
             }
             record(
-                &mut outcome,
+                outcome,
                 &archive.name,
                 &dest,
                 checksum_key.as_deref().zip(recorded.checksum.as_deref()),
@@ -229,20 +279,26 @@ pub fn build(
                 // Homebrew formulas need SHA-256 whatever the configured algorithm.
                 let sha256 = checksum::hash_file(&dest, ChecksumAlgorithm::Sha256)?;
                 record(
-                    &mut outcome,
+                    outcome,
                     &archive.name,
                     &dest,
                     Some(("sha256", &sha256)),
                     opts.no_local_paths,
                 );
             }
-            state.artifacts.insert(archive.name.clone(), recorded);
-            save_state(&state_path, &state)?;
+            self.state.artifacts.insert(archive.name.clone(), recorded);
+            save_state(&self.state_path, &self.state)?;
         }
+        Ok(())
     }
 
-    // Container images, from the same binaries as the archives.
-    if local {
+    /// Container images, from the same binaries as the archives.
+    fn build_images(&mut self) -> anyhow::Result<()> {
+        let (plan, opts, progress) = (self.plan, self.opts, self.progress);
+        let (dist, mtime, checksum_key) =
+            (self.dist.clone(), self.mtime, self.checksum_key.clone());
+        let binaries = &self.binaries;
+        let outcome = &mut self.outcome;
         for image in &plan.images {
             let mut bins = Vec::new();
             for (package, file) in &image.binaries {
@@ -275,13 +331,7 @@ pub fn build(
             outcome
                 .written
                 .push((path.clone(), dockerfile.len() as u64));
-            record(
-                &mut outcome,
-                &image.dockerfile,
-                &path,
-                None,
-                opts.no_local_paths,
-            );
+            record(outcome, &image.dockerfile, &path, None, opts.no_local_paths);
             if let Some(oci) = &image.oci_archive {
                 progress.start(&format!("building image {oci}"));
                 let path = dist.join(oci);
@@ -297,7 +347,7 @@ pub fn build(
                 };
                 if let (Some(hex), Some(algo)) = (&hex, plan.checksum) {
                     write_checksum_file(
-                        &mut outcome,
+                        outcome,
                         &dist,
                         &format!("{oci}.{algo}"),
                         oci,
@@ -306,7 +356,7 @@ pub fn build(
                     )?;
                 }
                 record(
-                    &mut outcome,
+                    outcome,
                     oci,
                     &path,
                     checksum_key.as_deref().zip(hex.as_deref()),
@@ -314,10 +364,15 @@ pub fn build(
                 );
             }
         }
+        Ok(())
     }
 
-    // 4. Global artifacts, after merging what other build machines reported.
-    if global {
+    /// The global artifacts, after merging what other build machines reported.
+    fn global_artifacts(&mut self) -> anyhow::Result<()> {
+        let (ws, plan, opts, progress) = (self.ws, self.plan, self.opts, self.progress);
+        let (dist, mtime, checksum_key) =
+            (self.dist.clone(), self.mtime, self.checksum_key.clone());
+        let outcome = &mut self.outcome;
         for other in other_manifests(&dist)? {
             let (path, m) = other;
             outcome.manifest.merge(&m).map_err(|e| {
@@ -360,7 +415,7 @@ pub fn build(
                         let sum_name =
                             format!("{name}.{}", checksum_key.as_deref().unwrap_or_default());
                         write_checksum_file(
-                            &mut outcome,
+                            outcome,
                             &dist,
                             &sum_name,
                             &name,
@@ -369,7 +424,7 @@ pub fn build(
                         )?;
                     }
                     record(
-                        &mut outcome,
+                        outcome,
                         &name,
                         &dest,
                         checksum_key.as_deref().zip(written.checksum.as_deref()),
@@ -436,7 +491,7 @@ pub fn build(
                 .and_then(|a| a.checksum.clone());
             if let (Some(sum_name), Some(hex)) = (sum_name, &hex) {
                 write_checksum_file(
-                    &mut outcome,
+                    outcome,
                     &dist,
                     &sum_name,
                     &installer.artifact,
@@ -447,7 +502,7 @@ pub fn build(
             let script = bytes;
             outcome.written.push((path.clone(), script.len() as u64));
             record(
-                &mut outcome,
+                outcome,
                 &installer.artifact,
                 &path,
                 checksum_key.as_deref().zip(hex.as_deref()),
@@ -467,32 +522,37 @@ pub fn build(
                 let path = dist.join(&sum_name);
                 checksum::write_atomic(&path, lines.as_bytes())?;
                 outcome.written.push((path.clone(), file_size(&path)));
-                record(&mut outcome, &sum_name, &path, None, opts.no_local_paths);
+                record(outcome, &sum_name, &path, None, opts.no_local_paths);
             }
         }
+        Ok(())
     }
 
-    // 5. The manifest (and, for a local build, a copy named for its targets, for merging).
-    outcome
-        .manifest
-        .linkage
-        .sort_by(|a, b| (&a.target, &a.binary).cmp(&(&b.target, &b.binary)));
-    outcome.manifest.linkage.dedup();
-    let json = outcome.manifest.to_json_pretty();
-    let manifest_path = dist.join("dist-manifest.json");
-    checksum::write_atomic(&manifest_path, json.as_bytes())?;
-    outcome.written.push((manifest_path, json.len() as u64));
-    if opts.mode == ArtifactMode::Local {
-        let mut targets: Vec<&str> = plan.archives.iter().map(|a| a.target.as_str()).collect();
-        targets.sort();
-        targets.dedup();
-        if !targets.is_empty() {
-            let path = dist.join(format!("{}-dist-manifest.json", targets.join("_")));
-            checksum::write_atomic(&path, json.as_bytes())?;
-            outcome.written.push((path, json.len() as u64));
+    /// The manifest, and for a local build a copy named for its targets, for merging.
+    fn write_manifests(&mut self) -> anyhow::Result<()> {
+        let (plan, opts, dist) = (self.plan, self.opts, self.dist.clone());
+        let outcome = &mut self.outcome;
+        outcome
+            .manifest
+            .linkage
+            .sort_by(|a, b| (&a.target, &a.binary).cmp(&(&b.target, &b.binary)));
+        outcome.manifest.linkage.dedup();
+        let json = outcome.manifest.to_json_pretty();
+        let manifest_path = dist.join("dist-manifest.json");
+        checksum::write_atomic(&manifest_path, json.as_bytes())?;
+        outcome.written.push((manifest_path, json.len() as u64));
+        if opts.mode == ArtifactMode::Local {
+            let mut targets: Vec<&str> = plan.archives.iter().map(|a| a.target.as_str()).collect();
+            targets.sort();
+            targets.dedup();
+            if !targets.is_empty() {
+                let path = dist.join(format!("{}-dist-manifest.json", targets.join("_")));
+                checksum::write_atomic(&path, json.as_bytes())?;
+                outcome.written.push((path, json.len() as u64));
+            }
         }
+        Ok(())
     }
-    Ok(outcome)
 }
 
 /// The installer context with the facts only a build knows: each archive's
