@@ -823,3 +823,17 @@ fn docker_installer_plans_images_for_linux_targets() {
         ],
     );
 }
+
+#[test]
+fn homebrew_takes_one_archive_per_platform_gnu_first() {
+    let ws = single_app("targets = [\"x86_64-unknown-linux-musl\", \"x86_64-unknown-linux-gnu\", \"aarch64-unknown-linux-musl\", \"aarch64-apple-darwin\", \"armv7-unknown-linux-gnueabihf\", \"x86_64-pc-windows-msvc\"]\ninstallers = [\"homebrew\"]\ntap = \"acme/homebrew-tap\"\n");
+    let m = ws.plan_json(&[]);
+    assert_eq!(
+        m["artifacts"]["tool.rb"]["target_triples"],
+        serde_json::json!([
+            "x86_64-unknown-linux-gnu",
+            "aarch64-unknown-linux-musl",
+            "aarch64-apple-darwin"
+        ])
+    );
+}

@@ -380,62 +380,49 @@ impl Run<'_> {
                     .hint("remove stale manifests from `target/distrib`")
             })?;
         }
-        let names: Vec<String> = outcome.manifest.artifacts.keys().cloned().collect();
-        for name in names {
-            let kind = outcome.manifest.artifacts[&name].kind;
-            match kind {
-                ArtifactKind::SourceTarball => {
-                    let first = plan.manifest.releases.first();
-                    let prefix = format!(
-                        "{}-{}/",
-                        first.map_or("source", |r| r.app_name.as_str()),
-                        first.map_or("", |r| r.app_version.as_str())
-                    );
-                    let dest = dist.join(&name);
-                    progress.start(&format!("archiving source {name}"));
-                    let repo = ws.git.toplevel.clone().ok_or_else(|| {
-                        UserError::new("the source tarball needs a git repository, and the workspace is not in one")
-                            .hint("run `git init` and commit, or build only local artifacts with `--artifacts=local`")
-                    })?;
-                    let recursive = ws.config.recursive_tarball.unwrap_or(false);
-                    let written = source::write_source_tarball(
-                        &repo,
-                        "HEAD",
-                        &prefix,
-                        recursive,
-                        &dest,
-                        plan.checksum,
-                    )?;
-                    progress.done(
-                        &format!("archiving source {name}"),
-                        &human_size(written.size),
-                    );
-                    outcome.written.push((dest.clone(), written.size));
-                    if let Some(hex) = &written.checksum {
-                        let sum_name =
-                            format!("{name}.{}", checksum_key.as_deref().unwrap_or_default());
-                        write_checksum_file(
-                            outcome,
-                            &dist,
-                            &sum_name,
-                            &name,
-                            hex,
-                            opts.no_local_paths,
-                        )?;
-                    }
-                    record(
-                        outcome,
-                        &name,
-                        &dest,
-                        checksum_key.as_deref().zip(written.checksum.as_deref()),
-                        opts.no_local_paths,
-                    );
-                }
-                ArtifactKind::Installer if !plan.installers.iter().any(|i| i.artifact == name) => {
-                    outcome.skipped.push(name);
-                }
-                _ => {}
+        for (name, artifact) in &outcome.manifest.artifacts {
+            let planned = plan.installers.iter().any(|i| &i.artifact == name);
+            if artifact.kind == ArtifactKind::Installer && !planned {
+                outcome.skipped.push(name.clone());
             }
+        }
+        if let Some(source) = &plan.source {
+            let dest = dist.join(&source.name);
+            progress.start(&format!("archiving source {}", source.name));
+            let repo = ws.git.toplevel.clone().ok_or_else(|| {
+                UserError::new("the source tarball needs a git repository, and the workspace is not in one")
+                    .hint("run `git init` and commit, or build only local artifacts with `--artifacts=local`")
+            })?;
+            let written = source::write_source_tarball(
+                &repo,
+                "HEAD",
+                &source.prefix,
+                source.recursive,
+                &dest,
+                plan.checksum,
+            )?;
+            progress.done(
+                &format!("archiving source {}", source.name),
+                &human_size(written.size),
+            );
+            outcome.written.push((dest.clone(), written.size));
+            if let (Some(sum_name), Some(hex)) = (&source.checksum, &written.checksum) {
+                write_checksum_file(
+                    outcome,
+                    &dist,
+                    sum_name,
+                    &source.name,
+                    hex,
+                    opts.no_local_paths,
+                )?;
+            }
+            record(
+                outcome,
+                &source.name,
+                &dest,
+                checksum_key.as_deref().zip(written.checksum.as_deref()),
+                opts.no_local_paths,
+            );
         }
         for installer in &plan.installers {
             let ctx = installer_facts(
@@ -622,9 +609,9 @@ fn set_executable(_path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The Homebrew formula's context: one archive per macOS/Linux × arm/intel
-/// (gnu preferred over musl), with its SHA-256, which Homebrew requires
-/// whatever the configured checksum algorithm.
+/// The Homebrew formula's context: the planned archive per macOS/Linux ×
+/// arm/intel, with its SHA-256, which Homebrew requires whatever the
+/// configured checksum algorithm.
 fn homebrew_context(
     installer: &InstallerPlan,
     ctx: &InstallerContext,
@@ -632,24 +619,8 @@ fn homebrew_context(
     warnings: &mut Vec<String>,
 ) -> Option<crate::installer::homebrew::HomebrewContext> {
     use crate::installer::homebrew::{HomebrewArtifact, HomebrewContext};
-    let mut chosen: BTreeMap<(String, String), &crate::installer::InstallerArtifact> =
-        BTreeMap::new();
-    for a in &ctx.artifacts {
-        if !matches!(a.os.as_str(), "macos" | "linux")
-            || !matches!(a.arch.as_str(), "x86_64" | "aarch64")
-        {
-            continue;
-        }
-        let key = (a.os.clone(), a.arch.clone());
-        let better = chosen
-            .get(&key)
-            .is_none_or(|prev| prev.libc == "musl" && a.libc == "gnu");
-        if better {
-            chosen.insert(key, a);
-        }
-    }
     let mut artifacts = Vec::new();
-    for a in chosen.values() {
+    for a in &ctx.artifacts {
         let Some(sha256) = manifest
             .artifacts
             .get(&a.archive)
@@ -672,8 +643,9 @@ fn homebrew_context(
         ));
         return None;
     }
-    let mut binaries: Vec<String> = chosen
-        .values()
+    let mut binaries: Vec<String> = ctx
+        .artifacts
+        .iter()
         .flat_map(|a| a.binaries.iter().cloned())
         .collect();
     binaries.sort();

@@ -8,7 +8,7 @@
 
 use semver::Version;
 
-use crate::error::{list, UserError};
+use crate::error::UserError;
 
 /// What a tag says, before it is checked against the workspace.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -219,11 +219,6 @@ fn no_apps_error() -> UserError {
     UserError::new("there is no app to release: no workspace package with binaries is distributed").hint(
         "packages with `publish = false` need `dist = true` in `[package.metadata.dist]`; packages with `dist = false` are skipped",
     )
-}
-
-/// The names of the given apps, in backticks (for messages).
-pub fn names(apps: &[String]) -> String {
-    list(apps)
 }
 
 #[cfg(test)]

@@ -140,7 +140,21 @@ pub struct ImagePlan {
     pub license: Option<String>,
 }
 
+/// The source tarball: `git archive` of the release commit under `prefix`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SourcePlan {
+    /// The artifact name (`source.tar.gz`).
+    pub name: String,
+    /// Its checksum artifact, if checksums are on.
+    pub checksum: Option<String>,
+    /// The directory everything sits under, `{app}-{version}/`.
+    pub prefix: String,
+    /// Whether submodules go in too (`recursive-tarball`).
+    pub recursive: bool,
+}
+
 pub(crate) struct Planned {
+    pub source: Option<SourcePlan>,
     pub images: Vec<ImagePlan>,
     pub installers: Vec<InstallerPlan>,
     pub manifest_artifacts: BTreeMap<ArtifactId, Artifact>,
@@ -209,6 +223,7 @@ pub(crate) fn plan_artifacts(
     let mut archives = Vec::new();
     let mut installers = Vec::new();
     let mut images = Vec::new();
+    let mut source_plan = None;
 
     if mode == ArtifactMode::Host
         && !apps.is_empty()
@@ -288,7 +303,14 @@ pub(crate) fn plan_artifacts(
             )),
             ..Default::default()
         };
-        shared.extend(b.add("source.tar.gz", source, true));
+        let ids = b.add("source.tar.gz", source, true);
+        source_plan = Some(SourcePlan {
+            name: ids[0].clone(),
+            checksum: ids.get(1).cloned(),
+            prefix: format!("{}-{}/", first.name, first.version),
+            recursive: ws.config.recursive_tarball.unwrap_or(false),
+        });
+        shared.extend(ids);
         if let Some(algo) = checksum {
             let name = format!("{algo}.sum");
             let sum = Artifact {
@@ -308,6 +330,7 @@ pub(crate) fn plan_artifacts(
 
     let builds = plan_builds(apps, &archives);
     Ok(Planned {
+        source: source_plan,
         images,
         installers,
         manifest_artifacts: b.artifacts,
@@ -471,7 +494,23 @@ fn plan_installers(
     };
     let unix = by_os(&|os| os != Os::Windows);
     let windows = by_os(&|os| os == Os::Windows);
-    let brew = by_os(&|os| matches!(os, Os::Macos | Os::Linux));
+    // Homebrew takes one archive per OS and arm/intel: gnu before musl.
+    let mut brew: Vec<String> = Vec::new();
+    for t in by_os(&|os| matches!(os, Os::Macos | Os::Linux)) {
+        let info = targets::info(&t);
+        if !matches!(info.arch.as_str(), "x86_64" | "aarch64") {
+            continue;
+        }
+        let same = brew.iter().position(|b| {
+            let o = targets::info(b);
+            (o.os, o.arch.as_str()) == (info.os, info.arch.as_str())
+        });
+        match same {
+            None => brew.push(t),
+            Some(i) if info.libc == targets::Libc::Gnu => brew[i] = t,
+            Some(_) => {}
+        }
+    }
     let mut ids = Vec::new();
     for installer in &app.installers {
         if *installer == InstallerKind::Docker {

@@ -10,7 +10,6 @@ mod artifacts;
 mod notes;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use consign_manifest::{
     DistManifest, EnvironmentVariables, GithubHosting, Hosting, Release, SimpleHosting,
@@ -25,6 +24,7 @@ use crate::targets;
 
 pub use artifacts::{
     ArchiveFile, ArchivePlan, CargoBuild, FileSource, ImagePlan, InstallerMeta, InstallerPlan,
+    SourcePlan,
 };
 
 /// Which artifacts to plan (`--artifacts`).
@@ -70,6 +70,8 @@ pub struct Plan {
     pub archives: Vec<ArchivePlan>,
     /// The installer scripts to render.
     pub installers: Vec<InstallerPlan>,
+    /// The source tarball (global artifacts only).
+    pub source: Option<SourcePlan>,
     /// Container images to build beside the archives.
     pub images: Vec<ImagePlan>,
     /// The checksum algorithm (`None` when checksums are off).
@@ -226,6 +228,7 @@ pub fn plan(ws: &Workspace, opts: &PlanOptions) -> Result<Plan, UserError> {
         archives: planned.archives,
         installers: planned.installers,
         images: planned.images,
+        source: planned.source,
         checksum,
         warnings,
     })
@@ -425,9 +428,4 @@ pub fn env_vars(app: &str) -> EnvironmentVariables {
         print_verbose_env_var: format!("{prefix}_PRINT_VERBOSE"),
         download_url_env_var: format!("{prefix}_DOWNLOAD_URL"),
     }
-}
-
-/// Where a plan's paths point: used by executors, never by the manifest.
-pub fn distrib_dir(ws: &Workspace) -> PathBuf {
-    ws.target_dir.join("distrib")
 }
