@@ -55,7 +55,62 @@ pub enum Command {
     },
     /// Print the JSON Schema of `dist-manifest.json`
     ManifestSchema,
+    /// Set up or update the release configuration, then run `generate`
+    Init(InitArgs),
+    /// Move dist configuration out of `Cargo.toml` metadata into `dist-workspace.toml`
+    Migrate,
+    /// Write the CI workflow (and `wix/main.wxs` when an MSI is configured) from the config
+    Generate(GenerateArgs),
+    /// Create the GitHub Release for the tag and upload every artifact (resumable)
+    Host(HostArgs),
+    /// Publish the release if still a draft, then notify downstream repositories
+    Announce(AnnounceArgs),
 }
+
+/// `consign init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Accept the defaults without asking
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+/// `consign generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Write nothing; exit 1 with a diff if a generated file is stale
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// `consign host`.
+#[derive(Debug, Args)]
+pub struct HostArgs {
+    /// Run only these steps (comma-separated or repeated)
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "STEP")]
+    pub steps: Vec<HostStep>,
+    /// Replace an asset that already exists with different contents instead of failing
+    #[arg(long)]
+    pub replace: bool,
+    /// How many uploads run at once
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub concurrency: usize,
+}
+
+/// One step of `consign host`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum HostStep {
+    /// Find the release for the tag, or create a draft.
+    Create,
+    /// Upload every artifact, skipping identical ones already present.
+    Upload,
+    /// Publish the draft.
+    Release,
+}
+
+/// `consign announce`.
+#[derive(Debug, Args)]
+pub struct AnnounceArgs {}
 
 /// Flags accepted by every command.
 #[derive(Debug, Args)]

@@ -1,10 +1,15 @@
 //! One module per command. A command resolves its settings from the flags,
 //! calls into the library, and prints the result; no release logic lives here.
 
+mod announce;
 mod build;
+mod generate;
+mod host;
+mod init;
 mod linkage;
 mod manifest_schema;
 mod merge_manifests;
+mod migrate;
 mod plan;
 mod verify;
 
@@ -22,5 +27,10 @@ pub fn run(cli: &Cli, printer: &Printer) -> anyhow::Result<()> {
             merge_manifests::exec(manifests, output.as_deref(), printer)
         }
         Command::ManifestSchema => manifest_schema::exec(printer),
+        Command::Init(args) => init::exec(&cli.global, args, printer),
+        Command::Migrate => migrate::exec(&cli.global, printer),
+        Command::Generate(args) => generate::exec(&cli.global, args, printer),
+        Command::Host(args) => host::exec(&cli.global, args, printer),
+        Command::Announce(args) => announce::exec(&cli.global, args, printer),
     }
 }

@@ -1,0 +1,8 @@
+//! `consign generate`.
+
+use crate::cli::{GenerateArgs, GlobalArgs};
+use crate::output::Printer;
+
+pub fn exec(_global: &GlobalArgs, _args: &GenerateArgs, _printer: &Printer) -> anyhow::Result<()> {
+    anyhow::bail!("`consign generate` is not built yet")
+}
