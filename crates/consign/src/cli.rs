@@ -7,7 +7,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::plan::ArtifactMode;
-use crate::project::config::InstallerKind;
+use crate::project::config::{HostingProvider, InstallerKind};
 
 /// From a git tag to a finished release: plan, build, package and publish Rust apps.
 #[derive(Debug, Parser)]
@@ -70,9 +70,27 @@ pub enum Command {
 /// `consign init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Accept the defaults without asking
+    /// Accept the defaults (the flags, else the current config, else consign's) without asking
     #[arg(short, long)]
     pub yes: bool,
+    /// CI to generate a release workflow for (repeatable; `none` for no CI)
+    #[arg(long, value_name = "CI", value_parser = PossibleValuesParser::new(["github", "none"]))]
+    pub ci: Vec<String>,
+    /// Where releases are hosted (repeatable)
+    #[arg(long, value_name = "HOST", value_parser = PossibleValuesParser::new(HostingProvider::ALL).map(|s| HostingProvider::parse(&s).expect("a possible value")))]
+    pub hosting: Vec<HostingProvider>,
+    /// The base URL release files are downloadable from, with `--hosting simple`
+    #[arg(long, value_name = "URL")]
+    pub simple_download_url: Option<String>,
+    /// The Homebrew tap (`owner/repo`) the formula is published to
+    #[arg(long, value_name = "OWNER/REPO")]
+    pub tap: Option<String>,
+    /// The npm scope (`@scope`) of the npm package
+    #[arg(long, value_name = "@SCOPE")]
+    pub npm_scope: Option<String>,
+    /// Do not run `consign generate` afterwards
+    #[arg(long)]
+    pub no_generate: bool,
 }
 
 /// `consign generate`.

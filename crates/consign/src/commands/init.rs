@@ -1,8 +1,79 @@
-//! `consign init`.
+//! `consign init`: ask (or take the defaults), write the config, migrate old
+//! keys, add `[profile.dist]` and binstall metadata, then run `generate`.
 
-use crate::cli::{GlobalArgs, InitArgs};
+use std::io::IsTerminal as _;
+
+use crate::cli::{GlobalArgs, InitArgs, OutputFormat};
+use crate::error::UserError;
+use crate::init::{self, prompt::Terminal, Answers, InitPlan, Overrides};
 use crate::output::Printer;
+use crate::project::config::CiBackend;
+use crate::project::{self, LoadOptions, Workspace};
 
-pub fn exec(_global: &GlobalArgs, _args: &InitArgs, _printer: &Printer) -> anyhow::Result<()> {
-    anyhow::bail!("`consign init` is not built yet")
+pub fn exec(global: &GlobalArgs, args: &InitArgs, printer: &Printer) -> anyhow::Result<()> {
+    let ws = load(global)?;
+    let overrides = Overrides {
+        ci: (!args.ci.is_empty())
+            .then(|| args.ci.iter().filter_map(|c| CiBackend::parse(c)).collect()),
+        installers: global.installers.clone(),
+        targets: global.targets.clone(),
+        hosting: (!args.hosting.is_empty()).then(|| args.hosting.clone()),
+        simple_download_url: args.simple_download_url.clone(),
+        tap: args.tap.clone(),
+        npm_scope: args.npm_scope.clone(),
+    };
+    let mut answers = Answers::defaults(&ws.config, &overrides);
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(UserError::new("`consign init` asks its questions on a terminal, and stdin is not one")
+                .hint("pass `--yes` to accept the defaults; `--installer`, `--target`, `--ci`, `--hosting`, `--tap` and `--npm-scope` change them")
+                .into());
+        }
+        answers = answers.ask(&mut Terminal)?;
+    }
+    answers.check()?;
+
+    let mut done = init::plan_config(&ws, &answers)?;
+    init::write_changes(&done.changes)?;
+    // binstall metadata depends on the release the new config plans.
+    let ws = load(global)?;
+    let binstall = init::plan_binstall(&ws)?;
+    init::write_changes(&binstall.changes)?;
+    done.extend(binstall);
+
+    report(&done, global, printer)?;
+    if !args.no_generate && !answers.ci.is_empty() {
+        super::generate::after_init(global, printer)?;
+    }
+    Ok(())
+}
+
+pub(super) fn load(global: &GlobalArgs) -> anyhow::Result<Workspace> {
+    project::load(&LoadOptions {
+        manifest_path: global.manifest_path.clone(),
+    })
+}
+
+pub(super) fn report(
+    done: &InitPlan,
+    global: &GlobalArgs,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    match global.output_format {
+        OutputFormat::Json => printer.machine(&(serde_json::to_string_pretty(done)? + "\n")),
+        OutputFormat::Human => {
+            let mut out = String::new();
+            for note in &done.notes {
+                out.push_str(&format!("note: {note}\n"));
+            }
+            for c in &done.changes {
+                out.push_str(&format!("{} {}\n", c.action, c.path.display()));
+            }
+            if done.changes.is_empty() {
+                out.push_str("nothing to change: the config is up to date\n");
+            }
+            printer.human(&out);
+        }
+    }
+    Ok(())
 }

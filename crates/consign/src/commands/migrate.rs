@@ -1,8 +1,15 @@
-//! `consign migrate`.
+//! `consign migrate`: move `[workspace.metadata.dist]` into `dist-workspace.toml`.
 
 use crate::cli::GlobalArgs;
+use crate::init;
 use crate::output::Printer;
+use crate::project;
 
-pub fn exec(_global: &GlobalArgs, _printer: &Printer) -> anyhow::Result<()> {
-    anyhow::bail!("`consign migrate` is not built yet")
+pub fn exec(global: &GlobalArgs, printer: &Printer) -> anyhow::Result<()> {
+    // Not `project::load`: the config may be in both places after a crash,
+    // which loading refuses and migrating repairs.
+    let root = project::workspace_root(global.manifest_path.as_deref())?;
+    let done = init::migrate::plan_migrate(&root)?;
+    init::write_changes(&done.changes)?;
+    super::init::report(&done, global, printer)
 }

@@ -161,6 +161,22 @@ pub(crate) struct Planned {
     pub release_artifacts: BTreeMap<String, Vec<ArtifactId>>,
     pub builds: Vec<CargoBuild>,
     pub archives: Vec<ArchivePlan>,
+    pub binstall: Vec<BinstallStatus>,
+}
+
+/// How an app's `[package.metadata.binstall]` compares with the release.
+#[derive(Clone, Debug)]
+pub struct BinstallStatus {
+    /// The package.
+    pub package: String,
+    /// Its `Cargo.toml`.
+    pub manifest_path: std::path::PathBuf,
+    /// What the metadata should be.
+    pub expected: binstall::Expected,
+    /// Whether the package declares any binstall metadata.
+    pub declared: bool,
+    /// What is wrong with the declared metadata (empty when it is right).
+    pub problems: Vec<String>,
 }
 
 struct Builder<'a> {
@@ -224,6 +240,7 @@ pub(crate) fn plan_artifacts(
     let mut installers = Vec::new();
     let mut images = Vec::new();
     let mut source_plan = None;
+    let mut binstall_statuses = Vec::new();
 
     if mode == ArtifactMode::Host
         && !apps.is_empty()
@@ -241,7 +258,7 @@ pub(crate) fn plan_artifacts(
         if global {
             ids.extend(plan_installers(ws, app, &mut b, &mut installers, warnings)?);
         }
-        check_binstall(ws, app, &b, tag, warnings);
+        binstall_statuses.extend(check_binstall(ws, app, &b, tag, warnings));
         if local {
             for target in &app.targets {
                 if mode == ArtifactMode::Host && *target != opts.host_target {
@@ -337,6 +354,7 @@ pub(crate) fn plan_artifacts(
         release_artifacts,
         builds,
         archives,
+        binstall: binstall_statuses,
     })
 }
 
@@ -777,16 +795,13 @@ fn check_binstall(
     b: &Builder<'_>,
     tag: &str,
     warnings: &mut Vec<String>,
-) {
-    let Some(repo) = b
+) -> Option<BinstallStatus> {
+    let repo = b
         .hosting
         .manifest
         .github
         .as_ref()
-        .map(|g| format!("{}/{}/{}", g.artifact_base_url, g.owner, g.repo))
-    else {
-        return;
-    };
+        .map(|g| format!("{}/{}/{}", g.artifact_base_url, g.owner, g.repo))?;
     let pkg = app.package;
     let version = pkg.version.to_string();
     let mut archives = BTreeMap::new();
@@ -823,26 +838,32 @@ fn check_binstall(
         );
     }
     let expected = binstall::expected(tag, &version, &archives);
+    let problems = match &pkg.binstall {
+        Some(declared) => binstall::check(declared, &by_target),
+        None => Vec::new(),
+    };
     match &pkg.binstall {
-        Some(declared) => {
-            let problems = binstall::check(declared, &by_target);
-            if !problems.is_empty() {
-                warnings.push(format!(
-                    "`cargo binstall {}` will not find this release: {}; use:\n{}",
-                    pkg.name,
-                    problems.join("; "),
-                    expected.to_toml()
-                ));
-            }
-        }
+        Some(_) if !problems.is_empty() => warnings.push(format!(
+            "`cargo binstall {}` will not find this release: {}; run `consign init`, or use:\n{}",
+            pkg.name,
+            problems.join("; "),
+            expected.to_toml()
+        )),
         None if !tag.trim_start_matches('v').starts_with(|c: char| c.is_ascii_digit()) => warnings.push(format!(
-            "`cargo binstall {}` cannot guess the URLs of a release tagged `{tag}`; add to `{}`:\n{}",
+            "`cargo binstall {}` cannot guess the URLs of a release tagged `{tag}`; run `consign init`, or add to `{}`:\n{}",
             pkg.name,
             pkg.manifest_path.display(),
             expected.to_toml()
         )),
-        None => {}
+        _ => {}
     }
+    Some(BinstallStatus {
+        package: pkg.name.clone(),
+        manifest_path: pkg.manifest_path.clone(),
+        expected,
+        declared: pkg.binstall.is_some(),
+        problems,
+    })
 }
 
 /// The npm package name: `npm-package` (default: the app name), under `npm-scope`.

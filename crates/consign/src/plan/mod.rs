@@ -78,6 +78,9 @@ pub struct Plan {
     pub checksum: Option<ChecksumAlgorithm>,
     /// Things worth telling the user that do not stop the release.
     pub warnings: Vec<String>,
+    /// Each app's cargo-binstall metadata, against what the release needs.
+    #[serde(skip)]
+    pub binstall: Vec<artifacts::BinstallStatus>,
 }
 
 /// One app being released, with its resolved config.
@@ -231,6 +234,7 @@ pub fn plan(ws: &Workspace, opts: &PlanOptions) -> Result<Plan, UserError> {
         source: planned.source,
         checksum,
         warnings,
+        binstall: planned.binstall,
     })
 }
 

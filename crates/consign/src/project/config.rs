@@ -715,7 +715,14 @@ pub fn parse_dist_table(
     let mut c = DistConfig::default();
     for (key, item) in table.iter() {
         match key {
-            "cargo-dist-version" | "consign-version" => c.dist_version = Some(r.string(key, item)?),
+            // `consign-version` pins consign; a `cargo-dist-version` beside it is cargo-dist's.
+            "consign-version" => c.dist_version = Some(r.string(key, item)?),
+            "cargo-dist-version" => {
+                let v = r.string(key, item)?;
+                if !table.contains_key("consign-version") {
+                    c.dist_version = Some(v);
+                }
+            }
             "ci" => c.ci = Some(r.enums(key, item, CiBackend::ALL, CiBackend::parse)?),
             "installers" => {
                 c.installers = Some(r.enums(key, item, InstallerKind::ALL, InstallerKind::parse)?)

@@ -284,6 +284,16 @@ fn check_members(
     }
 }
 
+/// The workspace root directory, without reading any config: `cargo
+/// metadata` of the given (or nearest) manifest.
+pub fn workspace_root(manifest_path: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let manifest = match manifest_path {
+        Some(p) => p.to_path_buf(),
+        None => find_manifest(&std::env::current_dir()?)?,
+    };
+    Ok(cargo::metadata(&manifest)?.workspace_root)
+}
+
 /// The nearest `Cargo.toml` at or above `start`.
 pub fn find_manifest(start: &Path) -> Result<PathBuf, UserError> {
     let mut dir = Some(start);
