@@ -486,3 +486,178 @@ fn missing_wixl_child() {
     assert!(!out.exists());
     println!("checked the missing-wixl error: {err}");
 }
+
+/// A toolchain where `cargo xwin build` is a stand-in: it compiles a small
+/// console program with mingw and reports it the way cargo does. Every
+/// other cargo command is the real cargo.
+fn fake_xwin_toolchain(dir: &Path) -> PathBuf {
+    let bin = dir.join("fake-bin");
+    fs::create_dir_all(&bin).unwrap();
+    let real_cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let script = format!(
+        r#"#!/bin/sh
+set -eu
+if [ "$1" != xwin ]; then exec "{real_cargo}" "$@"; fi
+target=""; prev=""
+for a in "$@"; do [ "$prev" = --target ] && target=$a; prev=$a; done
+out="$PWD/target/$target/dist"
+mkdir -p "$out"
+printf '#include <stdio.h>\nint main(void) {{ puts("tool 1.2.3"); return 0; }}\n' > "$out/tool.c"
+x86_64-w64-mingw32-gcc -O2 -o "$out/tool.exe" "$out/tool.c"
+printf '{{"reason":"compiler-artifact","manifest_path":"%s","target":{{"name":"tool","kind":["bin"]}},"executable":"%s","filenames":["%s"]}}\n' \
+  "$PWD/Cargo.toml" "$out/tool.exe" "$out/tool.exe"
+printf '{{"reason":"build-finished","success":true}}\n'
+"#
+    );
+    let cargo = bin.join("cargo");
+    fs::write(&cargo, script).unwrap();
+    fs::write(bin.join("cargo-xwin"), "#!/bin/sh\nexit 1\n").unwrap();
+    // A sysroot with the Windows standard library "installed".
+    let sysroot = dir.join("sysroot");
+    fs::create_dir_all(sysroot.join("lib/rustlib/x86_64-pc-windows-msvc/lib")).unwrap();
+    fs::write(
+        bin.join("rustc"),
+        format!(
+            "#!/bin/sh\nif [ \"$*\" = \"--print sysroot\" ]; then echo '{}'; exit 0; fi\nexec rustc \"$@\"\n",
+            sysroot.display()
+        ),
+    )
+    .unwrap();
+    for f in ["cargo", "cargo-xwin", "rustc"] {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::set_permissions(bin.join(f), fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    cargo
+}
+
+fn consign_build(ws: &Path, fake_cargo: &Path) -> std::process::Output {
+    let path = format!(
+        "{}:{}",
+        fake_cargo.parent().unwrap().display(),
+        std::env::var("PATH").unwrap()
+    );
+    Command::new(env!("CARGO_BIN_EXE_consign"))
+        .args(["build", "--allow-dirty", "--artifacts=all"])
+        .current_dir(ws)
+        .env("CARGO", fake_cargo)
+        .env("RUSTC", fake_cargo.with_file_name("rustc"))
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn consign_build_makes_the_msi_beside_the_windows_archive() {
+    let missing: Vec<&str> = ["wixl", "msiinfo", "msibuild", "x86_64-w64-mingw32-gcc"]
+        .into_iter()
+        .filter(|tool| !have(tool))
+        .collect();
+    assert!(
+        missing.is_empty() || std::env::var_os("CI").is_none(),
+        "CI must install {missing:?}"
+    );
+    if !missing.is_empty() {
+        println!("note: skipping: {} not installed", missing.join(", "));
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    fs::create_dir_all(ws.join("src")).unwrap();
+    let upgrade = "0B7F3C1E-8A2D-4E6F-9C1B-2D3E4F5A6B7C";
+    let manifest = format!(
+        "[package]\nname = \"tool\"\nversion = \"1.2.3\"\nedition = \"2021\"\nauthors = [\"Jane Doe <jane@example.com>\"]\nlicense = \"MIT\"\nrepository = \"https://github.com/acme/tool\"\n\n[package.metadata.wix]\nupgrade-guid = \"{upgrade}\"\npath-guid = \"1C2D3E4F-5A6B-4C7D-8E9F-0A1B2C3D4E5F\"\n\n[package.metadata.dist]\ntargets = [\"x86_64-pc-windows-msvc\"]\ninstallers = [\"msi\"]\n\n[profile.dist]\ninherits = \"release\"\n"
+    );
+    fs::write(ws.join("Cargo.toml"), &manifest).unwrap();
+    fs::write(ws.join("src/main.rs"), "fn main() {}\n").unwrap();
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@e",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(&ws)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "init"]);
+    let cargo = fake_xwin_toolchain(dir.path());
+
+    // No wix/main.wxs: the source is rendered from the package and its GUIDs.
+    let out = consign_build(&ws, &cargo);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let dist = ws.join("target/distrib");
+    let msi = dist.join("tool-x86_64-pc-windows-msvc.msi");
+    let props = properties(&msi);
+    assert_eq!(props["ProductName"], "tool");
+    assert_eq!(props["ProductVersion"], "1.2.3");
+    assert_eq!(props["UpgradeCode"], format!("{{{upgrade}}}"));
+    assert_eq!(props["Manufacturer"], "Jane Doe");
+    let files: Vec<String> = export(&msi, "File")
+        .into_iter()
+        .map(|row| row["FileName"].clone())
+        .collect();
+    assert!(files.iter().any(|f| f.ends_with("tool.exe")), "{files:?}");
+    // Its checksum file and manifest entry, like every artifact.
+    let sum = fs::read_to_string(dist.join("tool-x86_64-pc-windows-msvc.msi.sha256")).unwrap();
+    let status = Command::new("sha256sum")
+        .args(["-c", "-"])
+        .current_dir(&dist)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write as _;
+            c.stdin.take().unwrap().write_all(sum.as_bytes())?;
+            c.wait()
+        })
+        .unwrap();
+    assert!(status.success(), "{sum}");
+    let m: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dist.join("dist-manifest.json")).unwrap())
+            .unwrap();
+    let entry = &m["artifacts"]["tool-x86_64-pc-windows-msvc.msi"];
+    assert_eq!(entry["kind"], "installer");
+    assert_eq!(entry["checksums"]["sha256"], sum.split(' ').next().unwrap());
+
+    // A hand-edited wix/main.wxs for this architecture is what gets built.
+    let mut ctx = context(upgrade, "1C2D3E4F-5A6B-4C7D-8E9F-0A1B2C3D4E5F");
+    ctx.app_name = "tool".into();
+    ctx.app_version = "1.2.3".into();
+    ctx.manufacturer = "Hand Edited Inc".into();
+    ctx.binaries = vec!["tool.exe".into()];
+    fs::create_dir_all(ws.join("wix")).unwrap();
+    fs::write(ws.join("wix/main.wxs"), render_wxs(&ctx).unwrap()).unwrap();
+    let out = consign_build(&ws, &cargo);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(properties(&msi)["Manufacturer"], "Hand Edited Inc");
+
+    // Without permanent GUIDs (and no source), say how to get them.
+    fs::remove_dir_all(ws.join("wix")).unwrap();
+    let start = manifest.find("[package.metadata.wix]").unwrap();
+    let end = manifest.find("[package.metadata.dist]").unwrap();
+    fs::write(
+        ws.join("Cargo.toml"),
+        format!("{}{}", &manifest[..start], &manifest[end..]),
+    )
+    .unwrap();
+    let out = consign_build(&ws, &cargo);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("[package.metadata.wix]"), "{stderr}");
+    assert!(stderr.contains("consign generate"), "{stderr}");
+}

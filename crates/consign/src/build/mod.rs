@@ -160,6 +160,7 @@ pub fn build(
     if local {
         run.package_archives()?;
         run.build_images()?;
+        run.build_msis()?;
     }
     if global {
         run.global_artifacts()?;
@@ -363,6 +364,64 @@ impl Run<'_> {
                     opts.no_local_paths,
                 );
             }
+        }
+        Ok(())
+    }
+
+    /// MSIs, from the same binaries as the Windows archives, with `wixl`.
+    fn build_msis(&mut self) -> anyhow::Result<()> {
+        let (plan, opts, progress) = (self.plan, self.opts, self.progress);
+        let (dist, checksum_key) = (self.dist.clone(), self.checksum_key.clone());
+        for msi in &plan.msis {
+            let staging = tempfile::Builder::new()
+                .prefix(".msi-")
+                .tempdir_in(dist.join(".consign"))
+                .or_else(|_| tempfile::tempdir())?;
+            for (package, file) in &msi.binaries {
+                let name = file.strip_suffix(".exe").unwrap_or(file);
+                let key = (msi.target.clone(), package.clone(), name.to_string());
+                let built = self.binaries.get(&key).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "cargo did not report binary `{file}` of `{package}` for `{}`",
+                        msi.target
+                    )
+                })?;
+                std::fs::copy(&built.path, staging.path().join(file)).with_context(|| {
+                    format!("cannot stage `{}` for {}", built.path.display(), msi.name)
+                })?;
+            }
+            let wxs = staging.path().join("main.wxs");
+            std::fs::write(&wxs, msi_source(msi)?)?;
+            let dest = dist.join(&msi.name);
+            progress.start(&format!("building {}", msi.name));
+            crate::installer::msi::build_msi(&wxs, staging.path(), &dest)
+                .with_context(|| format!("cannot build {}", msi.name))?;
+            progress.done(
+                &format!("building {}", msi.name),
+                &human_size(file_size(&dest)),
+            );
+            self.outcome.written.push((dest.clone(), file_size(&dest)));
+            let hex = match plan.checksum {
+                Some(algo) => Some(checksum::hash_file(&dest, algo)?),
+                None => None,
+            };
+            if let (Some(sum_name), Some(hex)) = (&msi.checksum, &hex) {
+                write_checksum_file(
+                    &mut self.outcome,
+                    &dist,
+                    sum_name,
+                    &msi.name,
+                    hex,
+                    opts.no_local_paths,
+                )?;
+            }
+            record(
+                &mut self.outcome,
+                &msi.name,
+                &dest,
+                checksum_key.as_deref().zip(hex.as_deref()),
+                opts.no_local_paths,
+            );
         }
         Ok(())
     }
@@ -729,6 +788,41 @@ fn write_checksum_file(
         .push((sum_path.clone(), file_size(&sum_path)));
     record(outcome, sum_name, &sum_path, None, no_local_paths);
     Ok(())
+}
+
+/// The WiX source of an MSI: the package's `wix/main.wxs` (as `consign
+/// generate` wrote it, and maybe edited since) when it is for this target's
+/// architecture, else rendered from the package and its permanent GUIDs.
+fn msi_source(msi: &crate::plan::MsiPlan) -> anyhow::Result<String> {
+    use crate::installer::msi;
+    if let Ok(text) = std::fs::read_to_string(&msi.wxs) {
+        if msi::source_fits_target(&text, &msi.target)
+            .with_context(|| format!("cannot read the WiX source `{}`", msi.wxs.display()))?
+        {
+            return Ok(text);
+        }
+    }
+    let Some((upgrade_guid, path_guid)) = msi.guids.clone() else {
+        return Err(UserError::new(format!(
+            "`{}` has the `msi` installer, but `{}` has no `upgrade-guid` and `path-guid` in `[package.metadata.wix]`",
+            msi.app,
+            msi.manifest_path.display()
+        ))
+        .hint("run `consign generate`: it writes `wix/main.wxs` and the permanent GUIDs that let new versions replace old installs; commit both")
+        .into());
+    };
+    msi::render_wxs(&msi::MsiContext {
+        app_name: msi.app.clone(),
+        app_version: msi.version.clone(),
+        manufacturer: msi.manufacturer.clone(),
+        description: msi.description.clone(),
+        license: msi.license.clone(),
+        homepage: msi.homepage.clone(),
+        upgrade_guid,
+        path_guid,
+        binaries: msi.binaries.iter().map(|(_, f)| f.clone()).collect(),
+        target: msi.target.clone(),
+    })
 }
 
 fn file_size(path: &Path) -> u64 {

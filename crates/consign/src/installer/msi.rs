@@ -557,6 +557,19 @@ fn check_file_name(what: &str, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Whether WiX source (as [`render_wxs`] writes it, maybe edited since) is
+/// for `target`'s architecture: its `Package/@Platform` (x86 when absent)
+/// must match. A source for another architecture would install the wrong
+/// binaries into the wrong `Program Files`.
+pub fn source_fits_target(source: &str, target: &str) -> Result<bool> {
+    let want = Arch::for_target(target)?;
+    let shims = WixlShims::from_source(source)?;
+    Ok(match shims.platform.as_deref() {
+        None => want == Arch::X86,
+        Some(p) => Arch::from_platform(p) == Some(want),
+    })
+}
+
 /// Build the MSI `out` from the WiX source `wxs` (as [`render_wxs`] writes
 /// it), taking the files its `File/@Source` paths name from
 /// `binaries_dir`.

@@ -162,6 +162,38 @@ pub(crate) struct Planned {
     pub builds: Vec<CargoBuild>,
     pub archives: Vec<ArchivePlan>,
     pub binstall: Vec<BinstallStatus>,
+    pub msis: Vec<MsiPlan>,
+}
+
+/// An MSI of one app for one Windows target, built beside its archive.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MsiPlan {
+    /// The app.
+    pub app: String,
+    /// The version.
+    pub version: String,
+    /// The Windows target.
+    pub target: String,
+    /// The artifact name, `{app}-{target}.msi`.
+    pub name: String,
+    /// Its checksum artifact, if checksums are on.
+    pub checksum: Option<String>,
+    /// The WiX source `consign generate` writes (`wix/main.wxs` in the package).
+    pub wxs: std::path::PathBuf,
+    /// The package's `Cargo.toml`, for messages.
+    pub manifest_path: std::path::PathBuf,
+    /// The binaries, as (package, file name).
+    pub binaries: Vec<(String, String)>,
+    /// `upgrade-guid` and `path-guid` from `[package.metadata.wix]`.
+    pub guids: Option<(String, String)>,
+    /// The publisher shown by Windows.
+    pub manufacturer: String,
+    /// `[package].description`.
+    pub description: Option<String>,
+    /// `[package].license`.
+    pub license: Option<String>,
+    /// `[package].homepage`.
+    pub homepage: Option<String>,
 }
 
 /// How an app's `[package.metadata.binstall]` compares with the release.
@@ -239,6 +271,7 @@ pub(crate) fn plan_artifacts(
     let mut archives = Vec::new();
     let mut installers = Vec::new();
     let mut images = Vec::new();
+    let mut msis = Vec::new();
     let mut source_plan = None;
     let mut binstall_statuses = Vec::new();
 
@@ -302,6 +335,25 @@ pub(crate) fn plan_artifacts(
                     }
                     images.push(image);
                 }
+                if app.installers.contains(&InstallerKind::Msi)
+                    && targets::info(target).is_windows()
+                {
+                    let msi = plan_msi(app, &archive);
+                    let artifact = Artifact {
+                        kind: ArtifactKind::Installer,
+                        target_triples: vec![target.clone()],
+                        description: Some(
+                            "Install prebuilt binaries with a Windows installer (MSI)".into(),
+                        ),
+                        ..Default::default()
+                    };
+                    let msi_ids = b.add(&msi.name, artifact, true);
+                    ids.extend(msi_ids.iter().cloned());
+                    msis.push(MsiPlan {
+                        checksum: msi_ids.get(1).cloned(),
+                        ..msi
+                    });
+                }
                 archives.push(archive);
             }
         }
@@ -355,7 +407,39 @@ pub(crate) fn plan_artifacts(
         builds,
         archives,
         binstall: binstall_statuses,
+        msis,
     })
+}
+
+fn plan_msi(app: &AppRelease<'_>, archive: &ArchivePlan) -> MsiPlan {
+    let pkg = app.package;
+    MsiPlan {
+        app: pkg.name.clone(),
+        version: pkg.version.to_string(),
+        target: archive.target.clone(),
+        name: format!("{}-{}.msi", pkg.name, archive.target),
+        checksum: None,
+        wxs: pkg.dir.join("wix").join("main.wxs"),
+        manifest_path: pkg.manifest_path.clone(),
+        binaries: archive
+            .files
+            .iter()
+            .filter_map(|f| match &f.source {
+                FileSource::Binary { package, file } => Some((package.clone(), file.clone())),
+                _ => None,
+            })
+            .collect(),
+        guids: pkg.wix.as_ref().and_then(|w| {
+            Some((
+                w.get("upgrade-guid")?.as_str()?.to_string(),
+                w.get("path-guid")?.as_str()?.to_string(),
+            ))
+        }),
+        manufacturer: crate::installer::msi::manufacturer(&pkg.authors, &pkg.name),
+        description: pkg.description.clone(),
+        license: pkg.license.clone(),
+        homepage: pkg.homepage.clone(),
+    }
 }
 
 fn asset_kind(f: &ArchiveFile) -> AssetKind {
@@ -593,17 +677,7 @@ fn plan_installers(
                             .hint("add a Windows target such as `x86_64-pc-windows-msvc` to `targets`, or remove `msi` from `installers`"));
                     }
                 }
-                for target in &windows {
-                    let msi = Artifact {
-                        kind: ArtifactKind::Installer,
-                        target_triples: vec![target.clone()],
-                        description: Some(
-                            "Install prebuilt binaries with a Windows installer (MSI)".into(),
-                        ),
-                        ..Default::default()
-                    };
-                    ids.extend(b.add(&format!("{name}-{target}.msi"), msi, true));
-                }
+                // Each MSI is built beside its target's archive (a local artifact).
                 continue;
             }
         };

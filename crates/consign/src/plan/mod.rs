@@ -23,8 +23,8 @@ use crate::project::{Package, Workspace};
 use crate::targets;
 
 pub use artifacts::{
-    ArchiveFile, ArchivePlan, CargoBuild, FileSource, ImagePlan, InstallerMeta, InstallerPlan,
-    SourcePlan,
+    ArchiveFile, ArchivePlan, BinstallStatus, CargoBuild, FileSource, ImagePlan, InstallerMeta,
+    InstallerPlan, MsiPlan, SourcePlan,
 };
 
 /// Which artifacts to plan (`--artifacts`).
@@ -74,13 +74,15 @@ pub struct Plan {
     pub source: Option<SourcePlan>,
     /// Container images to build beside the archives.
     pub images: Vec<ImagePlan>,
+    /// MSIs to build beside the Windows archives.
+    pub msis: Vec<MsiPlan>,
     /// The checksum algorithm (`None` when checksums are off).
     pub checksum: Option<ChecksumAlgorithm>,
     /// Things worth telling the user that do not stop the release.
     pub warnings: Vec<String>,
     /// Each app's cargo-binstall metadata, against what the release needs.
     #[serde(skip)]
-    pub binstall: Vec<artifacts::BinstallStatus>,
+    pub binstall: Vec<BinstallStatus>,
 }
 
 /// One app being released, with its resolved config.
@@ -231,6 +233,7 @@ pub fn plan(ws: &Workspace, opts: &PlanOptions) -> Result<Plan, UserError> {
         archives: planned.archives,
         installers: planned.installers,
         images: planned.images,
+        msis: planned.msis,
         source: planned.source,
         checksum,
         warnings,

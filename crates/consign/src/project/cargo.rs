@@ -44,6 +44,10 @@ pub struct MetaPackage {
     pub has_dist_metadata: bool,
     /// `[package.metadata.binstall]`, if declared.
     pub binstall: Option<serde_json::Value>,
+    /// `[package.metadata.wix]`, if declared.
+    pub wix: Option<serde_json::Value>,
+    /// `[package].authors`.
+    pub authors: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -68,6 +72,8 @@ struct RawPackage {
     homepage: Option<String>,
     readme: Option<String>,
     license_file: Option<String>,
+    #[serde(default)]
+    authors: Vec<String>,
     #[serde(default)]
     metadata: Option<serde_json::Value>,
 }
@@ -130,12 +136,14 @@ pub fn parse(json: &[u8]) -> anyhow::Result<Metadata> {
                 .as_ref()
                 .and_then(|m| m.get("dist"))
                 .is_some_and(|d| !d.is_null());
-            let binstall = p
-                .metadata
-                .as_ref()
-                .and_then(|m| m.get("binstall"))
-                .filter(|b| !b.is_null())
-                .cloned();
+            let table = |key: &str| {
+                p.metadata
+                    .as_ref()
+                    .and_then(|m| m.get(key))
+                    .filter(|b| !b.is_null())
+                    .cloned()
+            };
+            let (binstall, wix) = (table("binstall"), table("wix"));
             MetaPackage {
                 binaries: p
                     .targets
@@ -164,6 +172,8 @@ pub fn parse(json: &[u8]) -> anyhow::Result<Metadata> {
                 license_file: p.license_file,
                 has_dist_metadata,
                 binstall,
+                wix,
+                authors: p.authors,
             }
         })
         .collect();

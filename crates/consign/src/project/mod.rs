@@ -80,6 +80,10 @@ pub struct Package {
     pub changelog: Option<(String, String)>,
     /// `[package.metadata.binstall]`, if declared.
     pub binstall: Option<serde_json::Value>,
+    /// `[package.metadata.wix]` (the MSI's permanent GUIDs), if declared.
+    pub wix: Option<serde_json::Value>,
+    /// `[package].authors`.
+    pub authors: Vec<String>,
 }
 
 /// How to find the workspace.
@@ -238,6 +242,8 @@ pub fn load(opts: &LoadOptions) -> anyhow::Result<Workspace> {
             dir_files,
             changelog,
             binstall: p.binstall,
+            wix: p.wix,
+            authors: p.authors,
         });
     }
     let root_files = list_files(&root);
