@@ -357,7 +357,13 @@ fn unwritable_distrib_is_a_clear_error_before_compiling() {
 
 #[test]
 fn builds_package_manager_installers_from_the_plan() {
-    let ws = app("installers = [\"shell\", \"homebrew\", \"npm\"]\ntap = \"acme/homebrew-tap\"\nchecksum = \"blake2b\"\nbin-aliases = { tool = [\"tl\"] }\n");
+    let ws = app("installers = [\"shell\", \"homebrew\", \"npm\"]\ntap = \"acme/homebrew-tap\"\nchecksum = \"blake2b\"\nbin-aliases = { tool = [\"tl\"] }\ninclude = [\"completions/\", \"man/tool.1\"]\n");
+    ws.write("completions/tool.bash", "complete -W 'a b' tool\n");
+    ws.write("completions/_tool", "#compdef tool\n");
+    ws.write("completions/tool.fish", "complete -c tool\n");
+    ws.write("completions/tool.ps1", "# not for Homebrew\n");
+    ws.write("man/tool.1", ".TH TOOL 1\n");
+    ws.commit();
     let run = ws.consign(&["build"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let dist = distrib(&ws);
@@ -375,6 +381,21 @@ fn builds_package_manager_installers_from_the_plan() {
         "{formula}"
     );
     assert!(formula.contains("class Tool < Formula"), "{formula}");
+    // Completions and man pages from the archive, each where Homebrew looks.
+    for line in [
+        "bash_completion.install \"completions/tool.bash\" => \"tool\"",
+        "zsh_completion.install \"completions/_tool\"",
+        "fish_completion.install \"completions/tool.fish\"",
+        "man1.install \"tool.1\"",
+    ] {
+        assert!(formula.contains(line), "{line} missing:\n{formula}");
+    }
+    assert!(!formula.contains("tool.ps1"), "{formula}");
+    let (ok, listing) = sh(&dist, &format!("tar -tJf {archive}"));
+    assert!(
+        ok && listing.contains("completions/tool.bash") && listing.contains("/tool.1"),
+        "{listing}"
+    );
     if Command::new("ruby").arg("--version").output().is_ok() {
         let (ok, out) = sh(&dist, "ruby -c tool.rb");
         assert!(ok && out.contains("Syntax OK"), "{out}");

@@ -720,8 +720,8 @@ fn homebrew_context(
         binaries,
         aliases: ctx.aliases.clone(),
         dependencies: installer.meta.homebrew_dependencies.clone(),
-        completions: Vec::new(),
-        manpages: Vec::new(),
+        completions: installer.meta.completions.clone(),
+        manpages: installer.meta.manpages.clone(),
     })
 }
 
