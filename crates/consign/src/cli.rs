@@ -81,6 +81,9 @@ pub struct GenerateArgs {
     /// Write nothing; exit 1 with a diff if a generated file is stale
     #[arg(long)]
     pub check: bool,
+    /// Replace generated files even if they were edited by hand
+    #[arg(long, conflicts_with = "check")]
+    pub force: bool,
 }
 
 /// `consign host`.

@@ -1,8 +1,43 @@
-//! `consign generate`.
+//! `consign generate`: write the CI workflow (and `wix/main.wxs`) from the
+//! config, or with `--check` report the files that are stale.
 
+use crate::ci::{self, FileState, GenerateOptions};
 use crate::cli::{GenerateArgs, GlobalArgs};
 use crate::output::Printer;
+use crate::project::{self, LoadOptions};
 
-pub fn exec(_global: &GlobalArgs, _args: &GenerateArgs, _printer: &Printer) -> anyhow::Result<()> {
-    anyhow::bail!("`consign generate` is not built yet")
+pub fn exec(global: &GlobalArgs, args: &GenerateArgs, printer: &Printer) -> anyhow::Result<()> {
+    let ws = project::load(&LoadOptions {
+        manifest_path: global.manifest_path.clone(),
+    })?;
+    for w in &ws.warnings {
+        printer.warn(&w.to_string());
+    }
+    let outcome = ci::generate(
+        &ws,
+        GenerateOptions {
+            check: args.check,
+            force: args.force,
+        },
+    )?;
+    if args.check {
+        let stale: Vec<ci::Comparison> = outcome.stale().cloned().collect();
+        if !stale.is_empty() {
+            return Err(ci::stale_error(&stale).into());
+        }
+        printer.human("  generated files are up to date\n");
+        return Ok(());
+    }
+    let mut text = String::new();
+    for c in &outcome.files {
+        let verb = match c.state {
+            FileState::UpToDate => "unchanged",
+            FileState::Missing => "wrote",
+            FileState::Stale => "updated",
+            FileState::HandEdited => "replaced",
+        };
+        text.push_str(&format!("  {verb:<9} {}\n", c.file.display));
+    }
+    printer.human(&text);
+    Ok(())
 }
