@@ -30,12 +30,12 @@ const TEMPLATE: &str = include_str!("../../templates/release.yml.j2");
 
 /// The actions the workflow uses: config name, action, version tag.
 const ACTIONS: &[(&str, &str, &str)] = &[
-    ("checkout", "actions/checkout", "v4"),
-    ("cache", "actions/cache", "v4"),
-    ("upload_artifact", "actions/upload-artifact", "v4"),
-    ("download_artifact", "actions/download-artifact", "v4"),
-    ("setup_node", "actions/setup-node", "v4"),
-    ("attest", "actions/attest-build-provenance", "v2"),
+    ("checkout", "actions/checkout", "v5"),
+    ("cache", "actions/cache", "v5"),
+    ("upload_artifact", "actions/upload-artifact", "v6"),
+    ("download_artifact", "actions/download-artifact", "v7"),
+    ("setup_node", "actions/setup-node", "v5"),
+    ("attest", "actions/attest-build-provenance", "v3"),
 ];
 
 /// The runner of the jobs that are not per target, unless
@@ -57,7 +57,7 @@ struct Workflow {
     plan_manifest_path: String,
     actions: BTreeMap<&'static str, String>,
     container: bool,
-    fail_fast: bool,
+    fail_fast: &'static str,
     cache: bool,
     build_setup: Option<BuildSetup>,
     apt: Option<String>,
@@ -273,7 +273,11 @@ pub(super) fn render(ws: &Workspace, inputs: &CiInputs) -> Result<String, UserEr
         working_directory: working_directory.as_deref().map(yaml_str),
         actions,
         container,
-        fail_fast: config.fail_fast.unwrap_or(false),
+        fail_fast: if config.fail_fast.unwrap_or(false) {
+            "true"
+        } else {
+            "false"
+        },
         cache: config.cache_builds.unwrap_or(pr_mode == PrRunMode::Upload),
         build_setup,
         apt,
@@ -397,10 +401,10 @@ fn check_custom_runners(
             "key the runner by one of the built targets or `global`: {}",
             keys.join(", ")
         );
-        if let Some(near) = closest(key, built.iter().copied()) {
-            hint = format!("did you mean `{near}`? {hint}");
-        } else if targets::is_known(key) {
+        if targets::is_known(key) {
             hint = format!("add `{key}` to `targets`, or remove the runner; {hint}");
+        } else if let Some(near) = closest(key, built.iter().copied()) {
+            hint = format!("did you mean `{near}`? {hint}");
         }
         return Err(config_error(
             ws,
