@@ -64,8 +64,12 @@ pub struct CiInputs {
     pub workflows: Vec<(String, String)>,
     /// Per app with an MSI: the package's `Cargo.toml` and its GUIDs (upgrade,
     /// path), `None` when `[package.metadata.wix]` lacks them.
-    pub msi_guids: Vec<(PathBuf, Option<(String, String)>)>,
+    pub msi_guids: Vec<MsiGuids>,
 }
+
+/// A package manifest with an MSI app and the GUIDs (upgrade, path) it
+/// already stores, if any.
+pub type MsiGuids = (PathBuf, Option<(String, String)>);
 
 /// Whether the workspace asks for GitHub CI.
 pub fn wants_github(ws: &Workspace) -> bool {

@@ -40,9 +40,7 @@ pub(super) fn wants_msi(ws: &Workspace) -> bool {
 }
 
 /// Each MSI app's manifest and the GUIDs it already has.
-pub(super) fn read_guids(
-    ws: &Workspace,
-) -> Result<Vec<(PathBuf, Option<(String, String)>)>, UserError> {
+pub(super) fn read_guids(ws: &Workspace) -> Result<Vec<super::MsiGuids>, UserError> {
     msi_apps(ws)
         .into_iter()
         .map(|(p, _)| {
