@@ -374,6 +374,14 @@ fn bad_input_is_reported_before_anything_is_written() {
             &["pins `actions/checkot`", "did you mean `actions/checkout`?"],
         ),
         (
+            "ci = [\"github\"]\ngithub-action-commits = { \"actions/checkout\" = \"v4\" }\n",
+            &["expected a full 40-character commit SHA", "Cargo.toml:"],
+        ),
+        (
+            "ci = [\"github\"]\npost-announce-jobs = [\"notify\"]\n",
+            &["post-announce-jobs", "hint: write `./notify`"],
+        ),
+        (
             "ci = [\"github\"]\nconsign-version = \"latest\"\n",
             &["`consign-version` is `latest`", "hint: write an exact version"],
         ),
