@@ -91,6 +91,9 @@ pub struct InitArgs {
     /// Do not run `consign generate` afterwards
     #[arg(long)]
     pub no_generate: bool,
+    /// Let the final `generate` replace generated files edited by hand (e.g. a cargo-dist `release.yml`)
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `consign generate`.
@@ -99,6 +102,9 @@ pub struct GenerateArgs {
     /// Write nothing; exit 1 with a diff if a generated file is stale
     #[arg(long)]
     pub check: bool,
+    /// Replace generated files even if they were edited by hand
+    #[arg(long, conflicts_with = "check")]
+    pub force: bool,
 }
 
 /// `consign host`.

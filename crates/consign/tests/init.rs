@@ -26,7 +26,7 @@ fn bare() -> TestWorkspace {
 #[test]
 fn yes_on_a_bare_workspace_writes_a_config_that_plan_accepts() {
     let ws = bare();
-    let run = ws.consign(&["init", "--yes", "--no-generate"]);
+    let run = ws.consign(&["init", "--yes"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("created "), "{}", run.stderr);
 
@@ -60,6 +60,11 @@ fn yes_on_a_bare_workspace_writes_a_config_that_plan_accepts() {
         "{manifest}"
     );
 
+    // init finishes with `generate`: the workflow is there and in sync.
+    assert!(read(&ws, ".github/workflows/release.yml").contains("consign plan"));
+    let check = ws.consign(&["generate", "--check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+
     ws.commit();
     let m = ws.plan_json(&[]);
     assert_eq!(m["announcement_tag"], "v1.2.3");
@@ -68,7 +73,7 @@ fn yes_on_a_bare_workspace_writes_a_config_that_plan_accepts() {
 
     // A rerun with the same answers changes nothing.
     let before = (read(&ws, "dist-workspace.toml"), read(&ws, "Cargo.toml"));
-    let run = ws.consign(&["init", "--yes", "--no-generate"]);
+    let run = ws.consign(&["init", "--yes"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("nothing to change"), "{}", run.stderr);
     assert_eq!(
@@ -84,7 +89,7 @@ fn rerun_keeps_comments_answers_and_formatting_and_migrates_old_keys() {
         package("tool", "1.2.3", "")
     );
     let ws = TestWorkspace::new(&[("Cargo.toml", &original), ("src/main.rs", "fn main() {}\n")]);
-    let run = ws.consign(&["init", "--yes", "--no-generate"]);
+    let run = ws.consign(&["init", "--yes"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     for note in [
         "renamed `min-glibc-version` to `minimum-glibc-version`",
@@ -171,7 +176,6 @@ fn apps_at_different_versions_get_singular_tag_binstall_urls() {
     let run = ws.consign(&[
         "init",
         "--yes",
-        "--no-generate",
         "-t",
         "x86_64-unknown-linux-gnu",
         "-t",
@@ -203,7 +207,7 @@ fn apps_at_different_versions_get_singular_tag_binstall_urls() {
     ws.commit();
     ws.consign(&["plan", "--tag", "beta-v2.0.0"])
         .fails_with(0, &["`cargo binstall beta` will not find this release"]);
-    let run = ws.consign(&["init", "--yes", "--no-generate"]);
+    let run = ws.consign(&["init", "--yes"]);
     assert!(
         run.stderr
             .contains("rewrote `[package.metadata.binstall]` of `beta`"),
@@ -215,7 +219,7 @@ fn apps_at_different_versions_get_singular_tag_binstall_urls() {
 
 #[test]
 fn migrate_moves_workspace_metadata_into_dist_workspace_toml() {
-    let ws = single_app("# pinned\ncargo-dist-version = \"0.30.2\"\nci = [\"github\"]\ninstallers = [\"shell\"] # just sh\ntargets = [\"x86_64-unknown-linux-gnu\"]\n\n[workspace.metadata.dist.github-custom-runners]\nx86_64-unknown-linux-gnu = \"ubuntu-24.04\"\n");
+    let ws = single_app("allow-dirty = [\"ci\"]\n# pinned\ncargo-dist-version = \"0.30.2\"\nci = [\"github\"]\ninstallers = [\"shell\"] # just sh\ntargets = [\"x86_64-unknown-linux-gnu\"]\n\n[workspace.metadata.dist.github-custom-runners]\nx86_64-unknown-linux-gnu = \"ubuntu-24.04\"\n");
     let before = ws.plan_json(&[]);
     let run = ws.consign(&["migrate"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -229,7 +233,7 @@ fn migrate_moves_workspace_metadata_into_dist_workspace_toml() {
     assert!(cargo.contains("[workspace]"), "{cargo}");
     let config = read(&ws, "dist-workspace.toml");
     assert!(
-        config.contains("[dist]\n# pinned\ncargo-dist-version = \"0.30.2\"\nci = [\"github\"]\ninstallers = [\"shell\"] # just sh\n"),
+        config.contains("# pinned\ncargo-dist-version = \"0.30.2\"\nci = [\"github\"]\ninstallers = [\"shell\"] # just sh\n"),
         "{config}"
     );
     assert!(
@@ -270,4 +274,37 @@ fn migrate_finishes_after_a_crash_between_its_two_writes() {
     ws.write("dist-workspace.toml", "[dist]\nci = []\n");
     ws.consign(&["migrate"])
         .fails_with(1, &["both", "keep one"]);
+}
+
+#[test]
+fn init_refuses_to_overwrite_a_hand_written_workflow_without_force() {
+    let ws = bare();
+    ws.write(
+        ".github/workflows/release.yml",
+        "name: mine\non: push\njobs: {}\n",
+    );
+    ws.consign(&["init", "--yes"])
+        .fails_with(1, &["release.yml", "--force"]);
+    assert_eq!(
+        read(&ws, ".github/workflows/release.yml"),
+        "name: mine\non: push\njobs: {}\n"
+    );
+    let run = ws.consign(&["init", "--yes", "--force"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(read(&ws, ".github/workflows/release.yml").contains("consign plan"));
+}
+
+#[test]
+fn msi_installer_gets_permanent_guids_and_a_wix_source() {
+    let ws = bare();
+    let run = ws.consign(&["init", "--yes", "-i", "shell", "-i", "msi"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let manifest = read(&ws, "Cargo.toml");
+    assert!(manifest.contains("[package.metadata.wix]"), "{manifest}");
+    assert!(manifest.contains("upgrade-guid = "), "{manifest}");
+    assert!(read(&ws, "wix/main.wxs").contains("UpgradeCode"));
+    // A rerun keeps the GUIDs (upgrades depend on them).
+    let run = ws.consign(&["init", "--yes", "-i", "shell", "-i", "msi"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(read(&ws, "Cargo.toml"), manifest);
 }

@@ -122,23 +122,18 @@ fn rendered_source_is_escaped_and_keeps_component_guids_across_versions() {
         "{wxs}"
     );
     assert!(wxs.contains(r#"Value="https://example.com/my-tool?x=1&amp;y=2""#));
-    // The pre-release is dropped: MSI versions are numeric.
-    assert!(wxs.contains(r#"Version="1.2.3""#), "{wxs}");
+    // The version is given when building, so the source outlives versions;
+    // a pre-release is dropped then (MSI versions are numeric).
+    assert!(wxs.contains(r#"Version="$(var.Version)""#), "{wxs}");
     assert_eq!(msi_version("1.2.3-rc.1").unwrap().version, "1.2.3");
     assert!(wxs.contains(&format!(r#"UpgradeCode="{upgrade}""#)));
     assert!(wxs.contains(r#"<MajorUpgrade AllowSameVersionUpgrades="yes""#));
     assert!(wxs.contains(r#"<Environment Id="PATH""#));
 
-    // A later version keeps every GUID; only the version changes.
+    // A later version renders the very same source: every GUID is kept.
     let mut next = context(&upgrade, &path);
     next.app_version = "1.3.0".into();
-    let later = render_wxs(&next).unwrap();
-    assert_eq!(
-        later
-            .replace(r#"Version="1.3.0""#, r#"Version="1.2.3""#)
-            .replace("1.3.0 for", "1.2.3-rc.1 for"),
-        wxs
-    );
+    assert_eq!(render_wxs(&next).unwrap(), wxs);
 
     // A 32-bit package installs elsewhere, so its binaries' GUIDs differ.
     let mut x86 = context(&upgrade, &path);
@@ -230,7 +225,7 @@ fn real_msi_roundtrip() {
     let out_dir = dir.path().join("distrib");
     fs::create_dir(&out_dir).unwrap();
     let msi = out_dir.join("my-tool-x86_64-pc-windows-msvc.msi");
-    build_msi(&wxs, &bin_dir, &msi).unwrap();
+    build_msi(&wxs, &bin_dir, &msi, &ctx.app_version).unwrap();
     assert!(msi.is_file());
     let left: Vec<_> = fs::read_dir(&out_dir)
         .unwrap()
@@ -371,7 +366,7 @@ fn real_msi_roundtrip() {
     // component GUIDs. wixl makes up a new random ProductCode (and package
     // code) on every build for `Product Id="*"`, as WiX does.
     let again = out_dir.join("again.msi");
-    build_msi(&wxs, &bin_dir, &again).unwrap();
+    build_msi(&wxs, &bin_dir, &again, &ctx.app_version).unwrap();
     let props2 = properties(&again);
     assert_eq!(props2["UpgradeCode"], props["UpgradeCode"]);
     assert_eq!(export(&again, "Component"), components);
@@ -403,24 +398,24 @@ fn build_fails_clearly_on_missing_binaries_and_bad_source() {
     let bins = dir.path().join("bin");
     fs::create_dir(&bins).unwrap();
     let out = dir.path().join("out.msi");
-    let err = format!("{:#}", build_msi(&wxs, &bins, &out).unwrap_err());
+    let err = format!("{:#}", build_msi(&wxs, &bins, &out, "1.2.3").unwrap_err());
     assert!(err.contains("my-tool.exe is not in"), "{err}");
     assert!(!out.exists());
 
     // A binary wixl cannot read (a directory): wixl's own error comes through.
     fs::write(bins.join("my-tool.exe"), b"MZ").unwrap();
     fs::create_dir(bins.join("my-tool-helper.exe")).unwrap();
-    let err = format!("{:#}", build_msi(&wxs, &bins, &out).unwrap_err());
+    let err = format!("{:#}", build_msi(&wxs, &bins, &out, "1.2.3").unwrap_err());
     assert!(err.contains("my-tool-helper.exe is not in"), "{err}");
     fs::remove_dir(bins.join("my-tool-helper.exe")).unwrap();
     fs::write(bins.join("my-tool-helper.exe"), b"MZ").unwrap();
     fs::write(&wxs, "<Wix><Product></Wix>").unwrap();
-    let err = format!("{:#}", build_msi(&wxs, &bins, &out).unwrap_err());
+    let err = format!("{:#}", build_msi(&wxs, &bins, &out, "1.2.3").unwrap_err());
     assert!(err.contains("main.wxs") && err.contains("</Wix>"), "{err}");
     // Source wixl rejects: its own message comes through.
     let source = render_wxs(&context(&new_guid(), &new_guid())).unwrap();
     fs::write(&wxs, source.replace("<Media ", "<Bogus/><Media ")).unwrap();
-    let err = format!("{:#}", build_msi(&wxs, &bins, &out).unwrap_err());
+    let err = format!("{:#}", build_msi(&wxs, &bins, &out, "1.2.3").unwrap_err());
     println!("{err}");
     assert!(
         err.contains("wixl failed on") && err.contains("Bogus"),
@@ -479,7 +474,10 @@ fn missing_wixl_child() {
         fs::write(dir.path().join(binary), b"MZ").unwrap();
     }
     let out = dir.path().join("out.msi");
-    let err = format!("{:#}", build_msi(&wxs, dir.path(), &out).unwrap_err());
+    let err = format!(
+        "{:#}",
+        build_msi(&wxs, dir.path(), &out, "1.2.3").unwrap_err()
+    );
     assert!(err.contains("`wixl` is missing"), "{err}");
     assert!(err.contains("apt-get install wixl"), "{err}");
     assert!(err.contains("Windows"), "{err}");
@@ -644,6 +642,21 @@ fn consign_build_makes_the_msi_beside_the_windows_archive() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    assert_eq!(properties(&msi)["Manufacturer"], "Hand Edited Inc");
+    // The source outlives versions: a version bump needs no regeneration.
+    fs::write(
+        ws.join("Cargo.toml"),
+        manifest.replace("version = \"1.2.3\"", "version = \"1.3.0\""),
+    )
+    .unwrap();
+    let out = consign_build(&ws, &cargo);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let msi = dist.join("tool-x86_64-pc-windows-msvc.msi");
+    assert_eq!(properties(&msi)["ProductVersion"], "1.3.0");
     assert_eq!(properties(&msi)["Manufacturer"], "Hand Edited Inc");
 
     // Without permanent GUIDs (and no source), say how to get them.

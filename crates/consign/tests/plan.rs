@@ -6,7 +6,7 @@ use common::*;
 use serde_json::Value;
 
 fn full_config() -> String {
-    format!("ci = [\"github\"]\ninstallers = [\"shell\", \"powershell\", \"homebrew\", \"npm\", \"msi\"]\ntap = \"acme/homebrew-tap\"\n{TARGETS}")
+    format!("ci = [\"github\"]\nallow-dirty = [\"ci\"]\ninstallers = [\"shell\", \"powershell\", \"homebrew\", \"npm\", \"msi\"]\ntap = \"acme/homebrew-tap\"\n{TARGETS}")
 }
 
 #[test]

@@ -394,7 +394,7 @@ impl Run<'_> {
             std::fs::write(&wxs, msi_source(msi)?)?;
             let dest = dist.join(&msi.name);
             progress.start(&format!("building {}", msi.name));
-            crate::installer::msi::build_msi(&wxs, staging.path(), &dest)
+            crate::installer::msi::build_msi(&wxs, staging.path(), &dest, &msi.version)
                 .with_context(|| format!("cannot build {}", msi.name))?;
             progress.done(
                 &format!("building {}", msi.name),

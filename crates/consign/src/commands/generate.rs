@@ -1,14 +1,46 @@
-//! `consign generate`.
+//! `consign generate`: write the CI workflow (and `wix/main.wxs`) from the
+//! config, or with `--check` report the files that are stale.
 
+use crate::ci::{self, FileState, GenerateOptions};
 use crate::cli::{GenerateArgs, GlobalArgs};
 use crate::output::Printer;
+use crate::project::{self, LoadOptions, Workspace};
 
-pub fn exec(_global: &GlobalArgs, _args: &GenerateArgs, _printer: &Printer) -> anyhow::Result<()> {
-    anyhow::bail!("`consign generate` is not built yet")
+pub fn exec(global: &GlobalArgs, args: &GenerateArgs, printer: &Printer) -> anyhow::Result<()> {
+    let ws = project::load(&LoadOptions {
+        manifest_path: global.manifest_path.clone(),
+    })?;
+    for w in &ws.warnings {
+        printer.warn(&w.to_string());
+    }
+    run(&ws, args.check, args.force, printer)
 }
 
-/// Run `generate` at the end of `consign init`.
-pub(super) fn after_init(global: &GlobalArgs, printer: &Printer) -> anyhow::Result<()> {
-    let _ = (global, printer);
+fn run(ws: &Workspace, check: bool, force: bool, printer: &Printer) -> anyhow::Result<()> {
+    let outcome = ci::generate(ws, GenerateOptions { check, force })?;
+    if check {
+        let stale: Vec<ci::Comparison> = outcome.stale().cloned().collect();
+        if !stale.is_empty() {
+            return Err(ci::stale_error(&stale).into());
+        }
+        printer.human("  generated files are up to date\n");
+        return Ok(());
+    }
+    let mut text = String::new();
+    for c in &outcome.files {
+        let verb = match c.state {
+            FileState::UpToDate => "unchanged",
+            FileState::Missing => "wrote",
+            FileState::Stale => "updated",
+            FileState::HandEdited => "replaced",
+        };
+        text.push_str(&format!("  {verb:<9} {}\n", c.file.display));
+    }
+    printer.human(&text);
     Ok(())
+}
+
+/// Run `generate` at the end of `consign init`, on the config init wrote.
+pub(super) fn after_init(ws: &Workspace, force: bool, printer: &Printer) -> anyhow::Result<()> {
+    run(ws, false, force, printer)
 }

@@ -7,7 +7,7 @@ use crate::cli::{GlobalArgs, InitArgs, OutputFormat};
 use crate::error::UserError;
 use crate::init::{self, prompt::Terminal, Answers, InitPlan, Overrides};
 use crate::output::Printer;
-use crate::project::config::CiBackend;
+use crate::project::config::{CiBackend, InstallerKind};
 use crate::project::{self, LoadOptions, Workspace};
 
 pub fn exec(global: &GlobalArgs, args: &InitArgs, printer: &Printer) -> anyhow::Result<()> {
@@ -42,8 +42,10 @@ pub fn exec(global: &GlobalArgs, args: &InitArgs, printer: &Printer) -> anyhow::
     done.extend(binstall);
 
     report(&done, global, printer)?;
-    if !args.no_generate && !answers.ci.is_empty() {
-        super::generate::after_init(global, printer)?;
+    let wants_msi = answers.installers.contains(&InstallerKind::Msi);
+    if !args.no_generate && (!answers.ci.is_empty() || wants_msi) {
+        let ws = load(global)?;
+        super::generate::after_init(&ws, args.force, printer)?;
     }
     Ok(())
 }

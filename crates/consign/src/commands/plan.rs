@@ -34,6 +34,7 @@ pub fn load_and_plan(
         printer.warn(&w.to_string());
     }
     check_clean(&ws, args.allow_dirty, printer)?;
+    crate::ci::ensure_in_sync(&ws)?;
     let opts = PlanOptions {
         tag: args.tag.clone(),
         targets: args.targets.clone(),

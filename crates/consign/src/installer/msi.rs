@@ -439,7 +439,9 @@ pub fn render_wxs(ctx: &MsiContext) -> Result<String> {
         .map(free_text)
         .filter(|h| !h.is_empty());
 
-    let mut comments = format!("{} {} for {}", ctx.app_name, ctx.app_version, ctx.target);
+    // No version here: the source outlives versions (`$(var.Version)` is
+    // given to wixl by `build_msi`).
+    let mut comments = format!("{} for {}", ctx.app_name, ctx.target);
     if let Some(license) = &license {
         comments.push_str(&format!(", licensed under {license}"));
     }
@@ -582,7 +584,8 @@ pub fn source_fits_target(source: &str, target: &str) -> Result<bool> {
 ///
 /// Fails with instructions when `wixl` or the msitools are not installed,
 /// and for arm64 packages, which wixl cannot build.
-pub fn build_msi(wxs: &Path, binaries_dir: &Path, out: &Path) -> Result<()> {
+pub fn build_msi(wxs: &Path, binaries_dir: &Path, out: &Path, app_version: &str) -> Result<()> {
+    let version = msi_version(app_version)?.version;
     let source =
         fs::read_to_string(wxs).with_context(|| format!("cannot read {}", wxs.display()))?;
     let shims = WixlShims::from_source(&source)
@@ -639,6 +642,8 @@ pub fn build_msi(wxs: &Path, binaries_dir: &Path, out: &Path) -> Result<()> {
             .arg(wixl_arch)
             .arg("-D")
             .arg("BinDir=.")
+            .arg("-D")
+            .arg(format!("Version={version}"))
             .arg("-I")
             .arg(&wxs_dir)
             .arg("-o")
@@ -1504,7 +1509,7 @@ mod tests {
             "{wxs}"
         );
         assert!(wxs.contains(r#"Guid="66666666-7777-4888-9999-AAAAAAAAAAAA""#));
-        assert!(wxs.contains(r#"Version="1.2.3""#));
+        assert!(wxs.contains(r#"Version="$(var.Version)""#));
         assert!(wxs.contains(r#"Platform="x64""#));
         assert!(wxs.contains(r#"<Directory Id="ProgramFiles64Folder">"#));
         assert!(wxs.contains(r#"Source="$(var.BinDir)/my-tool.exe""#));
@@ -1809,18 +1814,21 @@ anyhow = "1"
         let wxs = dir.path().join("main.wxs");
         fs::write(&wxs, render_wxs(&c).unwrap()).unwrap();
         let out = dir.path().join("out.msi");
-        let err = format!("{:#}", build_msi(&wxs, dir.path(), &out).unwrap_err());
+        let err = format!(
+            "{:#}",
+            build_msi(&wxs, dir.path(), &out, "1.2.3").unwrap_err()
+        );
         assert!(err.contains("arm64") && err.contains("WiX"), "{err}");
         let err = format!(
             "{:#}",
-            build_msi(&dir.path().join("nope.wxs"), dir.path(), &out).unwrap_err()
+            build_msi(&dir.path().join("nope.wxs"), dir.path(), &out, "1.2.3").unwrap_err()
         );
         assert!(err.contains("nope.wxs"), "{err}");
         c.target = "x86_64-pc-windows-msvc".into();
         fs::write(&wxs, render_wxs(&c).unwrap()).unwrap();
         let err = format!(
             "{:#}",
-            build_msi(&wxs, &dir.path().join("no-bins"), &out).unwrap_err()
+            build_msi(&wxs, &dir.path().join("no-bins"), &out, "1.2.3").unwrap_err()
         );
         assert!(err.contains("no-bins"), "{err}");
         assert!(!out.exists());

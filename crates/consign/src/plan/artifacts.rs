@@ -985,7 +985,7 @@ fn completions_and_manpages(
             .any(|c| c.to_ascii_lowercase().contains("complet"));
         let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
         let page = name.strip_suffix(".gz").unwrap_or(name);
-        let section = page.rsplit_once('.').map(|(stem, e)| (stem, e));
+        let section = page.rsplit_once('.');
         if in_completions
             && (matches!(ext, "bash" | "zsh" | "fish")
                 || (name.starts_with('_') && name.len() > 1 && !name.contains('.')))

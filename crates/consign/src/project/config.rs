@@ -398,6 +398,15 @@ pub struct DistConfig {
     pub force_latest: Option<bool>,
     pub publish_prereleases: Option<bool>,
     pub github_enterprise_url: Option<String>,
+    /// `consign-version` only (not `cargo-dist-version`): the consign the
+    /// generated CI installs.
+    pub consign_version: Option<String>,
+    /// `github-action-commits`: action (`owner/name`) → commit SHA to pin.
+    pub github_action_commits: Option<BTreeMap<String, String>>,
+    /// `cache-builds`: cache cargo's registry and target dir in CI builds.
+    pub cache_builds: Option<bool>,
+    /// `post-announce-jobs`: user workflows run after the announcement.
+    pub post_announce_jobs: Option<Vec<PublishJob>>,
 }
 
 /// Keys consign reads. Kept in one list so that a misspelling can be matched
@@ -451,6 +460,9 @@ pub const KNOWN_KEYS: &[&str] = &[
     "force-latest",
     "publish-prereleases",
     "github-enterprise-url",
+    "github-action-commits",
+    "cache-builds",
+    "post-announce-jobs",
 ];
 
 /// cargo-dist keys consign accepts but does not act on (yet). They are not
@@ -462,9 +474,7 @@ pub const ACCEPTED_KEYS: &[&str] = &[
     "local-artifacts-jobs",
     "global-artifacts-jobs",
     "host-jobs",
-    "post-announce-jobs",
     "build-local-artifacts",
-    "cache-builds",
     "ssldotcom-windows-sign",
     "macos-sign",
     "cargo-auditable",
@@ -478,7 +488,6 @@ pub const ACCEPTED_KEYS: &[&str] = &[
     "binaries",
     "github-releases-repo",
     "github-releases-submodule-path",
-    "github-action-commits",
     "npm-registry",
     "source-tarball",
     "homebrew-formula",
@@ -716,12 +725,52 @@ pub fn parse_dist_table(
     for (key, item) in table.iter() {
         match key {
             // `consign-version` pins consign; a `cargo-dist-version` beside it is cargo-dist's.
-            "consign-version" => c.dist_version = Some(r.string(key, item)?),
             "cargo-dist-version" => {
                 let v = r.string(key, item)?;
                 if !table.contains_key("consign-version") {
                     c.dist_version = Some(v);
                 }
+            }
+            "consign-version" => {
+                let v = r.string(key, item)?;
+                c.consign_version = Some(v.clone());
+                c.dist_version = Some(v);
+            }
+            "github-action-commits" => {
+                let t = r.table(key, item)?;
+                let mut pins = BTreeMap::new();
+                for (action, v) in t.iter() {
+                    let sha = r.string(&format!("{key}.{action}"), v)?;
+                    if sha.len() != 40 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        return Err(r.err(
+                            &format!("{key}.\"{action}\""),
+                            v,
+                            "a full 40-character commit SHA",
+                            Some("copy the commit SHA of the action's release tag".into()),
+                        ));
+                    }
+                    pins.insert(action.to_string(), sha.to_ascii_lowercase());
+                }
+                c.github_action_commits = Some(pins);
+            }
+            "cache-builds" => c.cache_builds = Some(r.bool(key, item)?),
+            "post-announce-jobs" => {
+                let jobs = r.strings(key, item, false)?;
+                let mut parsed = Vec::new();
+                for job in jobs {
+                    match job.strip_prefix("./").filter(|n| !n.is_empty()) {
+                        Some(name) => parsed.push(PublishJob::Custom(name.to_string())),
+                        None => {
+                            return Err(r.err(
+                                key,
+                                item,
+                                "`./name` entries naming workflows in `.github/workflows/`",
+                                Some(format!("write `./{}`", job.trim_start_matches(['.', '/']))),
+                            ))
+                        }
+                    }
+                }
+                c.post_announce_jobs = Some(parsed);
             }
             "ci" => c.ci = Some(r.enums(key, item, CiBackend::ALL, CiBackend::parse)?),
             "installers" => {
@@ -1155,6 +1204,10 @@ impl DistConfig {
             force_latest,
             publish_prereleases,
             github_enterprise_url,
+            consign_version,
+            github_action_commits,
+            cache_builds,
+            post_announce_jobs,
         )
     }
 }

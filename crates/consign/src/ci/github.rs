@@ -1,0 +1,715 @@
+//! The GitHub Actions release workflow, `.github/workflows/release.yml`.
+//!
+//! [`render`] checks the CI keys against the workspace and fills a
+//! [`Workflow`] context; `templates/release.yml.j2` lays it out. Every value
+//! reaches the template quoted for YAML, or checked to need no quoting (runner
+//! labels, package names, versions). The workflow's jobs:
+//!
+//! - `plan` runs `consign plan -o json` and exposes the tag, the build matrix
+//!   (`ci.github.artifacts_matrix` of the manifest) and the manifest itself;
+//! - `build-local-artifacts` builds each matrix entry on its runner;
+//! - `build-global-artifacts` merges their manifests and builds installers,
+//!   checksums and the source tarball;
+//! - `verify` runs the shell installers against those files;
+//! - `host`, the publish jobs, `announce` and post-announce jobs release it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::{config_error, relative, CiInputs};
+use crate::error::{closest, list, UserError};
+use crate::project::config::{AttestationPhase, DistConfig, InstallerKind, PrRunMode, PublishJob};
+use crate::project::Workspace;
+use crate::targets;
+
+/// Where the workflow goes, relative to the repository.
+pub const WORKFLOW_PATH: &str = ".github/workflows/release.yml";
+
+const TEMPLATE: &str = include_str!("../../templates/release.yml.j2");
+
+/// The actions the workflow uses: config name, action, version tag.
+const ACTIONS: &[(&str, &str, &str)] = &[
+    ("checkout", "actions/checkout", "v5"),
+    ("cache", "actions/cache", "v5"),
+    ("upload_artifact", "actions/upload-artifact", "v6"),
+    ("download_artifact", "actions/download-artifact", "v7"),
+    ("setup_node", "actions/setup-node", "v5"),
+    ("attest", "actions/attest-build-provenance", "v3"),
+];
+
+/// The runner of the jobs that are not per target, unless
+/// `github-custom-runners.global` names another.
+const DEFAULT_GLOBAL_RUNNER: &str = "ubuntu-22.04";
+
+#[derive(Debug, Serialize)]
+struct Workflow {
+    tag_push: bool,
+    tag_patterns: Vec<String>,
+    pull_request: bool,
+    dispatch: bool,
+    tag_expression: String,
+    consign_version: String,
+    global_runner: String,
+    working_directory: Option<String>,
+    dist_dir: String,
+    target_dir: String,
+    plan_manifest_path: String,
+    actions: BTreeMap<&'static str, String>,
+    container: bool,
+    fail_fast: &'static str,
+    cache: bool,
+    build_setup: Option<BuildSetup>,
+    apt: Option<String>,
+    brew: Option<String>,
+    choco: Vec<Choco>,
+    verify: bool,
+    attest: Option<Attest>,
+    attest_phase: &'static str,
+    homebrew: Option<Homebrew>,
+    npm: bool,
+    custom_publish: Vec<CustomJob>,
+    post_announce: Vec<CustomJob>,
+    build_local_if: String,
+    build_global_if: String,
+    publish_if: String,
+    package_publish_if: String,
+    host_needs: String,
+    announce_needs: String,
+}
+
+#[derive(Debug, Serialize)]
+struct BuildSetup {
+    path: String,
+    steps: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Choco {
+    name: String,
+    args: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Attest {
+    subjects: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Homebrew {
+    tap: String,
+}
+
+#[derive(Debug, Serialize)]
+struct CustomJob {
+    id: String,
+    uses: String,
+}
+
+/// The apps' resolved configs (workspace config overlaid with the package's).
+fn app_configs(ws: &Workspace) -> Vec<(String, DistConfig)> {
+    ws.packages
+        .iter()
+        .filter(|p| crate::plan::is_app(ws, p))
+        .map(|p| (p.name.clone(), ws.config.overlay(&p.config)))
+        .collect()
+}
+
+/// Render the workflow body (without the marker line).
+pub(super) fn render(ws: &Workspace, inputs: &CiInputs) -> Result<String, UserError> {
+    let config = &ws.config;
+    let apps = app_configs(ws);
+    let has_installer = |kind: InstallerKind| {
+        apps.iter()
+            .any(|(_, c)| c.installers.as_ref().is_some_and(|i| i.contains(&kind)))
+    };
+
+    let consign_version = consign_version(ws, inputs)?;
+    let runners = config.github_custom_runners.clone().unwrap_or_default();
+    check_custom_runners(ws, &apps, &runners)?;
+    let global_runner = runners
+        .get("global")
+        .map_or(DEFAULT_GLOBAL_RUNNER.to_string(), |r| r.runner.clone());
+    let container = runners.values().any(|r| r.container.is_some());
+
+    let tag_patterns = tag_patterns(ws)?;
+    let pr_mode = config.pr_run_mode.unwrap_or(PrRunMode::Plan);
+    let dispatch = config.dispatch_releases.unwrap_or(false);
+
+    let working_directory = relative(&ws.root, &inputs.repo_root).filter(|r| !r.is_empty());
+    let prefix = working_directory
+        .as_ref()
+        .map(|w| format!("{w}/"))
+        .unwrap_or_default();
+
+    let actions = actions(ws)?;
+    let (apt, brew, choco) = system_dependencies(ws, &apps)?;
+    let build_setup = inputs
+        .build_setup
+        .as_ref()
+        .map(|(path, text)| build_setup_steps(ws, path, text))
+        .transpose()?;
+
+    let attest_phase = config.github_attestations.unwrap_or(false).then(|| {
+        config
+            .github_attestations_phase
+            .unwrap_or(AttestationPhase::Host)
+    });
+    let attest = attest_phase
+        .map(|_| attest_subjects(ws, &format!("{prefix}target/distrib")))
+        .transpose()?
+        .map(|subjects| Attest { subjects });
+
+    let mut homebrew = None;
+    let mut npm = false;
+    let mut custom_publish = Vec::new();
+    for job in config.publish_jobs.iter().flatten() {
+        match job {
+            PublishJob::Homebrew => {
+                let Some(tap) = &config.tap else {
+                    return Err(config_error(
+                        ws,
+                        &["publish-jobs", "homebrew"],
+                        "`publish-jobs` lists `homebrew`, but no `tap` is set to publish to".into(),
+                    )
+                    .hint("add `tap = \"owner/homebrew-tap\"` to the dist config"));
+                };
+                if !has_installer(InstallerKind::Homebrew) {
+                    return Err(config_error(
+                        ws,
+                        &["publish-jobs", "homebrew"],
+                        "`publish-jobs` lists `homebrew`, but no app has the `homebrew` installer"
+                            .into(),
+                    )
+                    .hint("add \"homebrew\" to `installers`, or remove it from `publish-jobs`"));
+                }
+                homebrew = Some(Homebrew { tap: yaml_str(tap) });
+            }
+            PublishJob::Npm => {
+                if !has_installer(InstallerKind::Npm) {
+                    return Err(config_error(
+                        ws,
+                        &["publish-jobs", "npm"],
+                        "`publish-jobs` lists `npm`, but no app has the `npm` installer".into(),
+                    )
+                    .hint("add \"npm\" to `installers`, or remove it from `publish-jobs`"));
+                }
+                npm = true;
+            }
+            PublishJob::Custom(name) => {
+                custom_publish.push(custom_job(ws, inputs, "publish-jobs", "publish", name)?)
+            }
+        }
+    }
+    let mut post_announce = Vec::new();
+    for job in config.post_announce_jobs.iter().flatten() {
+        if let PublishJob::Custom(name) = job {
+            post_announce.push(custom_job(
+                ws,
+                inputs,
+                "post-announce-jobs",
+                "post-announce",
+                name,
+            )?);
+        }
+    }
+    let mut ids = BTreeSet::new();
+    for job in custom_publish.iter().chain(&post_announce) {
+        if !ids.insert(job.id.clone()) {
+            return Err(UserError::new(format!(
+                "two custom jobs would both be named `{}` in the workflow",
+                job.id
+            ))
+            .hint("list each workflow once in `publish-jobs` and `post-announce-jobs`"));
+        }
+    }
+
+    let publishing = "needs.plan.outputs.publishing == 'true'";
+    let build_local_if = if pr_mode == PrRunMode::Upload {
+        "${{ needs.plan.outputs.has-builds == 'true' }}".to_string()
+    } else {
+        format!("${{{{ needs.plan.outputs.has-builds == 'true' && {publishing} }}}}")
+    };
+    let build_global_if = if pr_mode == PrRunMode::Upload {
+        "${{ !cancelled() && !failure() && needs.plan.result == 'success' }}".to_string()
+    } else {
+        format!("${{{{ !cancelled() && !failure() && {publishing} }}}}")
+    };
+    let publish_if = format!("${{{{ !cancelled() && !failure() && {publishing} }}}}");
+    let package_publish_if = if config.publish_prereleases.unwrap_or(false) {
+        publish_if.clone()
+    } else {
+        format!("${{{{ !cancelled() && !failure() && {publishing} && needs.plan.outputs.prerelease != 'true' }}}}")
+    };
+    let verify = has_installer(InstallerKind::Shell);
+    let mut host_needs = vec!["plan", "build-local-artifacts", "build-global-artifacts"];
+    if verify {
+        host_needs.push("verify");
+    }
+    let mut announce_needs: Vec<String> = vec!["plan".into(), "host".into()];
+    if homebrew.is_some() {
+        announce_needs.push("publish-homebrew".into());
+    }
+    if npm {
+        announce_needs.push("publish-npm".into());
+    }
+    announce_needs.extend(custom_publish.iter().map(|j| j.id.clone()));
+
+    let workflow = Workflow {
+        tag_push: !dispatch,
+        tag_patterns,
+        pull_request: pr_mode != PrRunMode::Skip,
+        dispatch,
+        tag_expression: if dispatch {
+            "${{ inputs.tag }}".into()
+        } else {
+            "${{ github.event_name == 'push' && github.ref_name || '' }}".into()
+        },
+        consign_version,
+        global_runner: yaml_str(&global_runner),
+        dist_dir: format!("{prefix}target/distrib"),
+        target_dir: format!("{prefix}target"),
+        plan_manifest_path: format!("{prefix}plan-dist-manifest.json"),
+        working_directory: working_directory.as_deref().map(yaml_str),
+        actions,
+        container,
+        fail_fast: if config.fail_fast.unwrap_or(false) {
+            "true"
+        } else {
+            "false"
+        },
+        cache: config.cache_builds.unwrap_or(pr_mode == PrRunMode::Upload),
+        build_setup,
+        apt,
+        brew,
+        choco,
+        verify,
+        attest_phase: attest_phase.map_or("", AttestationPhase::as_str),
+        attest,
+        homebrew,
+        npm,
+        custom_publish,
+        post_announce,
+        build_local_if,
+        build_global_if,
+        publish_if,
+        package_publish_if,
+        host_needs: format!("[{}]", host_needs.join(", ")),
+        announce_needs: format!("[{}]", announce_needs.join(", ")),
+    };
+    render_template(&workflow)
+}
+
+fn render_template(workflow: &Workflow) -> Result<String, UserError> {
+    let bug = |e: minijinja::Error| {
+        UserError::new(format!(
+            "rendering the release workflow failed: {e:#} (this is a bug in consign)"
+        ))
+    };
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .variable_delimiters("[=", "=]")
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build()
+        .map_err(bug)?;
+    env.set_syntax(syntax);
+    env.add_template("release.yml.j2", TEMPLATE).map_err(bug)?;
+    let text = env
+        .get_template("release.yml.j2")
+        .and_then(|t| t.render(minijinja::value::Serde(workflow)))
+        .map_err(bug)?;
+    // Collapse the blank lines that skipped sections leave behind.
+    let mut out = String::with_capacity(text.len());
+    let mut blank = true;
+    for line in text.lines() {
+        let is_blank = line.trim().is_empty();
+        if is_blank && blank {
+            continue;
+        }
+        blank = is_blank;
+        out.push_str(if is_blank { "" } else { line });
+        out.push('\n');
+    }
+    Ok(out.trim_end().to_string() + "\n")
+}
+
+/// The consign version CI installs: `consign-version`, else this consign's.
+fn consign_version(ws: &Workspace, inputs: &CiInputs) -> Result<String, UserError> {
+    let Some(v) = &ws.config.consign_version else {
+        return Ok(inputs.tool_version.clone());
+    };
+    match semver::Version::parse(v) {
+        Ok(parsed) => Ok(parsed.to_string()),
+        Err(e) => Err(config_error(
+            ws,
+            &["consign-version"],
+            format!("`consign-version` is `{v}`, not a version CI can install: {e}"),
+        )
+        .hint(format!(
+            "write an exact version, e.g. `consign-version = \"{}\"`",
+            inputs.tool_version
+        ))),
+    }
+}
+
+/// `github-custom-runners` keys must name a target some app builds, the
+/// default runner of one, or `global`.
+fn check_custom_runners(
+    ws: &Workspace,
+    apps: &[(String, DistConfig)],
+    runners: &BTreeMap<String, crate::project::config::CustomRunner>,
+) -> Result<(), UserError> {
+    let built: BTreeSet<&str> = apps
+        .iter()
+        .flat_map(|(_, c)| c.targets.iter().flatten())
+        .map(String::as_str)
+        .collect();
+    let default_runners: BTreeSet<&str> = built
+        .iter()
+        .map(|t| targets::default_github_runner(t))
+        .collect();
+    for (key, runner) in runners {
+        if key == "global" || built.contains(key.as_str()) || default_runners.contains(key.as_str())
+        {
+            if runner.runner.trim().is_empty() || runner.runner.contains(['\n', '\r']) {
+                return Err(config_error(
+                    ws,
+                    &["github-custom-runners", key],
+                    format!("`github-custom-runners.{key}` is not a runner label"),
+                )
+                .hint("write a runner label such as \"ubuntu-24.04\" or \"buildjet-8vcpu-ubuntu-2204\""));
+            }
+            continue;
+        }
+        let what = if targets::is_known(key) {
+            format!("target `{key}`, which no app builds")
+        } else {
+            format!(
+                "`{key}`, which is neither a target any app builds nor the default runner of one"
+            )
+        };
+        let keys: Vec<String> = built
+            .iter()
+            .map(|t| format!("`{t}`"))
+            .chain(["`global`".to_string()])
+            .collect();
+        let mut hint = format!(
+            "key the runner by one of the built targets or `global`: {}",
+            keys.join(", ")
+        );
+        if targets::is_known(key) {
+            hint = format!("add `{key}` to `targets`, or remove the runner; {hint}");
+        } else if let Some(near) = closest(key, built.iter().copied()) {
+            hint = format!("did you mean `{near}`? {hint}");
+        }
+        return Err(config_error(
+            ws,
+            &["github-custom-runners", key],
+            format!("`github-custom-runners` has a runner for {what}"),
+        )
+        .hint(hint));
+    }
+    Ok(())
+}
+
+/// The tag patterns that trigger a release: any tag ending in a semver
+/// version, after `tag-namespace` when set.
+fn tag_patterns(ws: &Workspace) -> Result<Vec<String>, UserError> {
+    const VERSION_GLOB: &str = "**[0-9]+.[0-9]+.[0-9]+*";
+    let Some(ns) = &ws.config.tag_namespace else {
+        return Ok(vec![format!("'{VERSION_GLOB}'")]);
+    };
+    let plain = !ns.is_empty()
+        && ns
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+        && !ns.starts_with(['/', '.', '-']);
+    if !plain {
+        return Err(config_error(
+            ws,
+            &["tag-namespace"],
+            format!("`tag-namespace` `{ns}` cannot start a tag pattern: it may only hold letters, digits, `-`, `_`, `.` and `/`"),
+        )
+        .hint("choose a plain prefix such as \"release\" (tags then look like `release-v1.2.3`)"));
+    }
+    Ok(vec![
+        format!("'{ns}-{VERSION_GLOB}'"),
+        format!("'{ns}/{VERSION_GLOB}'"),
+    ])
+}
+
+/// `uses:` for each action: the version tag, or the commit
+/// `github-action-commits` pins (with the tag as a comment).
+fn actions(ws: &Workspace) -> Result<BTreeMap<&'static str, String>, UserError> {
+    let pins = ws.config.github_action_commits.clone().unwrap_or_default();
+    for action in pins.keys() {
+        if !ACTIONS.iter().any(|(_, a, _)| a == action) {
+            let known: Vec<&str> = ACTIONS.iter().map(|(_, a, _)| *a).collect();
+            let mut hint = format!("the workflow uses {}", list(&known));
+            if let Some(near) = closest(action, known.iter().copied()) {
+                hint = format!("did you mean `{near}`? {hint}");
+            }
+            return Err(config_error(
+                ws,
+                &["github-action-commits", action],
+                format!("`github-action-commits` pins `{action}`, which the release workflow does not use"),
+            )
+            .hint(hint));
+        }
+    }
+    Ok(ACTIONS
+        .iter()
+        .map(|(name, action, version)| {
+            let uses = match pins.get(*action) {
+                Some(sha) => format!("{action}@{sha} # {version}"),
+                None => format!("{action}@{version}"),
+            };
+            (*name, uses)
+        })
+        .collect())
+}
+
+type Packages = (Option<String>, Option<String>, Vec<Choco>);
+
+/// `[dist.dependencies]` of every app, as install arguments: apt, Homebrew
+/// and Chocolatey. Names and versions are checked so that they need no
+/// quoting in a shell.
+fn system_dependencies(
+    ws: &Workspace,
+    apps: &[(String, DistConfig)],
+) -> Result<Packages, UserError> {
+    let mut apt = BTreeMap::new();
+    let mut brew = BTreeMap::new();
+    let mut choco = BTreeMap::new();
+    for deps in std::iter::once(&ws.config)
+        .chain(apps.iter().map(|(_, c)| c))
+        .filter_map(|c| c.dependencies.as_ref())
+    {
+        apt.extend(deps.apt.clone());
+        brew.extend(deps.homebrew.clone());
+        choco.extend(deps.chocolatey.clone());
+    }
+    let name_ok = |s: &str| {
+        s.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-._@/".contains(c))
+    };
+    let version_ok = |s: &str| {
+        s == "*"
+            || (!s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.~:_".contains(c)))
+    };
+    let check = |manager: &str, name: &str, version: &str| -> Result<(), UserError> {
+        if name_ok(name) && version_ok(version) {
+            return Ok(());
+        }
+        let (what, value) = if name_ok(name) {
+            ("version", version)
+        } else {
+            ("package name", name)
+        };
+        Err(config_error(
+            ws,
+            &["dependencies", manager, name],
+            format!("`dependencies.{manager}` has a {what} `{value}` that is not valid"),
+        )
+        .hint(
+            "package names hold letters, digits and `+-._@/`; versions are \"*\" or like \"1.2.3\"",
+        ))
+    };
+    let mut apt_args = Vec::new();
+    for (name, version) in &apt {
+        check("apt", name, version)?;
+        apt_args.push(if version == "*" {
+            name.clone()
+        } else {
+            format!("{name}={version}")
+        });
+    }
+    let mut brew_args = Vec::new();
+    for (name, version) in &brew {
+        check("homebrew", name, version)?;
+        brew_args.push(name.clone());
+    }
+    let mut choco_list = Vec::new();
+    for (name, version) in &choco {
+        check("chocolatey", name, version)?;
+        choco_list.push(Choco {
+            name: name.clone(),
+            args: if version == "*" {
+                name.clone()
+            } else {
+                format!("{name} --version {version}")
+            },
+        });
+    }
+    let join = |v: Vec<String>| (!v.is_empty()).then(|| v.join(" "));
+    Ok((join(apt_args), join(brew_args), choco_list))
+}
+
+/// The `github-build-setup` file's steps, indented into the build job.
+fn build_setup_steps(ws: &Workspace, path: &str, text: &str) -> Result<BuildSetup, UserError> {
+    let err = |why: &str| {
+        config_error(
+            ws,
+            &["github-build-setup"],
+            format!("`github-build-setup` names `{path}`, which {why}"),
+        )
+        .hint("write the file as a YAML list of steps, e.g. `- name: Install protoc` then `  run: sudo apt-get install -y protobuf-compiler`")
+    };
+    if text.contains('\t') {
+        return Err(err("is indented with tabs (YAML needs spaces)"));
+    }
+    let first = text
+        .lines()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    match first {
+        Some(l) if l.starts_with("- ") => {}
+        Some(_) => return Err(err("is not a YAML list of steps starting at column 1")),
+        None => return Err(err("holds no steps")),
+    }
+    let steps = text
+        .lines()
+        .map(|l| {
+            if l.trim().is_empty() {
+                String::new()
+            } else {
+                format!("      {l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    Ok(BuildSetup {
+        path: path.to_string(),
+        steps: steps.trim_end().to_string(),
+    })
+}
+
+/// What `actions/attest-build-provenance` attests: the
+/// `github-attestations-filters` globs (default: every file) in `dist_dir`.
+fn attest_subjects(ws: &Workspace, dist_dir: &str) -> Result<Vec<String>, UserError> {
+    let filters = ws
+        .config
+        .github_attestations_filters
+        .clone()
+        .unwrap_or_else(|| vec!["*".into()]);
+    filters
+        .iter()
+        .map(|f| {
+            let (neg, glob) = match f.strip_prefix('!') {
+                Some(rest) => ("!", rest),
+                None => ("", f.as_str()),
+            };
+            if glob.is_empty()
+                || glob.contains(['/', '\\', '\n', '\r'])
+                || glob.starts_with(' ')
+                || glob.ends_with(' ')
+            {
+                return Err(config_error(
+                    ws,
+                    &["github-attestations-filters", f],
+                    format!("`github-attestations-filters` entry `{f}` is not a file-name glob"),
+                )
+                .hint(
+                    "write globs over artifact file names, e.g. \"*.tar.gz\" or \"*-installer.sh\"",
+                ));
+            }
+            Ok(format!("{neg}{dist_dir}/{glob}"))
+        })
+        .collect()
+}
+
+/// A `./name` job: `.github/workflows/name.yml` must exist and be callable.
+fn custom_job(
+    ws: &Workspace,
+    inputs: &CiInputs,
+    key: &str,
+    prefix: &str,
+    name: &str,
+) -> Result<CustomJob, UserError> {
+    let entry = format!("./{name}");
+    let found = inputs
+        .workflows
+        .iter()
+        .find(|(file, _)| *file == format!("{name}.yml") || *file == format!("{name}.yaml"));
+    let Some((file, text)) = found else {
+        let names: Vec<&str> = inputs
+            .workflows
+            .iter()
+            .filter(|(f, _)| format!(".github/workflows/{f}") != WORKFLOW_PATH)
+            .map(|(f, _)| f.trim_end_matches(".yml").trim_end_matches(".yaml"))
+            .collect();
+        let hint = match closest(name, names.iter().copied()) {
+            Some(near) => format!("did you mean `./{near}`?"),
+            None => format!(
+                "create `.github/workflows/{name}.yml` with an `on: workflow_call` trigger taking a `plan` string input, or remove `{entry}`"
+            ),
+        };
+        return Err(config_error(
+            ws,
+            &[key, &entry],
+            format!("`{key}` lists `{entry}`, but there is no `.github/workflows/{name}.yml`"),
+        )
+        .hint(hint));
+    };
+    if format!(".github/workflows/{file}") == WORKFLOW_PATH || !text.contains("workflow_call") {
+        return Err(config_error(
+            ws,
+            &[key, &entry],
+            format!("`{key}` lists `{entry}`, but `.github/workflows/{file}` is not a reusable workflow"),
+        )
+        .hint("give it an `on: workflow_call` trigger with a `plan` string input (the release's manifest)"));
+    }
+    let id: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    Ok(CustomJob {
+        id: format!("{prefix}-{id}"),
+        uses: format!("./.github/workflows/{file}"),
+    })
+}
+
+/// `s` as a YAML scalar: plain when that is safe, else single-quoted.
+fn yaml_str(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+        && !matches!(
+            s.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "y" | "n"
+        )
+        && s.parse::<f64>().is_err();
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_strings_are_quoted_when_needed() {
+        assert_eq!(yaml_str("ubuntu-22.04"), "ubuntu-22.04");
+        assert_eq!(yaml_str("acme/homebrew-tap"), "acme/homebrew-tap");
+        assert_eq!(yaml_str("on"), "'on'");
+        assert_eq!(yaml_str("1.0"), "'1.0'");
+        assert_eq!(yaml_str("my runner: 'big'"), "'my runner: ''big'''");
+        assert_eq!(yaml_str("${{ x }}"), "'${{ x }}'");
+    }
+}

