@@ -81,7 +81,7 @@ pub(super) fn render(
             let ctx = MsiContext {
                 app_name: p.name.clone(),
                 app_version: p.version.to_string(),
-                manufacturer: msi::manufacturer(&[], &p.name),
+                manufacturer: msi::manufacturer(&p.authors, &p.name),
                 description: p.description.clone(),
                 license: p.license.clone(),
                 homepage: p.homepage.clone(),
