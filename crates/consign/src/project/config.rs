@@ -1027,8 +1027,12 @@ pub fn parse_dist_table(
             "npm-package" => c.npm_package = Some(r.string(key, item)?),
             "publish-jobs" => {
                 let jobs = r.strings(key, item, false)?;
+                let elements: Vec<&Value> = item
+                    .as_array()
+                    .map(|a| a.iter().collect())
+                    .unwrap_or_default();
                 let mut parsed = Vec::new();
-                for job in jobs {
+                for (i, job) in jobs.into_iter().enumerate() {
                     parsed.push(match job.as_str() {
                         "homebrew" => PublishJob::Homebrew,
                         "npm" => PublishJob::Npm,
@@ -1036,13 +1040,13 @@ pub fn parse_dist_table(
                             PublishJob::Custom(custom[2..].to_string())
                         }
                         _ => {
-                            return Err(r.err(
-                                key,
-                                item,
-                                "`homebrew`, `npm`, or `./name` for a custom workflow",
-                                closest(&job, ["homebrew", "npm"])
-                                    .map(|c| format!("did you mean `{c}`?")),
-                            ))
+                            let expected = "`homebrew`, `npm`, or `./name` for a custom workflow";
+                            let hint = closest(&job, ["homebrew", "npm"])
+                                .map(|c| format!("did you mean `{c}`?"));
+                            return Err(match elements.get(i) {
+                                Some(v) => r.value_err(key, v, expected, hint),
+                                None => r.err(key, item, expected, hint),
+                            });
                         }
                     });
                 }
@@ -1271,6 +1275,15 @@ mod tests {
 
     fn err(toml: &str) -> UserError {
         parse(toml).0.unwrap_err()
+    }
+
+    #[test]
+    fn a_bad_publish_job_is_named_where_it_is() {
+        let e = err("[dist]\npublish-jobs = [\"homebrew\", \"hombrew\"]\n");
+        assert!(e.message.contains("\"hombrew\""), "{e:?}");
+        let loc = e.location.unwrap();
+        assert_eq!((loc.line, loc.column), (2, 29), "{loc:?}");
+        assert_eq!(e.hint.as_deref(), Some("did you mean `homebrew`?"));
     }
 
     #[test]
