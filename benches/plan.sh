@@ -38,6 +38,8 @@ echo "==> building consign (release)" >&2
 
 echo "==> generating workspace in $WS" >&2
 python3 "$SCRIPT_DIR/gen-large-workspace.py" "$WS" --libs "$LIBS" --apps "$APPS" >&2
+# The workflow `plan` checks for drift, committed as a real project has it.
+(cd "$WS" && "$CONSIGN" generate -q && git add -A && git commit -qm "release workflow")
 
 run_metadata() {
     cargo metadata --format-version 1 --manifest-path "$WS/Cargo.toml" >/dev/null 2>"$ERR"
