@@ -10,6 +10,7 @@ pub mod changelog;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod host;
 pub mod installer;
 pub mod output;
 pub mod plan;

@@ -398,6 +398,9 @@ pub struct DistConfig {
     pub force_latest: Option<bool>,
     pub publish_prereleases: Option<bool>,
     pub github_enterprise_url: Option<String>,
+    /// `dispatch-repositories`: `owner/repo`s that `consign announce` sends a
+    /// `repository_dispatch` to.
+    pub dispatch_repositories: Option<Vec<String>>,
 }
 
 /// Keys consign reads. Kept in one list so that a misspelling can be matched
@@ -451,6 +454,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "force-latest",
     "publish-prereleases",
     "github-enterprise-url",
+    "dispatch-repositories",
 ];
 
 /// cargo-dist keys consign accepts but does not act on (yet). They are not
@@ -1048,6 +1052,21 @@ pub fn parse_dist_table(
                 }
                 c.github_enterprise_url = Some(url.trim_end_matches('/').to_string())
             }
+            "dispatch-repositories" => {
+                let repos = r.strings(key, item, false)?;
+                if let Some(bad) = repos
+                    .iter()
+                    .find(|s| s.split('/').count() != 2 || s.split('/').any(str::is_empty))
+                {
+                    return Err(r.err(
+                        key,
+                        item,
+                        "an array of `owner/repo` names, e.g. [\"my-org/my-docs\"]",
+                        Some(format!("`{bad}` is not `owner/repo`")),
+                    ));
+                }
+                c.dispatch_repositories = Some(repos)
+            }
             other if ACCEPTED_KEYS.contains(&other) => {}
             other => warn_unknown(
                 file,
@@ -1148,6 +1167,7 @@ impl DistConfig {
             force_latest,
             publish_prereleases,
             github_enterprise_url,
+            dispatch_repositories,
         )
     }
 }
@@ -1330,6 +1350,17 @@ publish-prereleases = true
         assert_eq!(c.bin_aliases.unwrap()["tool"], vec!["t"]);
         assert_eq!(c.github_release, Some(GithubReleasePhase::Announce));
         assert_eq!(c.force_latest, Some(true));
+    }
+
+    #[test]
+    fn dispatch_repositories_are_owner_slash_repo() {
+        assert_eq!(
+            ok("[dist]\ndispatch-repositories = [\"a/b\"]").dispatch_repositories,
+            Some(vec!["a/b".to_string()])
+        );
+        let (res, _) = parse("[dist]\ndispatch-repositories = [\"a/b\", \"nope\"]");
+        let msg = res.unwrap_err().to_string();
+        assert!(msg.contains("`dispatch-repositories`"), "{msg}");
     }
 
     #[test]
