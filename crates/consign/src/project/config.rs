@@ -1359,8 +1359,9 @@ publish-prereleases = true
             Some(vec!["a/b".to_string()])
         );
         let (res, _) = parse("[dist]\ndispatch-repositories = [\"a/b\", \"nope\"]");
-        let msg = res.unwrap_err().to_string();
-        assert!(msg.contains("`dispatch-repositories`"), "{msg}");
+        let e = res.unwrap_err();
+        assert!(e.message.contains(".dispatch-repositories`"), "{}", e.message);
+        assert!(e.hint.unwrap().contains("`nope` is not `owner/repo`"));
     }
 
     #[test]
