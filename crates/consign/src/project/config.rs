@@ -1360,7 +1360,11 @@ publish-prereleases = true
         );
         let (res, _) = parse("[dist]\ndispatch-repositories = [\"a/b\", \"nope\"]");
         let e = res.unwrap_err();
-        assert!(e.message.contains(".dispatch-repositories`"), "{}", e.message);
+        assert!(
+            e.message.contains(".dispatch-repositories`"),
+            "{}",
+            e.message
+        );
         assert!(e.hint.unwrap().contains("`nope` is not `owner/repo`"));
     }
 
