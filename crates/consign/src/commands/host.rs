@@ -201,7 +201,7 @@ impl Bars {
         let pending: Vec<String> =
             std::mem::take(&mut *self.notices.lock().unwrap_or_else(|p| p.into_inner()));
         for n in pending {
-            self.line(&format!("    retry {n}"));
+            self.line(&format!("     note {n}"));
         }
     }
 

@@ -149,6 +149,8 @@ pub struct Reply {
     pub status: u16,
     /// The body text.
     pub body: String,
+    /// `METHOD url` of the request (credentials in the URL removed).
+    pub request: String,
     retry_after: Option<u64>,
     rate_remaining: Option<u64>,
     rate_reset: Option<u64>,
@@ -161,7 +163,7 @@ pub enum Failure {
     /// No response: refused, dropped, timed out. Already redacted.
     Transport(String),
     /// A response with a status we did not want.
-    Status(Reply),
+    Status(Box<Reply>),
     /// Something local (reading a file to upload).
     Local(String),
 }
@@ -375,7 +377,9 @@ impl Client {
                 }
             }
         };
-        let mut resp = result.map_err(|e| Failure::Transport(self.redact(&e.to_string())))?;
+        let request = format!("{method} {}", without_userinfo(url));
+        let mut resp =
+            result.map_err(|e| Failure::Transport(self.redact(&format!("`{request}`: {e}"))))?;
         let header = |name: &str| {
             resp.headers()
                 .get(name)
@@ -393,10 +397,11 @@ impl Client {
             .with_config()
             .limit(16 * 1024 * 1024)
             .read_to_string()
-            .map_err(|e| Failure::Transport(self.redact(&e.to_string())))?;
+            .map_err(|e| Failure::Transport(self.redact(&format!("`{request}`: {e}"))))?;
         let reply = Reply {
             status,
             body,
+            request,
             retry_after,
             rate_remaining,
             rate_reset,
@@ -405,7 +410,7 @@ impl Client {
         if (200..300).contains(&status) {
             Ok(reply)
         } else {
-            Err(Failure::Status(reply))
+            Err(Failure::Status(Box::new(reply)))
         }
     }
 
@@ -493,8 +498,8 @@ impl Client {
             Failure::Status(r) => {
                 let message = github_message(&r.body);
                 let base = UserError::new(format!(
-                    "{what}: GitHub answered {}{tries}: {message}",
-                    r.status
+                    "{what}: GitHub answered {} to `{}`{tries}: {message}",
+                    r.status, r.request
                 ));
                 let scope = "the `contents: write` permission on the repository (a classic token needs the `repo` scope, or `public_repo` for a public repository)";
                 let accepted = r
@@ -590,6 +595,18 @@ impl Client {
             }
         }
         Ok(all)
+    }
+}
+
+/// `url` without `user:password@`, for display.
+pub fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+        None => url.to_string(),
     }
 }
 
@@ -693,6 +710,7 @@ mod tests {
         let mut r = Reply {
             status: 429,
             body: String::new(),
+            request: "GET x".into(),
             retry_after: Some(7),
             rate_remaining: None,
             rate_reset: None,
@@ -712,6 +730,18 @@ mod tests {
         );
         r.rate_reset = None;
         assert_eq!(rate_limit_wait(&r), None);
+    }
+
+    #[test]
+    fn urls_lose_their_credentials_for_display() {
+        assert_eq!(
+            without_userinfo("https://u:secret@ghe.example.com/api/v3/repos?a=b@c"),
+            "https://***@ghe.example.com/api/v3/repos?a=b@c"
+        );
+        assert_eq!(
+            without_userinfo("http://127.0.0.1:9/x"),
+            "http://127.0.0.1:9/x"
+        );
     }
 
     #[test]

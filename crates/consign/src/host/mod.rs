@@ -394,11 +394,9 @@ impl Session<'_> {
             ))
             .hint("run `consign host --steps upload` first (or `consign host` for every step)"));
         }
-        let m = self.manifest;
-        let latest = m.force_latest || !m.announcement_is_prerelease;
         let fields = json!({
             "draft": false,
-            "make_latest": if latest { "true" } else { "false" },
+            "make_latest": make_latest(self.manifest),
         });
         let c = self.client;
         let published: RemoteRelease = c
@@ -459,6 +457,16 @@ impl Session<'_> {
 
 /// The `event_type` of the dispatch `consign announce` sends.
 pub const DISPATCH_EVENT: &str = "consign-release";
+
+/// GitHub's `make_latest` for the release: `force-latest` makes any release
+/// the latest; otherwise a prerelease is not.
+pub fn make_latest(manifest: &DistManifest) -> &'static str {
+    if manifest.force_latest || !manifest.announcement_is_prerelease {
+        "true"
+    } else {
+        "false"
+    }
+}
 
 fn gone(id: u64) -> UserError {
     UserError::new(format!(
@@ -548,4 +556,19 @@ pub fn announce(
         dispatched,
         ..HostReport::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn make_latest_follows_force_latest_and_prerelease() {
+        let mut m = DistManifest::default();
+        assert_eq!(make_latest(&m), "true");
+        m.announcement_is_prerelease = true;
+        assert_eq!(make_latest(&m), "false");
+        m.force_latest = true;
+        assert_eq!(make_latest(&m), "true");
+    }
 }
