@@ -328,6 +328,14 @@ fn a_connection_dropped_mid_upload_is_repaired() {
 }
 
 #[test]
+fn a_lost_create_reply_does_not_make_a_second_draft() {
+    // GitHub made the draft, but the reply never arrived: the retry finds it.
+    let (ws, gh) = with_fault("POST", "/releases", 1, Action::ActThenDrop);
+    ok(&run(&ws, &gh, &["host"]));
+    assert_complete(&gh, &ws, true);
+}
+
+#[test]
 fn killed_mid_upload_a_rerun_resumes_from_the_remote_state() {
     let (ws, gh) = with_fault("POST", "/assets", 3, Action::HangMidUpload);
     kill_when_hanging(&ws, &gh, &["host", "--concurrency", "1"]);

@@ -67,6 +67,8 @@ pub enum Action {
     HangMidUpload,
     /// Read the request, then hang without acting on it.
     Hang,
+    /// Act on the request, then drop the connection without answering.
+    ActThenDrop,
 }
 
 #[derive(Clone, Debug)]
@@ -391,6 +393,7 @@ fn serve(
             status,
         });
     };
+    let act_then_drop = matches!(fault, Some(Action::ActThenDrop));
     match fault {
         Some(Action::Reply(status, headers, body)) => {
             let mut sink = vec![0; req.length];
@@ -438,7 +441,7 @@ fn serve(
             let _ = stream.shutdown(Shutdown::Both);
             return Ok(());
         }
-        None => {}
+        Some(Action::ActThenDrop) | None => {}
     }
     let mut body = vec![0; req.length];
     reader.read_exact(&mut body)?;
@@ -453,6 +456,10 @@ fn serve(
         route(&req, &body, &mut state.lock().unwrap(), base)
     };
     record(status, body);
+    if act_then_drop {
+        let _ = stream.shutdown(Shutdown::Both);
+        return Ok(());
+    }
     let text = if status == 204 {
         String::new()
     } else {
