@@ -146,6 +146,7 @@ impl Setup {
             client,
             journal,
             tag: &self.tag,
+            local: Default::default(),
         }
     }
 }

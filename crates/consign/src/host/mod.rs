@@ -196,9 +196,20 @@ pub struct Session<'a> {
     pub journal: &'a Journal,
     /// The tag.
     pub tag: &'a str,
+    /// The local files and their hashes, computed once per run.
+    pub local: std::sync::OnceLock<Vec<upload::LocalAsset>>,
 }
 
 impl Session<'_> {
+    /// The local files to host, hashed on `threads` threads (once).
+    fn local_assets(&self, threads: usize) -> Result<&[upload::LocalAsset], UserError> {
+        if let Some(l) = self.local.get() {
+            return Ok(l);
+        }
+        let l = upload::local_assets(self.dist, self.manifest, threads)?;
+        Ok(self.local.get_or_init(|| l))
+    }
+
     /// Find the tag's release: the one the journal remembers, the published
     /// one, or a draft (the oldest, if several).
     pub fn find_release(&self) -> Result<Option<RemoteRelease>, UserError> {
@@ -325,7 +336,7 @@ impl Session<'_> {
         concurrency: usize,
         progress: &dyn Progress,
     ) -> Result<(Vec<AssetOutcome>, String), UserError> {
-        let local = upload::local_assets(self.dist, self.manifest, concurrency)?;
+        let local = self.local_assets(concurrency)?.to_vec();
         let remote = self.assets(release)?;
         let actions = upload::decide(&local, &remote, &self.journal.snapshot().assets, replace);
         let conflicts: Vec<String> = local
@@ -375,7 +386,7 @@ impl Session<'_> {
             self.remember("release", &outcome, release)?;
             return Ok((release.clone(), outcome));
         }
-        let local = upload::local_assets(self.dist, self.manifest, 4)?;
+        let local = self.local_assets(4)?;
         let remote = self.assets(release)?;
         let missing: Vec<&str> = local
             .iter()
