@@ -119,6 +119,9 @@ pub struct HostArgs {
     /// How many uploads run at once
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub concurrency: usize,
+    /// How often a failed call is retried (5xx, dropped connections, rate limits)
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub retries: u32,
 }
 
 /// One step of `consign host`.

@@ -11,6 +11,7 @@ pub mod ci;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod host;
 pub mod init;
 pub mod installer;
 pub mod output;

@@ -1,8 +1,330 @@
-//! `consign host`.
+//! `consign host`: create, upload and release on GitHub (or list the files to
+//! upload for `simple` hosting). The shared setup of `host` and `announce`
+//! (manifest, token, client, journal) lives here too.
 
-use crate::cli::{GlobalArgs, HostArgs};
-use crate::output::Printer;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
 
-pub fn exec(_global: &GlobalArgs, _args: &HostArgs, _printer: &Printer) -> anyhow::Result<()> {
-    anyhow::bail!("`consign host` is not built yet")
+use consign_manifest::DistManifest;
+
+use crate::build;
+use crate::cli::{GlobalArgs, HostArgs, HostStep, OutputFormat};
+use crate::error::UserError;
+use crate::host::github::{self, Client, RetryPolicy, Token};
+use crate::host::journal::Journal;
+use crate::host::{self, HostOptions, HostReport, Session, Step};
+use crate::output::{Printer, HEADING};
+use crate::project::{self, LoadOptions, Workspace};
+
+pub fn exec(global: &GlobalArgs, args: &HostArgs, printer: &Printer) -> anyhow::Result<()> {
+    if args.concurrency == 0 {
+        return Err(UserError::new("`--concurrency` must be at least 1").into());
+    }
+    let setup = Setup::load(global)?;
+    let simple = host::simple_uploads(&setup.dist, &setup.manifest);
+    let mut report = if setup.repo.is_none() {
+        if simple.is_empty() {
+            return Err(UserError::new(
+                "the manifest has neither GitHub nor `simple` hosting, so there is nowhere to host",
+            )
+            .hint("set `[package].repository` to the GitHub repository, or `hosting = [\"simple\"]` with `simple-download-url`")
+            .into());
+        }
+        HostReport {
+            tag: setup.tag.clone(),
+            ..HostReport::default()
+        }
+    } else {
+        let steps: Vec<Step> = if args.steps.is_empty() {
+            vec![Step::Create, Step::Upload, Step::Release]
+        } else {
+            args.steps
+                .iter()
+                .map(|s| match s {
+                    HostStep::Create => Step::Create,
+                    HostStep::Upload => Step::Upload,
+                    HostStep::Release => Step::Release,
+                })
+                .collect()
+        };
+        let opts = HostOptions {
+            steps,
+            replace: args.replace,
+            concurrency: args.concurrency,
+            target_commit: target_commit(&setup.ws),
+        };
+        let bars = Bars::new(printer);
+        let policy = RetryPolicy {
+            attempts: args.retries.saturating_add(1),
+            ..RetryPolicy::default()
+        };
+        let (client, journal) = setup.connect(policy, &bars)?;
+        let session = setup.session(&client, &journal);
+        let result = host::host(&session, &opts, &bars);
+        bars.clear();
+        result?
+    };
+    report.simple_uploads = simple;
+    match global.output_format {
+        OutputFormat::Json => printer.machine(&(serde_json::to_string_pretty(&report)? + "\n")),
+        OutputFormat::Human => printer.human(&render(&report)),
+    }
+    Ok(())
+}
+
+/// Everything `host` and `announce` share: the workspace, the manifest and
+/// where the release goes.
+pub(super) struct Setup {
+    pub ws: Workspace,
+    pub dist: PathBuf,
+    pub manifest: DistManifest,
+    pub tag: String,
+    pub repo: Option<(github::Repo, String)>,
+}
+
+impl Setup {
+    pub fn load(global: &GlobalArgs) -> anyhow::Result<Setup> {
+        let ws = project::load(&LoadOptions {
+            manifest_path: global.manifest_path.clone(),
+        })?;
+        let dist = build::distrib_dir(&ws);
+        let manifest = host::read_manifest(&dist)?;
+        let tag = host::tag(&manifest)?.to_string();
+        if let Some(asked) = global.tag.as_deref().filter(|t| *t != tag) {
+            return Err(UserError::new(format!(
+                "`--tag {asked}` differs from the tag `{tag}` in `{}`",
+                dist.join("dist-manifest.json").display()
+            ))
+            .hint("build the release for that tag first, or leave out `--tag`")
+            .into());
+        }
+        let repo = host::github_repo(&manifest);
+        Ok(Setup {
+            ws,
+            dist,
+            manifest,
+            tag,
+            repo,
+        })
+    }
+
+    /// The client (token from the environment) and the journal.
+    pub fn connect(
+        &self,
+        policy: RetryPolicy,
+        progress: &Bars,
+    ) -> anyhow::Result<(Client, Journal)> {
+        let (repo, web) = self.repo.clone().expect("callers check for GitHub hosting");
+        let token = Token::from_env().ok_or_else(|| {
+            UserError::new("no GitHub token: neither `GITHUB_TOKEN` nor `GH_TOKEN` is set")
+                .hint("set `GITHUB_TOKEN` to a token with the `contents: write` permission (in GitHub Actions: `GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}` and `permissions: contents: write`)")
+        })?;
+        let api = github::api_base(std::env::var("GITHUB_API_URL").ok().as_deref(), &web);
+        let journal = Journal::open(
+            &self.dist,
+            &self.tag,
+            &repo.to_string(),
+            Some(token.clone()),
+        )?;
+        let notices = progress.notices();
+        let client = Client::new(&api, repo, token, policy).on_notice(move |text| {
+            notices
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(text.to_string());
+        });
+        Ok((client, journal))
+    }
+
+    pub fn session<'a>(&'a self, client: &'a Client, journal: &'a Journal) -> Session<'a> {
+        Session {
+            manifest: &self.manifest,
+            dist: &self.dist,
+            client,
+            journal,
+            tag: &self.tag,
+            local: Default::default(),
+        }
+    }
+}
+
+/// The commit a new tag points at: `GITHUB_SHA` in GitHub Actions, else HEAD.
+fn target_commit(ws: &Workspace) -> Option<String> {
+    if let Some(sha) = std::env::var("GITHUB_SHA").ok().filter(|s| !s.is_empty()) {
+        return Some(sha);
+    }
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "--verify", "HEAD"])
+        .current_dir(&ws.root)
+        .output()
+        .ok()?;
+    let sha = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (out.status.success() && !sha.is_empty()).then_some(sha)
+}
+
+/// Upload bars on a terminal, one line per finished asset otherwise, nothing
+/// with `-q`. Bars have no color, so `NO_COLOR` needs no special case.
+pub(super) struct Bars {
+    printer: Printer,
+    terminal: bool,
+    multi: indicatif::MultiProgress,
+    bars: Mutex<HashMap<String, indicatif::ProgressBar>>,
+    notices: std::sync::Arc<Mutex<Vec<String>>>,
+}
+
+impl Bars {
+    pub fn new(printer: &Printer) -> Bars {
+        use std::io::IsTerminal as _;
+        let terminal = std::io::stderr().is_terminal() && !printer.is_quiet();
+        let multi = indicatif::MultiProgress::with_draw_target(if terminal {
+            indicatif::ProgressDrawTarget::stderr()
+        } else {
+            indicatif::ProgressDrawTarget::hidden()
+        });
+        Bars {
+            printer: *printer,
+            terminal,
+            multi,
+            bars: Mutex::new(HashMap::new()),
+            notices: Default::default(),
+        }
+    }
+
+    fn notices(&self) -> std::sync::Arc<Mutex<Vec<String>>> {
+        self.notices.clone()
+    }
+
+    /// Print notices gathered from the client threads.
+    fn flush_notices(&self) {
+        let pending: Vec<String> =
+            std::mem::take(&mut *self.notices.lock().unwrap_or_else(|p| p.into_inner()));
+        for n in pending {
+            self.line(&format!("     note {n}"));
+        }
+    }
+
+    fn line(&self, text: &str) {
+        if self.printer.is_quiet() {
+            return;
+        }
+        if self.terminal {
+            let _ = self.multi.println(text);
+        } else {
+            self.printer.human(&format!("{text}\n"));
+        }
+    }
+
+    pub fn clear(&self) {
+        self.flush_notices();
+        let _ = self.multi.clear();
+    }
+}
+
+impl host::Progress for Bars {
+    fn step(&self, step: Step, outcome: &str) {
+        self.flush_notices();
+        let name = match step {
+            Step::Create => "create",
+            Step::Upload => "upload",
+            Step::Release => "release",
+        };
+        self.line(&format!("{HEADING}{name:>9}{HEADING:#} {outcome}"));
+    }
+
+    fn upload_start(&self, name: &str, size: u64) {
+        self.flush_notices();
+        if !self.terminal {
+            return;
+        }
+        let bar = self.multi.add(indicatif::ProgressBar::new(size));
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg:40!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+            )
+            .expect("a valid template")
+            .progress_chars("=> "),
+        );
+        bar.set_message(name.to_string());
+        bar.enable_steady_tick(Duration::from_millis(200));
+        self.bars
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name.to_string(), bar);
+    }
+
+    fn upload_bytes(&self, name: &str, sent: u64) {
+        if let Some(bar) = self
+            .bars
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+        {
+            bar.set_position(sent);
+        }
+    }
+
+    fn upload_end(&self, name: &str, outcome: &str) {
+        self.flush_notices();
+        if let Some(bar) = self
+            .bars
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(name)
+        {
+            bar.finish_and_clear();
+            self.multi.remove(&bar);
+        }
+        self.printer.verbose(&format!("{outcome} {name}"));
+        if outcome != "skipped" && !self.terminal {
+            self.line(&format!("{:>9} {name}", outcome));
+        }
+    }
+
+    fn notice(&self, text: &str) {
+        self.flush_notices();
+        if !self.printer.is_quiet() {
+            self.printer.warn(text);
+        }
+    }
+}
+
+/// The human summary.
+pub(super) fn render(report: &HostReport) -> String {
+    let mut out = String::new();
+    if let Some(r) = &report.release {
+        let state = if r.draft { "draft" } else { "published" };
+        let _ = writeln!(
+            out,
+            "{HEADING}release{HEADING:#} `{}` ({state}): {}",
+            report.tag, r.url
+        );
+    }
+    if !report.assets.is_empty() {
+        let sent = report
+            .assets
+            .iter()
+            .filter(|a| a.outcome != "skipped")
+            .count();
+        let _ = writeln!(
+            out,
+            "{HEADING}assets{HEADING:#} {} in the release ({sent} sent now)",
+            report.assets.len()
+        );
+    }
+    for repo in &report.dispatched {
+        let _ = writeln!(out, "{HEADING}notified{HEADING:#} {repo}");
+    }
+    if !report.simple_uploads.is_empty() {
+        let _ = writeln!(
+            out,
+            "{HEADING}simple hosting{HEADING:#}: upload these files so that installers find them:"
+        );
+        for u in &report.simple_uploads {
+            let _ = writeln!(out, "  {} -> {}", u.path.display(), u.url);
+        }
+    }
+    out
 }

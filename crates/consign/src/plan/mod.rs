@@ -7,7 +7,7 @@
 
 pub mod announcement;
 mod artifacts;
-mod notes;
+pub(crate) mod notes;
 
 use std::collections::BTreeMap;
 

@@ -407,6 +407,9 @@ pub struct DistConfig {
     pub cache_builds: Option<bool>,
     /// `post-announce-jobs`: user workflows run after the announcement.
     pub post_announce_jobs: Option<Vec<PublishJob>>,
+    /// `dispatch-repositories`: `owner/repo`s that `consign announce` sends a
+    /// `repository_dispatch` to.
+    pub dispatch_repositories: Option<Vec<String>>,
 }
 
 /// Keys consign reads. Kept in one list so that a misspelling can be matched
@@ -463,6 +466,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "github-action-commits",
     "cache-builds",
     "post-announce-jobs",
+    "dispatch-repositories",
 ];
 
 /// cargo-dist keys consign accepts but does not act on (yet). They are not
@@ -1108,6 +1112,21 @@ pub fn parse_dist_table(
                 }
                 c.github_enterprise_url = Some(url.trim_end_matches('/').to_string())
             }
+            "dispatch-repositories" => {
+                let repos = r.strings(key, item, false)?;
+                if let Some(bad) = repos
+                    .iter()
+                    .find(|s| s.split('/').count() != 2 || s.split('/').any(str::is_empty))
+                {
+                    return Err(r.err(
+                        key,
+                        item,
+                        "an array of `owner/repo` names, e.g. [\"my-org/my-docs\"]",
+                        Some(format!("`{bad}` is not `owner/repo`")),
+                    ));
+                }
+                c.dispatch_repositories = Some(repos)
+            }
             other if ACCEPTED_KEYS.contains(&other) => {}
             other => warn_unknown(
                 file,
@@ -1212,6 +1231,7 @@ impl DistConfig {
             github_action_commits,
             cache_builds,
             post_announce_jobs,
+            dispatch_repositories,
         )
     }
 }
@@ -1403,6 +1423,22 @@ publish-prereleases = true
         assert_eq!(c.bin_aliases.unwrap()["tool"], vec!["t"]);
         assert_eq!(c.github_release, Some(GithubReleasePhase::Announce));
         assert_eq!(c.force_latest, Some(true));
+    }
+
+    #[test]
+    fn dispatch_repositories_are_owner_slash_repo() {
+        assert_eq!(
+            ok("[dist]\ndispatch-repositories = [\"a/b\"]").dispatch_repositories,
+            Some(vec!["a/b".to_string()])
+        );
+        let (res, _) = parse("[dist]\ndispatch-repositories = [\"a/b\", \"nope\"]");
+        let e = res.unwrap_err();
+        assert!(
+            e.message.contains(".dispatch-repositories`"),
+            "{}",
+            e.message
+        );
+        assert!(e.hint.unwrap().contains("`nope` is not `owner/repo`"));
     }
 
     #[test]

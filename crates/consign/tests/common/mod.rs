@@ -66,6 +66,21 @@ impl TestWorkspace {
         self.git(&["commit", "-q", "--allow-empty", "-m", "commit"]);
     }
 
+    /// Write `Cargo.lock` (offline; releases build from a committed lockfile) and commit.
+    pub fn lock_and_commit(&self) {
+        let out = Command::new(env!("CARGO"))
+            .args(["generate-lockfile", "--offline"])
+            .current_dir(self.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.commit();
+    }
+
     /// Run `consign` with `args` in the workspace (colorless unless asked).
     pub fn consign(&self, args: &[&str]) -> Run {
         self.consign_in(self.path(), args)

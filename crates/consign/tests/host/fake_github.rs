@@ -1,0 +1,711 @@
+//! A loopback stand-in for the GitHub REST endpoints `consign host` and
+//! `consign announce` use, with GitHub's documented request and response
+//! shapes, a log of every request, and injectable faults.
+//!
+//! Endpoints: `GET /repos/{o}/{r}/releases/tags/{tag}` (published only, 404
+//! for drafts), `GET|POST /repos/{o}/{r}/releases`, `GET|PATCH
+//! /repos/{o}/{r}/releases/{id}`, `GET /repos/{o}/{r}/releases/{id}/assets`,
+//! `POST {upload_url}?name=` (the `upload_url` template points back here),
+//! `DELETE /repos/{o}/{r}/releases/assets/{id}` and `POST
+//! /repos/{o}/{r}/dispatches`. One request per connection (`Connection:
+//! close`), a thread per connection, 127.0.0.1 only; dropping the server
+//! stops it.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+#[derive(Clone, Debug)]
+pub struct Asset {
+    pub id: u64,
+    pub name: String,
+    pub content_type: String,
+    pub state: String,
+    pub data: Vec<u8>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Release {
+    pub id: u64,
+    pub tag: String,
+    pub target: String,
+    pub name: String,
+    pub body: String,
+    pub draft: bool,
+    pub prerelease: bool,
+    pub make_latest: Option<String>,
+    pub assets: Vec<Asset>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    pub status: u16,
+}
+
+/// What a fault does to the request it hits.
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// Answer with this status, headers and body (`{auth}` in the body is
+    /// replaced by the request's `Authorization` header, to test redaction).
+    Reply(u16, Vec<(String, String)>, String),
+    /// Read half the upload, leave a `starter` asset, drop the connection.
+    DropMidUpload,
+    /// Read half the upload, leave a `starter` asset, then hang (until the
+    /// client is killed or the server stops).
+    HangMidUpload,
+    /// Read the request, then hang without acting on it.
+    Hang,
+    /// Act on the request, then drop the connection without answering.
+    ActThenDrop,
+}
+
+#[derive(Clone, Debug)]
+pub struct Fault {
+    pub method: &'static str,
+    /// A substring of the path (`/assets`, `/releases/`).
+    pub path_contains: &'static str,
+    /// Which matching request (1-based) it hits.
+    pub nth: usize,
+    pub action: Action,
+    seen: usize,
+}
+
+impl Fault {
+    pub fn new(
+        method: &'static str,
+        path_contains: &'static str,
+        nth: usize,
+        action: Action,
+    ) -> Fault {
+        Fault {
+            method,
+            path_contains,
+            nth,
+            action,
+            seen: 0,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct State {
+    pub releases: Vec<Release>,
+    pub requests: Vec<Recorded>,
+    pub dispatches: Vec<(String, Value)>,
+    pub faults: Vec<Fault>,
+    /// Set when a `Hang` fault is holding a request.
+    pub hanging: bool,
+    next_id: u64,
+    token: String,
+}
+
+pub struct FakeGithub {
+    pub url: String,
+    pub state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl FakeGithub {
+    /// A server that accepts `token`.
+    pub fn start(token: &str) -> FakeGithub {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state = Arc::new(Mutex::new(State {
+            next_id: 1,
+            token: token.to_string(),
+            ..State::default()
+        }));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (state, stop, base) = (state.clone(), stop.clone(), url.clone());
+            std::thread::spawn(move || {
+                let mut workers = Vec::new();
+                while !stop.load(Ordering::SeqCst) {
+                    match listener.accept() {
+                        Ok((stream, _)) => {
+                            let (state, stop, base) = (state.clone(), stop.clone(), base.clone());
+                            workers.push(std::thread::spawn(move || {
+                                let _ = serve(stream, &state, &stop, &base);
+                            }));
+                        }
+                        Err(_) => std::thread::sleep(Duration::from_millis(2)),
+                    }
+                    workers.retain(|w: &JoinHandle<()>| !w.is_finished());
+                }
+                for w in workers {
+                    let _ = w.join();
+                }
+            })
+        };
+        FakeGithub {
+            url,
+            state,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn fault(&self, fault: Fault) {
+        self.state.lock().unwrap().faults.push(fault);
+    }
+
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap()
+    }
+
+    /// Requests with this method whose path contains `part`.
+    pub fn count(&self, method: &str, part: &str) -> usize {
+        self.lock()
+            .requests
+            .iter()
+            .filter(|r| r.method == method && r.path.contains(part))
+            .count()
+    }
+
+    /// Whether some release holds an upload that never finished.
+    pub fn has_partial_asset(&self) -> bool {
+        self.lock()
+            .releases
+            .iter()
+            .any(|r| r.assets.iter().any(|a| a.state == "starter"))
+    }
+
+    /// Wait (at most `limit`) until `cond` holds for the state.
+    pub fn wait_for(&self, limit: Duration, cond: impl Fn(&State) -> bool) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if cond(&self.lock()) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
+    }
+
+    /// Add a release directly (for "already there" tests).
+    pub fn seed_release(&self, tag: &str, draft: bool, assets: &[(&str, &[u8])]) -> u64 {
+        let mut s = self.lock();
+        let id = s.next_id;
+        s.next_id += 1;
+        let mut release = Release {
+            id,
+            tag: tag.into(),
+            target: "main".into(),
+            name: tag.into(),
+            body: String::new(),
+            draft,
+            prerelease: false,
+            make_latest: None,
+            assets: Vec::new(),
+        };
+        for (name, data) in assets {
+            let aid = s.next_id;
+            s.next_id += 1;
+            release.assets.push(Asset {
+                id: aid,
+                name: name.to_string(),
+                content_type: "application/octet-stream".into(),
+                state: "uploaded".into(),
+                data: data.to_vec(),
+            });
+        }
+        s.releases.push(release);
+        id
+    }
+}
+
+impl Drop for FakeGithub {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct Request {
+    method: String,
+    path: String,
+    query: String,
+    headers: Vec<(String, String)>,
+    length: usize,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn param(&self, name: &str) -> Option<String> {
+        self.query.split('&').find_map(|kv| {
+            let (k, v) = kv.split_once('=')?;
+            (k == name).then(|| percent_decode(v))
+        })
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 3 <= bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn read_head(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let target = parts.next()?.to_string();
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p.to_string(), q.to_string()),
+        None => (target, String::new()),
+    };
+    let mut headers = Vec::new();
+    for _ in 0..100 {
+        let mut h = String::new();
+        reader.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    let length = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    Some(Request {
+        method,
+        path,
+        query,
+        headers,
+        length,
+    })
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        _ => "Status",
+    }
+}
+
+fn respond(stream: &mut TcpStream, status: u16, headers: &[(String, String)], body: &str) {
+    let mut head = format!(
+        "HTTP/1.1 {status} {}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\nX-GitHub-Api-Version-Selected: 2022-11-28\r\n",
+        reason(status),
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(body.as_bytes());
+    let _ = stream.flush();
+}
+
+fn not_found() -> (u16, Value) {
+    (
+        404,
+        json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest", "status": "404"}),
+    )
+}
+
+fn already_exists(resource: &str, field: &str) -> (u16, Value) {
+    (
+        422,
+        json!({"message": "Validation Failed", "errors": [{"resource": resource, "code": "already_exists", "field": field}], "documentation_url": "https://docs.github.com/rest"}),
+    )
+}
+
+fn serve(
+    stream: TcpStream,
+    state: &Mutex<State>,
+    stop: &AtomicBool,
+    base: &str,
+) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut stream = stream;
+    let Some(req) = read_head(&mut reader) else {
+        return Ok(());
+    };
+    // Faults come first: they decide whether the request is acted on at all.
+    let fault = {
+        let mut s = state.lock().unwrap();
+        s.faults.iter_mut().find_map(|f| {
+            if f.method == req.method && req.path.contains(f.path_contains) {
+                f.seen += 1;
+                (f.seen == f.nth).then(|| f.action.clone())
+            } else {
+                None
+            }
+        })
+    };
+    let record = |status: u16, body: Vec<u8>| {
+        state.lock().unwrap().requests.push(Recorded {
+            method: req.method.clone(),
+            path: req.path.clone(),
+            query: req.query.clone(),
+            content_type: req.header("content-type").map(str::to_string),
+            body,
+            status,
+        });
+    };
+    let act_then_drop = matches!(fault, Some(Action::ActThenDrop));
+    match fault {
+        Some(Action::Reply(status, headers, body)) => {
+            let mut sink = vec![0; req.length];
+            reader.read_exact(&mut sink)?;
+            let body = body.replace("{auth}", req.header("authorization").unwrap_or(""));
+            record(status, Vec::new());
+            respond(&mut stream, status, &headers, &body);
+            return Ok(());
+        }
+        Some(a @ (Action::DropMidUpload | Action::HangMidUpload)) => {
+            let mut half = vec![0; req.length / 2];
+            reader.read_exact(&mut half)?;
+            record(0, Vec::new());
+            {
+                let mut s = state.lock().unwrap();
+                let id = s.next_id;
+                s.next_id += 1;
+                let rid = release_id_of(&req.path);
+                let name = req.param("name").unwrap_or_default();
+                if let Some(r) = s.releases.iter_mut().find(|r| Some(r.id) == rid) {
+                    r.assets.push(Asset {
+                        id,
+                        name,
+                        content_type: req.header("content-type").unwrap_or("").to_string(),
+                        state: "starter".into(),
+                        data: half,
+                    });
+                }
+                if matches!(a, Action::HangMidUpload) {
+                    s.hanging = true;
+                }
+            }
+            if matches!(a, Action::HangMidUpload) {
+                hang(stop);
+            }
+            let _ = stream.shutdown(Shutdown::Both);
+            return Ok(());
+        }
+        Some(Action::Hang) => {
+            let mut sink = vec![0; req.length];
+            reader.read_exact(&mut sink)?;
+            record(0, sink);
+            state.lock().unwrap().hanging = true;
+            hang(stop);
+            let _ = stream.shutdown(Shutdown::Both);
+            return Ok(());
+        }
+        Some(Action::ActThenDrop) | None => {}
+    }
+    let mut body = vec![0; req.length];
+    reader.read_exact(&mut body)?;
+    let token = state.lock().unwrap().token.clone();
+    let auth = req.header("authorization").unwrap_or("");
+    let (status, reply) = if auth != format!("Bearer {token}") && auth != format!("token {token}") {
+        (
+            401,
+            json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"}),
+        )
+    } else {
+        route(&req, &body, &mut state.lock().unwrap(), base)
+    };
+    record(status, body);
+    if act_then_drop {
+        let _ = stream.shutdown(Shutdown::Both);
+        return Ok(());
+    }
+    let text = if status == 204 {
+        String::new()
+    } else {
+        reply.to_string()
+    };
+    respond(&mut stream, status, &[], &text);
+    Ok(())
+}
+
+fn hang(stop: &AtomicBool) {
+    let start = Instant::now();
+    while !stop.load(Ordering::SeqCst) && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `/repos/o/r/releases/{id}/assets` → `id`.
+fn release_id_of(path: &str) -> Option<u64> {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    parts.get(4)?.parse().ok()
+}
+
+fn asset_json(base: &str, owner_repo: &str, tag: &str, a: &Asset) -> Value {
+    json!({
+        "url": format!("{base}/repos/{owner_repo}/releases/assets/{}", a.id),
+        "browser_download_url": format!("https://github.com/{owner_repo}/releases/download/{tag}/{}", a.name),
+        "id": a.id,
+        "node_id": format!("RA_{}", a.id),
+        "name": a.name,
+        "label": "",
+        "state": a.state,
+        "content_type": a.content_type,
+        "size": a.data.len(),
+        "digest": if a.state == "uploaded" { json!(format!("sha256:{}", hex::encode(Sha256::digest(&a.data)))) } else { Value::Null },
+        "download_count": 0,
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+        "uploader": null,
+    })
+}
+
+fn release_json(base: &str, owner_repo: &str, r: &Release) -> Value {
+    let html_tag = if r.draft {
+        format!("untagged-{}", r.id)
+    } else {
+        r.tag.clone()
+    };
+    json!({
+        "url": format!("{base}/repos/{owner_repo}/releases/{}", r.id),
+        "html_url": format!("https://github.com/{owner_repo}/releases/tag/{html_tag}"),
+        "assets_url": format!("{base}/repos/{owner_repo}/releases/{}/assets", r.id),
+        "upload_url": format!("{base}/repos/{owner_repo}/releases/{}/assets{{?name,label}}", r.id),
+        "tarball_url": null,
+        "zipball_url": null,
+        "id": r.id,
+        "node_id": format!("RE_{}", r.id),
+        "tag_name": r.tag,
+        "target_commitish": r.target,
+        "name": r.name,
+        "body": r.body,
+        "draft": r.draft,
+        "prerelease": r.prerelease,
+        "created_at": "2026-01-01T00:00:00Z",
+        "published_at": if r.draft { Value::Null } else { json!("2026-01-01T00:00:00Z") },
+        "author": {"login": "octocat", "id": 1},
+        "assets": r.assets.iter().map(|a| asset_json(base, owner_repo, &r.tag, a)).collect::<Vec<_>>(),
+    })
+}
+
+fn page<T: Clone>(req: &Request, items: &[T]) -> Vec<T> {
+    let per: usize = req
+        .param("per_page")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    let page: usize = req.param("page").and_then(|v| v.parse().ok()).unwrap_or(1);
+    items
+        .iter()
+        .skip(per * (page.max(1) - 1))
+        .take(per)
+        .cloned()
+        .collect()
+}
+
+fn route(req: &Request, body: &[u8], s: &mut State, base: &str) -> (u16, Value) {
+    let parts: Vec<&str> = req.path.trim_matches('/').split('/').collect();
+    if parts.len() < 3 || parts[0] != "repos" {
+        return not_found();
+    }
+    let owner_repo = format!("{}/{}", parts[1], parts[2]);
+    let rest = &parts[3..];
+    let input: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    match (req.method.as_str(), rest) {
+        ("POST", ["dispatches"]) => {
+            if input["event_type"].as_str().is_none_or(str::is_empty) {
+                return (
+                    422,
+                    json!({"message": "Invalid request.\n\n\"event_type\" wasn't supplied."}),
+                );
+            }
+            s.dispatches.push((owner_repo, input));
+            (204, Value::Null)
+        }
+        ("GET", ["releases", "tags", tag]) => {
+            let tag = percent_decode(tag);
+            match s.releases.iter().find(|r| r.tag == tag && !r.draft) {
+                Some(r) => (200, release_json(base, &owner_repo, r)),
+                None => not_found(),
+            }
+        }
+        ("GET", ["releases"]) => {
+            let mut all: Vec<&Release> = s.releases.iter().collect();
+            all.sort_by_key(|r| std::cmp::Reverse(r.id));
+            let json: Vec<Value> = all
+                .iter()
+                .map(|r| release_json(base, &owner_repo, r))
+                .collect();
+            (200, Value::Array(page(req, &json)))
+        }
+        ("POST", ["releases"]) => {
+            let Some(tag) = input["tag_name"].as_str() else {
+                return (
+                    422,
+                    json!({"message": "Validation Failed", "errors": [{"resource": "Release", "code": "missing_field", "field": "tag_name"}]}),
+                );
+            };
+            if s.releases.iter().any(|r| r.tag == tag && !r.draft) {
+                return already_exists("Release", "tag_name");
+            }
+            let id = s.next_id;
+            s.next_id += 1;
+            let r = Release {
+                id,
+                tag: tag.to_string(),
+                target: input["target_commitish"]
+                    .as_str()
+                    .unwrap_or("main")
+                    .to_string(),
+                name: input["name"].as_str().unwrap_or(tag).to_string(),
+                body: input["body"].as_str().unwrap_or("").to_string(),
+                draft: input["draft"].as_bool().unwrap_or(false),
+                prerelease: input["prerelease"].as_bool().unwrap_or(false),
+                make_latest: input["make_latest"].as_str().map(str::to_string),
+                assets: Vec::new(),
+            };
+            let json = release_json(base, &owner_repo, &r);
+            s.releases.push(r);
+            (201, json)
+        }
+        ("GET", ["releases", "assets", id]) => {
+            let id: u64 = id.parse().unwrap_or(0);
+            for r in &s.releases {
+                if let Some(a) = r.assets.iter().find(|a| a.id == id) {
+                    return (200, asset_json(base, &owner_repo, &r.tag, a));
+                }
+            }
+            not_found()
+        }
+        ("DELETE", ["releases", "assets", id]) => {
+            let id: u64 = id.parse().unwrap_or(0);
+            for r in &mut s.releases {
+                if let Some(i) = r.assets.iter().position(|a| a.id == id) {
+                    r.assets.remove(i);
+                    return (204, Value::Null);
+                }
+            }
+            not_found()
+        }
+        ("GET", ["releases", id]) => {
+            let id: u64 = id.parse().unwrap_or(0);
+            match s.releases.iter().find(|r| r.id == id) {
+                Some(r) => (200, release_json(base, &owner_repo, r)),
+                None => not_found(),
+            }
+        }
+        ("PATCH", ["releases", id]) => {
+            let id: u64 = id.parse().unwrap_or(0);
+            let Some(i) = s.releases.iter().position(|r| r.id == id) else {
+                return not_found();
+            };
+            let tag = s.releases[i].tag.clone();
+            if input["draft"] == json!(false)
+                && s.releases
+                    .iter()
+                    .any(|o| o.id != id && o.tag == tag && !o.draft)
+            {
+                return already_exists("Release", "tag_name");
+            }
+            let r = &mut s.releases[i];
+            if let Some(v) = input["name"].as_str() {
+                r.name = v.into();
+            }
+            if let Some(v) = input["body"].as_str() {
+                r.body = v.into();
+            }
+            if let Some(v) = input["draft"].as_bool() {
+                r.draft = v;
+            }
+            if let Some(v) = input["prerelease"].as_bool() {
+                r.prerelease = v;
+            }
+            if let Some(v) = input["make_latest"].as_str() {
+                r.make_latest = Some(v.into());
+            }
+            (200, release_json(base, &owner_repo, r))
+        }
+        ("GET", ["releases", id, "assets"]) => {
+            let id: u64 = id.parse().unwrap_or(0);
+            match s.releases.iter().find(|r| r.id == id) {
+                Some(r) => {
+                    let json: Vec<Value> = r
+                        .assets
+                        .iter()
+                        .map(|a| asset_json(base, &owner_repo, &r.tag, a))
+                        .collect();
+                    (200, Value::Array(page(req, &json)))
+                }
+                None => not_found(),
+            }
+        }
+        ("POST", ["releases", id, "assets"]) => {
+            let id: u64 = id.parse().unwrap_or(0);
+            let Some(name) = req.param("name").filter(|n| !n.is_empty()) else {
+                return (422, json!({"message": "Bad Content-Length or name"}));
+            };
+            let Some(content_type) = req.header("content-type").map(str::to_string) else {
+                return (422, json!({"message": "Content-Type is required"}));
+            };
+            let next = s.next_id;
+            let Some(r) = s.releases.iter_mut().find(|r| r.id == id) else {
+                return not_found();
+            };
+            if r.assets.iter().any(|a| a.name == name) {
+                return already_exists("ReleaseAsset", "name");
+            }
+            let asset = Asset {
+                id: next,
+                name,
+                content_type,
+                state: "uploaded".into(),
+                data: body.to_vec(),
+            };
+            let json = asset_json(base, &owner_repo, &r.tag, &asset);
+            r.assets.push(asset);
+            s.next_id += 1;
+            (201, json)
+        }
+        _ => not_found(),
+    }
+}
