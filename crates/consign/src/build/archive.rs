@@ -258,6 +258,16 @@ enum Node {
     },
 }
 
+/// The paths of the files (not directories) an archive of `entries` holds,
+/// sorted: directories expanded exactly as [`write_archive`] expands them.
+pub fn file_paths(entries: &[ArchiveEntry]) -> Result<Vec<String>> {
+    Ok(collect(entries)?
+        .into_iter()
+        .filter(|item| item.source.is_some())
+        .map(|item| item.name)
+        .collect())
+}
+
 /// Expand, check and sort `entries` into the archive's items, before any
 /// file is created: a missing source fails here.
 fn collect(entries: &[ArchiveEntry]) -> Result<Vec<Item>> {

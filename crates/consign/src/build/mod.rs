@@ -503,7 +503,7 @@ impl Run<'_> {
                     &ctx,
                     &outcome.manifest,
                     &mut outcome.warnings,
-                ) {
+                )? {
                     Some(hb) => crate::installer::homebrew::render(&hb)?.into_bytes(),
                     None => continue,
                 },
@@ -676,7 +676,7 @@ fn homebrew_context(
     ctx: &InstallerContext,
     manifest: &DistManifest,
     warnings: &mut Vec<String>,
-) -> Option<crate::installer::homebrew::HomebrewContext> {
+) -> anyhow::Result<Option<crate::installer::homebrew::HomebrewContext>> {
     use crate::installer::homebrew::{HomebrewArtifact, HomebrewContext};
     let mut artifacts = Vec::new();
     for a in &ctx.artifacts {
@@ -700,8 +700,20 @@ fn homebrew_context(
             "`{}` is not written: no macOS or Linux archive has been built",
             installer.artifact
         ));
-        return None;
+        return Ok(None);
     }
+    let entries: Vec<archive::ArchiveEntry> = installer
+        .meta
+        .archive_files
+        .iter()
+        .map(|(dest, source)| archive::ArchiveEntry {
+            source: source.clone(),
+            dest: dest.clone(),
+            executable: false,
+        })
+        .collect();
+    let (completions, manpages) =
+        crate::installer::homebrew::completions_and_manpages(&archive::file_paths(&entries)?);
     let mut binaries: Vec<String> = ctx
         .artifacts
         .iter()
@@ -709,7 +721,7 @@ fn homebrew_context(
         .collect();
     binaries.sort();
     binaries.dedup();
-    Some(HomebrewContext {
+    Ok(Some(HomebrewContext {
         formula: installer.meta.formula.clone(),
         app_version: ctx.app_version.clone(),
         desc: installer.meta.description.clone(),
@@ -720,9 +732,9 @@ fn homebrew_context(
         binaries,
         aliases: ctx.aliases.clone(),
         dependencies: installer.meta.homebrew_dependencies.clone(),
-        completions: installer.meta.completions.clone(),
-        manpages: installer.meta.manpages.clone(),
-    })
+        completions,
+        manpages,
+    }))
 }
 
 /// The manifests other build machines left in `dist` (`*-dist-manifest.json`).

@@ -468,6 +468,26 @@ fn split_name(path: &str) -> (&str, &str) {
     }
 }
 
+/// Pick, from the files of an archive (relative to its top directory), the
+/// shell completions (files under a directory whose name mentions
+/// completions, for a shell Homebrew has a directory for) and the man pages
+/// (`name.N[.gz]`, N from 1 to 8) the formula should install.
+pub fn completions_and_manpages(files: &[String]) -> (Vec<String>, Vec<String>) {
+    let mut completions = Vec::new();
+    let mut manpages = Vec::new();
+    for path in files {
+        let in_completions = path
+            .rsplit_once('/')
+            .is_some_and(|(dir, _)| dir.to_ascii_lowercase().contains("complet"));
+        if in_completions && matches!(completion(path), Ok(Some(_))) {
+            completions.push(path.clone());
+        } else if manpage(path).is_ok() {
+            manpages.push(path.clone());
+        }
+    }
+    (completions, manpages)
+}
+
 /// How a completion file is installed, or `None` for shells Homebrew has no
 /// completion directory for. Files are renamed to what each shell looks for:
 /// `name` for bash, `_name` for zsh (compinit only reads files starting with
@@ -776,6 +796,25 @@ mod spdx {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn picks_completions_and_manpages_from_archive_files() {
+        let files: Vec<String> = [
+            "README.md",
+            "completions/_tool",
+            "completions/tool.bash",
+            "completions/tool.ps1",
+            "completions/notes.txt",
+            "man/tool.1",
+            "tool-config.5.gz",
+            "tool.bash",
+        ]
+        .map(String::from)
+        .to_vec();
+        let (completions, manpages) = completions_and_manpages(&files);
+        assert_eq!(completions, ["completions/_tool", "completions/tool.bash"]);
+        assert_eq!(manpages, ["man/tool.1", "tool-config.5.gz"]);
+    }
 
     const SHA_A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     const SHA_B: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";

@@ -117,11 +117,10 @@ pub struct InstallerMeta {
     pub homebrew_dependencies: Vec<String>,
     /// The npm package name (`npm-scope`/`npm-package`).
     pub npm_name: String,
-    /// Shell completions in the archives (relative to their top directory),
-    /// for the Homebrew formula to install.
-    pub completions: Vec<String>,
-    /// Man pages in the archives (relative to their top directory).
-    pub manpages: Vec<String>,
+    /// The workspace files in the archives, as (path below the archive's
+    /// top directory, source): where the Homebrew formula finds completions
+    /// and man pages.
+    pub archive_files: Vec<(String, PathBuf)>,
 }
 
 /// A container image of one app for one Linux target, built beside its archive.
@@ -705,9 +704,9 @@ fn plan_installers(
             ));
         }
         let github = b.hosting.manifest.github.as_ref();
-        let extras = match (installer, targets.first()) {
-            (InstallerKind::Homebrew, Some(target)) => completions_and_manpages(ws, app, target),
-            _ => (Vec::new(), Vec::new()),
+        let archive_files = match (installer, targets.first()) {
+            (InstallerKind::Homebrew, Some(target)) => workspace_files(ws, app, target),
+            _ => Vec::new(),
         };
         installers.push(InstallerPlan {
             artifact: file.clone(),
@@ -729,8 +728,7 @@ fn plan_installers(
                     .map(|d| d.homebrew.keys().cloned().collect())
                     .unwrap_or_default(),
                 npm_name: npm_name(&app.config, name),
-                completions: extras.0,
-                manpages: extras.1,
+                archive_files,
             },
         });
         let url = b.url(&file).unwrap_or_default();
@@ -951,70 +949,27 @@ fn check_binstall(
     })
 }
 
-/// The shell completions and man pages an app's archive for `target` carries
-/// (from `include`, directories walked), relative to the archive's top
-/// directory. Completions are files in a directory whose name mentions
-/// completions, named for bash, zsh (`*.zsh`, `_name`) or fish; man pages
-/// are `name.N` or `name.N.gz` with N from 1 to 8.
-fn completions_and_manpages(
-    ws: &Workspace,
-    app: &AppRelease<'_>,
-    target: &str,
-) -> (Vec<String>, Vec<String>) {
+/// The files an app's archive for `target` takes from the workspace
+/// (`include`, auto-includes), as (path below the archive's top directory,
+/// source). Directories are expanded by the build, not here.
+fn workspace_files(ws: &Workspace, app: &AppRelease<'_>, target: &str) -> Vec<(String, PathBuf)> {
     let archive = plan_archive(ws, app, target, None);
-    let prefix = archive.prefix.clone().unwrap_or_default();
-    let mut files = Vec::new();
-    for f in &archive.files {
-        let FileSource::Path(path) = &f.source else {
-            continue;
-        };
-        let rel = f
-            .dest
-            .strip_prefix(&prefix)
-            .unwrap_or(&f.dest)
-            .trim_start_matches('/')
-            .to_string();
-        walk(path, &rel, &mut files);
-    }
-    let mut completions = Vec::new();
-    let mut manpages = Vec::new();
-    for rel in files {
-        let name = rel.rsplit('/').next().unwrap_or(&rel);
-        let in_completions = rel
-            .split('/')
-            .any(|c| c.to_ascii_lowercase().contains("complet"));
-        let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
-        let page = name.strip_suffix(".gz").unwrap_or(name);
-        let section = page.rsplit_once('.');
-        if in_completions
-            && (matches!(ext, "bash" | "zsh" | "fish")
-                || (name.starts_with('_') && name.len() > 1 && !name.contains('.')))
-        {
-            completions.push(rel);
-        } else if matches!(section, Some((stem, e)) if !stem.is_empty() && e.len() == 1 && ('1'..='8').contains(&e.chars().next().unwrap_or('0')))
-        {
-            manpages.push(rel);
-        }
-    }
-    (completions, manpages)
-}
-
-/// Every regular file at or under `path`, as `rel` joined with its path
-/// below `path`, sorted.
-fn walk(path: &std::path::Path, rel: &str, out: &mut Vec<String>) {
-    if path.is_file() {
-        out.push(rel.to_string());
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(path) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let name = e.file_name().to_string_lossy().into_owned();
-        walk(&e.path(), &format!("{rel}/{name}"), out);
-    }
+    let prefix = archive.prefix.unwrap_or_default();
+    archive
+        .files
+        .into_iter()
+        .filter_map(|f| match f.source {
+            FileSource::Path(path) => Some((
+                f.dest
+                    .strip_prefix(&prefix)
+                    .unwrap_or(&f.dest)
+                    .trim_start_matches('/')
+                    .to_string(),
+                path,
+            )),
+            FileSource::Binary { .. } => None,
+        })
+        .collect()
 }
 
 /// The npm package name: `npm-package` (default: the app name), under `npm-scope`.
