@@ -136,7 +136,6 @@ pub fn build(
         skipped: Vec::new(),
         warnings: Vec::new(),
     };
-    let checksum_key = plan.checksum.map(|a| a.as_str().to_string());
     let state_path = dist.join(".consign").join("build-state.json");
     let state: BuildState = std::fs::read(&state_path)
         .ok()
@@ -150,7 +149,6 @@ pub fn build(
         progress,
         dist,
         mtime,
-        checksum_key,
         state_path,
         state,
         binaries: BTreeMap::new(),
@@ -178,7 +176,6 @@ struct Run<'a> {
     progress: &'a dyn Progress,
     dist: PathBuf,
     mtime: u64,
-    checksum_key: Option<String>,
     state_path: PathBuf,
     state: BuildState,
     binaries: BTreeMap<(String, String, String), cargo::BuiltBinary>,
@@ -215,8 +212,8 @@ impl Run<'_> {
     /// Pack the archives (checking linkage first), each with its checksum file.
     fn package_archives(&mut self) -> anyhow::Result<()> {
         let (plan, opts, progress) = (self.plan, self.opts, self.progress);
-        let (dist, mtime, checksum_key) =
-            (self.dist.clone(), self.mtime, self.checksum_key.clone());
+        let (dist, mtime) = (self.dist.clone(), self.mtime);
+        let checksum_key = plan.checksum.map(|a| a.as_str());
         let binaries = &self.binaries;
         let outcome = &mut self.outcome;
         for archive in &plan.archives {
@@ -269,7 +266,7 @@ impl Run<'_> {
                 outcome,
                 &archive.name,
                 &dest,
-                checksum_key.as_deref().zip(recorded.checksum.as_deref()),
+                checksum_key.zip(recorded.checksum.as_deref()),
                 opts.no_local_paths,
             );
             let wants_sha256 = plan
@@ -296,8 +293,7 @@ impl Run<'_> {
     /// Container images, from the same binaries as the archives.
     fn build_images(&mut self) -> anyhow::Result<()> {
         let (plan, opts, progress) = (self.plan, self.opts, self.progress);
-        let (dist, mtime, checksum_key) =
-            (self.dist.clone(), self.mtime, self.checksum_key.clone());
+        let (dist, mtime) = (self.dist.clone(), self.mtime);
         let binaries = &self.binaries;
         let outcome = &mut self.outcome;
         for image in &plan.images {
@@ -341,28 +337,14 @@ impl Run<'_> {
                     &format!("building image {oci}"),
                     &human_size(file_size(&path)),
                 );
-                outcome.written.push((path.clone(), file_size(&path)));
-                let hex = match plan.checksum {
-                    Some(algo) => Some(checksum::hash_file(&path, algo)?),
-                    None => None,
-                };
-                if let (Some(hex), Some(algo)) = (&hex, plan.checksum) {
-                    write_checksum_file(
-                        outcome,
-                        &dist,
-                        &format!("{oci}.{algo}"),
-                        oci,
-                        hex,
-                        opts.no_local_paths,
-                    )?;
-                }
-                record(
+                record_built(
                     outcome,
-                    oci,
-                    &path,
-                    checksum_key.as_deref().zip(hex.as_deref()),
+                    &dist,
+                    (oci, &path),
+                    image.oci_checksum.as_deref(),
+                    plan.checksum,
                     opts.no_local_paths,
-                );
+                )?;
             }
         }
         Ok(())
@@ -371,21 +353,14 @@ impl Run<'_> {
     /// MSIs, from the same binaries as the Windows archives, with `wixl`.
     fn build_msis(&mut self) -> anyhow::Result<()> {
         let (plan, opts, progress) = (self.plan, self.opts, self.progress);
-        let (dist, checksum_key) = (self.dist.clone(), self.checksum_key.clone());
+        let dist = self.dist.clone();
         for msi in &plan.msis {
             let staging = tempfile::Builder::new()
                 .prefix(".msi-")
                 .tempdir_in(dist.join(".consign"))
                 .or_else(|_| tempfile::tempdir())?;
             for (package, file) in &msi.binaries {
-                let name = file.strip_suffix(".exe").unwrap_or(file);
-                let key = (msi.target.clone(), package.clone(), name.to_string());
-                let built = self.binaries.get(&key).ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "cargo did not report binary `{file}` of `{package}` for `{}`",
-                        msi.target
-                    )
-                })?;
+                let built = built_binary(&self.binaries, &msi.target, package, file)?;
                 std::fs::copy(&built.path, staging.path().join(file)).with_context(|| {
                     format!("cannot stage `{}` for {}", built.path.display(), msi.name)
                 })?;
@@ -400,28 +375,14 @@ impl Run<'_> {
                 &format!("building {}", msi.name),
                 &human_size(file_size(&dest)),
             );
-            self.outcome.written.push((dest.clone(), file_size(&dest)));
-            let hex = match plan.checksum {
-                Some(algo) => Some(checksum::hash_file(&dest, algo)?),
-                None => None,
-            };
-            if let (Some(sum_name), Some(hex)) = (&msi.checksum, &hex) {
-                write_checksum_file(
-                    &mut self.outcome,
-                    &dist,
-                    sum_name,
-                    &msi.name,
-                    hex,
-                    opts.no_local_paths,
-                )?;
-            }
-            record(
+            record_built(
                 &mut self.outcome,
-                &msi.name,
-                &dest,
-                checksum_key.as_deref().zip(hex.as_deref()),
+                &dist,
+                (&msi.name, &dest),
+                msi.checksum.as_deref(),
+                plan.checksum,
                 opts.no_local_paths,
-            );
+            )?;
         }
         Ok(())
     }
@@ -429,8 +390,8 @@ impl Run<'_> {
     /// The global artifacts, after merging what other build machines reported.
     fn global_artifacts(&mut self) -> anyhow::Result<()> {
         let (ws, plan, opts, progress) = (self.ws, self.plan, self.opts, self.progress);
-        let (dist, mtime, checksum_key) =
-            (self.dist.clone(), self.mtime, self.checksum_key.clone());
+        let (dist, mtime) = (self.dist.clone(), self.mtime);
+        let checksum_key = plan.checksum.map(|a| a.as_str());
         let outcome = &mut self.outcome;
         for other in other_manifests(&dist)? {
             let (path, m) = other;
@@ -479,7 +440,7 @@ impl Run<'_> {
                 outcome,
                 &source.name,
                 &dest,
-                checksum_key.as_deref().zip(written.checksum.as_deref()),
+                checksum_key.zip(written.checksum.as_deref()),
                 opts.no_local_paths,
             );
         }
@@ -551,7 +512,7 @@ impl Run<'_> {
                 outcome,
                 &installer.artifact,
                 &path,
-                checksum_key.as_deref().zip(hex.as_deref()),
+                checksum_key.zip(hex.as_deref()),
                 opts.no_local_paths,
             );
         }
@@ -784,6 +745,48 @@ fn record(
     }
 }
 
+/// The binary cargo built for `target` that an artifact lists as `file`
+/// (with `.exe` on Windows).
+fn built_binary<'b>(
+    binaries: &'b BTreeMap<(String, String, String), cargo::BuiltBinary>,
+    target: &str,
+    package: &str,
+    file: &str,
+) -> Result<&'b cargo::BuiltBinary, UserError> {
+    let name = file.strip_suffix(".exe").unwrap_or(file);
+    binaries
+        .get(&(target.to_string(), package.to_string(), name.to_string()))
+        .ok_or_else(|| {
+            UserError::new(format!(
+                "cargo did not produce binary `{name}` of `{package}` for `{target}`"
+            ))
+            .hint(
+                "check that the binary is not behind `required-features` the build does not enable",
+            )
+        })
+}
+
+/// Record an artifact the build just wrote at `path`: its size, its
+/// checksum (in the manifest and, when the plan names one, its own
+/// checksum file).
+fn record_built(
+    outcome: &mut BuildOutcome,
+    dist: &Path,
+    (name, path): (&str, &Path),
+    sum_name: Option<&str>,
+    algo: Option<ChecksumAlgorithm>,
+    no_local_paths: bool,
+) -> anyhow::Result<()> {
+    outcome.written.push((path.to_path_buf(), file_size(path)));
+    let hex = algo.map(|a| checksum::hash_file(path, a)).transpose()?;
+    if let (Some(sum_name), Some(hex)) = (sum_name, &hex) {
+        write_checksum_file(outcome, dist, sum_name, name, hex, no_local_paths)?;
+    }
+    let key = algo.map(|a| a.as_str());
+    record(outcome, name, path, key.zip(hex.as_deref()), no_local_paths);
+    Ok(())
+}
+
 /// Write `{hex} *{artifact}` to `dist/{sum_name}` and record it.
 fn write_checksum_file(
     outcome: &mut BuildOutcome,
@@ -873,28 +876,28 @@ fn archive_entries(
         .map(|f| {
             let source = match &f.source {
                 FileSource::Binary { package, file } => {
-                    let name = file.strip_suffix(".exe").unwrap_or(file);
-                    binaries
-                        .get(&(archive.target.clone(), package.clone(), name.to_string()))
-                        .map(|b| b.path.clone())
-                        .ok_or_else(|| {
-                            UserError::new(format!(
-                                "cargo did not produce binary `{name}` of `{package}` for `{}`",
-                                archive.target
-                            ))
-                            .hint("check that the binary is not behind `required-features` the build does not enable")
-                        })?
+                    built_binary(binaries, &archive.target, package, file)?
+                        .path
+                        .clone()
                 }
                 FileSource::Path(p) => {
                     if !p.exists() {
-                        return Err(UserError::new(format!("`{}` (to go into `{}`) does not exist", p.display(), archive.name))
-                            .hint("fix the `include` entry in the dist config, or create the file")
-                            .into());
+                        return Err(UserError::new(format!(
+                            "`{}` (to go into `{}`) does not exist",
+                            p.display(),
+                            archive.name
+                        ))
+                        .hint("fix the `include` entry in the dist config, or create the file")
+                        .into());
                     }
                     p.clone()
                 }
             };
-            Ok(archive::ArchiveEntry { source, dest: f.dest.clone(), executable: f.executable })
+            Ok(archive::ArchiveEntry {
+                source,
+                dest: f.dest.clone(),
+                executable: f.executable,
+            })
         })
         .collect()
 }

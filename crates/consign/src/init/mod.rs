@@ -223,7 +223,7 @@ fn check_target(t: &str) -> Result<(), String> {
 }
 
 fn check_tap(tap: &str) -> Result<(), String> {
-    if tap.split('/').count() != 2 || tap.split('/').any(str::is_empty) {
+    if !config::is_tap(tap) {
         return Err(format!(
             "`{tap}` is not a tap; expected `owner/repo`, e.g. `my-org/homebrew-tap`"
         ));
@@ -231,19 +231,15 @@ fn check_tap(tap: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The scope's shape as the config reads it, and npm's own naming rules.
 fn check_npm_scope(scope: &str) -> Result<(), String> {
-    let body = scope.strip_prefix('@').unwrap_or("");
-    if body.is_empty()
-        || !body
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-._~".contains(c))
-        || body.starts_with(['.', '_'])
-    {
+    if !config::is_npm_scope(scope) {
         return Err(format!(
             "`{scope}` is not an npm scope; expected `@` and a lowercase name, e.g. `@my-org`"
         ));
     }
-    Ok(())
+    crate::installer::npm::validate_package_name(&format!("{scope}/x"))
+        .map_err(|why| format!("`{scope}` is not a usable npm scope: {why}"))
 }
 
 fn check_url(url: &str) -> Result<(), String> {
@@ -383,13 +379,9 @@ impl Docs {
     fn open(&mut self, path: &Path) -> Result<&mut DocumentMut, UserError> {
         if !self.docs.contains_key(path) {
             let file = SourceFile::read(path)?;
-            let doc: DocumentMut = file.text.parse().map_err(|e: toml_edit::TomlError| {
-                UserError::new(format!(
-                    "`{}` is not valid TOML: {}",
-                    path.display(),
-                    e.message().trim_end()
-                ))
-            })?;
+            // The config parser's error names the file, line and column.
+            file.parse()?;
+            let doc: DocumentMut = file.text.parse().expect("parsed above");
             self.docs.insert(path.to_path_buf(), (Some(file.text), doc));
         }
         Ok(&mut self.docs.get_mut(path).expect("inserted above").1)

@@ -136,6 +136,8 @@ pub struct ImagePlan {
     pub dockerfile: String,
     /// The OCI image archive (`{app}-{target}.oci.tar`), for static (musl) builds only.
     pub oci_archive: Option<String>,
+    /// The OCI archive's checksum artifact, if checksums are on.
+    pub oci_checksum: Option<String>,
     /// The binaries, as (package, file name).
     pub binaries: Vec<(String, String)>,
     /// `[package].repository`, for the image's source label.
@@ -320,7 +322,7 @@ pub(crate) fn plan_artifacts(
                 if app.installers.contains(&InstallerKind::Docker)
                     && targets::info(target).os == Os::Linux
                 {
-                    let image = plan_image(app, &archive);
+                    let mut image = plan_image(app, &archive);
                     let dockerfile = Artifact {
                         kind: ArtifactKind::Installer,
                         target_triples: vec![target.clone()],
@@ -335,7 +337,9 @@ pub(crate) fn plan_artifacts(
                             description: Some("A container image (OCI layout); load it with `skopeo copy` or `docker load`".into()),
                             ..Default::default()
                         };
-                        ids.extend(b.add(oci, artifact, true));
+                        let oci_ids = b.add(oci, artifact, true);
+                        image.oci_checksum = oci_ids.get(1).cloned();
+                        ids.extend(oci_ids);
                     }
                     images.push(image);
                 }
@@ -855,6 +859,7 @@ fn plan_image(app: &AppRelease<'_>, archive: &ArchivePlan) -> ImagePlan {
         target: target.clone(),
         dockerfile: format!("{name}-{target}.Dockerfile"),
         oci_archive: static_binary.then(|| format!("{name}-{target}.oci.tar")),
+        oci_checksum: None,
         binaries: archive
             .files
             .iter()

@@ -1010,7 +1010,7 @@ pub fn parse_dist_table(
             "dist" => c.dist = Some(r.bool(key, item)?),
             "tap" => {
                 let tap = r.string(key, item)?;
-                if tap.split('/').count() != 2 || tap.split('/').any(str::is_empty) {
+                if !is_tap(&tap) {
                     return Err(r.err(
                         key,
                         item,
@@ -1023,7 +1023,7 @@ pub fn parse_dist_table(
             "formula" => c.formula = Some(r.string(key, item)?),
             "npm-scope" => {
                 let scope = r.string(key, item)?;
-                if !scope.starts_with('@') || scope.len() < 2 || scope.contains('/') {
+                if !is_npm_scope(&scope) {
                     return Err(r.err(key, item, "an npm scope like \"@my-org\"", None));
                 }
                 c.npm_scope = Some(scope)
@@ -1234,6 +1234,16 @@ impl DistConfig {
             dispatch_repositories,
         )
     }
+}
+
+/// Whether `scope` has the `@name` form of an npm scope.
+pub fn is_npm_scope(scope: &str) -> bool {
+    scope.starts_with('@') && scope.len() >= 2 && !scope.contains('/')
+}
+
+/// Whether `tap` has the `owner/repo` form a Homebrew tap needs.
+pub fn is_tap(tap: &str) -> bool {
+    tap.split('/').count() == 2 && !tap.split('/').any(str::is_empty)
 }
 
 /// Where a config table was found.
