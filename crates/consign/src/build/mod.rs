@@ -698,6 +698,22 @@ fn homebrew_context(
     }))
 }
 
+/// Read the `dist-manifest.json` a build left in `dist`, for a command that
+/// needs it (`what`, e.g. "to verify"); `hint` says how to get one.
+pub fn read_manifest(dist: &Path, what: &str, hint: &str) -> Result<DistManifest, UserError> {
+    let path = dist.join("dist-manifest.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        UserError::new(format!("there is no `{}` {what} ({e})", path.display())).hint(hint)
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        UserError::new(format!(
+            "`{}` is not a valid dist manifest: {e}",
+            path.display()
+        ))
+        .hint("rebuild it with `consign build`")
+    })
+}
+
 /// The manifests other build machines left in `dist` (`*-dist-manifest.json`).
 pub fn other_manifests(dist: &Path) -> anyhow::Result<Vec<(PathBuf, DistManifest)>> {
     let mut found = Vec::new();

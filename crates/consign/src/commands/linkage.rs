@@ -3,11 +3,10 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use consign_manifest::{DistManifest, Linkage};
+use consign_manifest::Linkage;
 
 use crate::build::{self, linkage};
 use crate::cli::{GlobalArgs, OutputFormat};
-use crate::error::UserError;
 use crate::output::{Printer, HEADING};
 use crate::project::{self, LoadOptions};
 
@@ -16,20 +15,11 @@ pub fn exec(args: &GlobalArgs, paths: &[PathBuf], printer: &Printer) -> anyhow::
         let ws = project::load(&LoadOptions {
             manifest_path: args.manifest_path.clone(),
         })?;
-        let path = build::distrib_dir(&ws).join("dist-manifest.json");
-        let text = std::fs::read_to_string(&path).map_err(|_| {
-            UserError::new(format!(
-                "there is no `{}` to read linkage from",
-                path.display()
-            ))
-            .hint("run `consign build` first, or pass binaries: `consign linkage path/to/binary`")
-        })?;
-        let manifest: DistManifest = serde_json::from_str(&text).map_err(|e| {
-            UserError::new(format!(
-                "`{}` is not a valid dist manifest: {e}",
-                path.display()
-            ))
-        })?;
+        let manifest = build::read_manifest(
+            &build::distrib_dir(&ws),
+            "to read linkage from",
+            "run `consign build` first, or pass binaries: `consign linkage path/to/binary`",
+        )?;
         manifest.linkage
     } else {
         paths

@@ -3,8 +3,6 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use consign_manifest::DistManifest;
-
 use crate::build;
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::error::UserError;
@@ -17,17 +15,11 @@ pub fn exec(args: &GlobalArgs, timeout: u64, printer: &Printer) -> anyhow::Resul
         manifest_path: args.manifest_path.clone(),
     })?;
     let dist = build::distrib_dir(&ws);
-    let path = dist.join("dist-manifest.json");
-    let text = std::fs::read_to_string(&path).map_err(|_| {
-        UserError::new(format!("there is no `{}` to verify", path.display()))
-            .hint("run `consign build` (with the installers and this host's archive) first")
-    })?;
-    let manifest: DistManifest = serde_json::from_str(&text).map_err(|e| {
-        UserError::new(format!(
-            "`{}` is not a valid dist manifest: {e}",
-            path.display()
-        ))
-    })?;
+    let manifest = build::read_manifest(
+        &dist,
+        "to verify",
+        "run `consign build` (with the installers and this host's archive) first",
+    )?;
     let report = verify::verify(
         &dist,
         &manifest,

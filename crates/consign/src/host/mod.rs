@@ -126,18 +126,11 @@ pub struct SimpleUpload {
 
 /// Read `dist-manifest.json` from the distrib directory.
 pub fn read_manifest(dist: &Path) -> Result<DistManifest, UserError> {
-    let path = dist.join("dist-manifest.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        UserError::new(format!("cannot read `{}`: {e}", path.display()))
-            .hint("run `consign build` first (in CI, download every build machine's artifacts into `target/distrib`)")
-    })?;
-    serde_json::from_str(&text).map_err(|e| {
-        UserError::new(format!(
-            "`{}` is not a valid dist manifest: {e}",
-            path.display()
-        ))
-        .hint("rebuild it with `consign build`")
-    })
+    crate::build::read_manifest(
+        dist,
+        "to host",
+        "run `consign build` first (in CI, download every build machine's artifacts into `target/distrib`)",
+    )
 }
 
 /// The manifest's tag, or an error saying it has none.
