@@ -24,17 +24,7 @@ fn app(config: &str) -> TestWorkspace {
         "fn main() { println!(\"helper\"); }\n",
     );
     // Releases build from a committed lockfile.
-    let lock = Command::new(env!("CARGO"))
-        .args(["generate-lockfile", "--offline"])
-        .current_dir(ws.path())
-        .output()
-        .unwrap();
-    assert!(
-        lock.status.success(),
-        "{}",
-        String::from_utf8_lossy(&lock.stderr)
-    );
-    ws.commit();
+    ws.lock_and_commit();
     ws
 }
 

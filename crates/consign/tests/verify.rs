@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::*;
 use serde_json::Value;
 
@@ -14,13 +12,7 @@ fn released() -> TestWorkspace {
         "src/main.rs",
         "fn main() { println!(\"tool {}\", env!(\"CARGO_PKG_VERSION\")); }\n",
     );
-    let lock = Command::new(env!("CARGO"))
-        .args(["generate-lockfile", "--offline"])
-        .current_dir(ws.path())
-        .output()
-        .unwrap();
-    assert!(lock.status.success());
-    ws.commit();
+    ws.lock_and_commit();
     let run = ws.consign(&["build"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
