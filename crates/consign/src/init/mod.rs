@@ -629,10 +629,10 @@ pub fn plan_binstall(ws: &Workspace) -> Result<InitPlan, UserError> {
 pub fn write_changes(changes: &[FileChange]) -> anyhow::Result<()> {
     for c in changes {
         crate::build::checksum::write_atomic(&c.path, c.after.as_bytes()).map_err(|e| {
-            anyhow::Error::from(UserError::new(format!(
-                "cannot write `{}`: {e}",
-                c.path.display()
-            )))
+            anyhow::Error::from(
+                UserError::new(format!("cannot write `{}`: {e}", c.path.display()))
+                    .hint("check that the file and its directory are writable, then rerun (files already written are kept and left alone by a rerun)"),
+            )
         })?;
     }
     Ok(())
