@@ -65,6 +65,41 @@ pub enum Command {
     Host(HostArgs),
     /// Publish the release if still a draft, then notify downstream repositories
     Announce(AnnounceArgs),
+    /// Publish to the channels in `publish-jobs` (Homebrew tap, npm), resumable
+    #[command(
+        after_help = "Examples:\n  consign publish --tag v1.2.3\n  consign publish --only homebrew --dry-run\n\nTokens: `HOMEBREW_TAP_TOKEN` (contents: write on the tap repository), `NPM_TOKEN` (may publish the package)."
+    )]
+    Publish(PublishArgs),
+}
+
+/// `consign publish`.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// Only these channels (comma-separated or repeated)
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "CHANNEL")]
+    pub only: Vec<PublishChannel>,
+    /// Look at every channel and say what would be published, but publish nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// A channel `consign publish` can publish to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PublishChannel {
+    /// Commit the formulas to the Homebrew tap.
+    Homebrew,
+    /// Publish the npm packages.
+    Npm,
+}
+
+impl PublishChannel {
+    /// The name publish steps use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PublishChannel::Homebrew => "homebrew",
+            PublishChannel::Npm => "npm",
+        }
+    }
 }
 
 /// `consign init`.

@@ -7,6 +7,7 @@
 
 pub mod build;
 pub mod changelog;
+pub mod channel;
 pub mod ci;
 pub mod cli;
 pub mod commands;

@@ -106,6 +106,12 @@ impl GlibcRequirementSource {
     }
 }
 
+/// Parse a glibc version as the manifest records it (`2.34`, `2.3.4`);
+/// anything else is `None`.
+pub fn parse_glibc_floor(text: &str) -> Option<(u32, u32, u32)> {
+    parse_glibc_version(&format!("GLIBC_{text}"))
+}
+
 /// Inspect the binary at `path`.
 pub fn inspect(path: &Path) -> Result<LinkageReport> {
     let bytes =

@@ -116,7 +116,7 @@ pub fn build(
     // 1. Every target must be buildable here, before anything compiles.
     let mut builders = Vec::new();
     if local {
-        for b in &plan.builds {
+        for b in plan.builds() {
             builders.push((b, opts.toolchain.builder_for(&b.target)?));
         }
     }
@@ -216,7 +216,7 @@ impl Run<'_> {
         let checksum_key = plan.checksum.map(|a| a.as_str());
         let binaries = &self.binaries;
         let outcome = &mut self.outcome;
-        for archive in &plan.archives {
+        for archive in plan.archives() {
             let linkage = check_linkage(archive, binaries)?;
             outcome.manifest.linkage.extend(linkage);
             let entries = archive_entries(archive, binaries)?;
@@ -269,18 +269,13 @@ impl Run<'_> {
                 checksum_key.zip(recorded.checksum.as_deref()),
                 opts.no_local_paths,
             );
-            let wants_sha256 = plan
-                .installers
-                .iter()
-                .any(|i| i.kind == InstallerKind::Homebrew);
-            if plan.checksum != Some(ChecksumAlgorithm::Sha256) && wants_sha256 {
-                // Homebrew formulas need SHA-256 whatever the configured algorithm.
-                let sha256 = checksum::hash_file(&dest, ChecksumAlgorithm::Sha256)?;
+            for algo in &archive.extra_checksums {
+                let hex = checksum::hash_file(&dest, *algo)?;
                 record(
                     outcome,
                     &archive.name,
                     &dest,
-                    Some(("sha256", &sha256)),
+                    Some((algo.as_str(), &hex)),
                     opts.no_local_paths,
                 );
             }
@@ -296,7 +291,7 @@ impl Run<'_> {
         let (dist, mtime) = (self.dist.clone(), self.mtime);
         let binaries = &self.binaries;
         let outcome = &mut self.outcome;
-        for image in &plan.images {
+        for image in plan.images() {
             let mut bins = Vec::new();
             for (package, file) in &image.binaries {
                 let key = (image.target.clone(), package.clone(), file.clone());
@@ -305,18 +300,12 @@ impl Run<'_> {
                 };
                 bins.push((file.clone(), b.path.clone()));
             }
-            let entrypoint = bins
-                .iter()
-                .find(|(n, _)| *n == image.app)
-                .or(bins.first())
-                .map(|(n, _)| n.clone())
-                .unwrap_or_default();
             let ctx = crate::installer::oci::ImageContext {
                 app_name: image.app.clone(),
                 app_version: image.version.clone(),
                 target: image.target.clone(),
                 binaries: bins,
-                entrypoint,
+                entrypoint: image.entrypoint.clone(),
                 static_binary: image.oci_archive.is_some(),
                 source: image.source.clone(),
                 license: image.license.clone(),
@@ -354,7 +343,7 @@ impl Run<'_> {
     fn build_msis(&mut self) -> anyhow::Result<()> {
         let (plan, opts, progress) = (self.plan, self.opts, self.progress);
         let dist = self.dist.clone();
-        for msi in &plan.msis {
+        for msi in plan.msis() {
             let staging = tempfile::Builder::new()
                 .prefix(".msi-")
                 .tempdir_in(dist.join(".consign"))
@@ -400,13 +389,13 @@ impl Run<'_> {
                     .hint("remove stale manifests from `target/distrib`")
             })?;
         }
+        // Installers this version plans but nothing writes.
         for (name, artifact) in &outcome.manifest.artifacts {
-            let planned = plan.installers.iter().any(|i| &i.artifact == name);
-            if artifact.kind == ArtifactKind::Installer && !planned {
+            if artifact.kind == ArtifactKind::Installer && !plan.produces(name) {
                 outcome.skipped.push(name.clone());
             }
         }
-        if let Some(source) = &plan.source {
+        if let Some(source) = plan.source() {
             let dest = dist.join(&source.name);
             progress.start(&format!("archiving source {}", source.name));
             let repo = ws.git.toplevel.clone().ok_or_else(|| {
@@ -444,7 +433,7 @@ impl Run<'_> {
                 opts.no_local_paths,
             );
         }
-        for installer in &plan.installers {
+        for installer in plan.installers() {
             let ctx = installer_facts(
                 installer,
                 &outcome.manifest,
@@ -491,16 +480,11 @@ impl Run<'_> {
                 Some(algo) => Some(checksum::hash_file(&path, algo)?),
                 None => None,
             };
-            let sum_name = outcome
-                .manifest
-                .artifacts
-                .get(&installer.artifact)
-                .and_then(|a| a.checksum.clone());
-            if let (Some(sum_name), Some(hex)) = (sum_name, &hex) {
+            if let (Some(sum_name), Some(hex)) = (&installer.checksum, &hex) {
                 write_checksum_file(
                     outcome,
                     &dist,
-                    &sum_name,
+                    sum_name,
                     &installer.artifact,
                     hex,
                     opts.no_local_paths,
@@ -517,20 +501,18 @@ impl Run<'_> {
             );
         }
         // The unified checksum covers every artifact whose checksum is known.
-        if let Some(algo) = plan.checksum {
-            let sum_name = format!("{algo}.sum");
-            if outcome.manifest.artifacts.contains_key(&sum_name) {
-                let mut lines = String::new();
-                for (name, a) in &outcome.manifest.artifacts {
-                    if let Some(hex) = a.checksums.get(algo.as_str()) {
-                        lines.push_str(&checksum::checksum_line(hex, name));
-                    }
+        if let Some(unified) = plan.unified_checksum() {
+            let algo = unified.algorithm;
+            let mut lines = String::new();
+            for (name, a) in &outcome.manifest.artifacts {
+                if let Some(hex) = a.checksums.get(algo.as_str()) {
+                    lines.push_str(&checksum::checksum_line(hex, name));
                 }
-                let path = dist.join(&sum_name);
-                checksum::write_atomic(&path, lines.as_bytes())?;
-                outcome.written.push((path.clone(), file_size(&path)));
-                record(outcome, &sum_name, &path, None, opts.no_local_paths);
             }
+            let path = dist.join(&unified.name);
+            checksum::write_atomic(&path, lines.as_bytes())?;
+            outcome.written.push((path.clone(), file_size(&path)));
+            record(outcome, &unified.name, &path, None, opts.no_local_paths);
         }
         Ok(())
     }
@@ -549,7 +531,7 @@ impl Run<'_> {
         checksum::write_atomic(&manifest_path, json.as_bytes())?;
         outcome.written.push((manifest_path, json.len() as u64));
         if opts.mode == ArtifactMode::Local {
-            let mut targets: Vec<&str> = plan.archives.iter().map(|a| a.target.as_str()).collect();
+            let mut targets: Vec<&str> = plan.archives().map(|a| a.target.as_str()).collect();
             targets.sort();
             targets.dedup();
             if !targets.is_empty() {
@@ -573,6 +555,7 @@ fn installer_facts(
 ) -> InstallerContext {
     let mut ctx = installer.context.clone();
     let mut missing = Vec::new();
+    let mut bad_floors = Vec::new();
     ctx.artifacts.retain_mut(|a| {
         if let Some(algo) = algo {
             match manifest
@@ -588,19 +571,25 @@ fn installer_facts(
             }
         }
         if a.libc == "gnu" {
-            a.glibc_floor = manifest
-                .linkage
-                .iter()
-                .filter(|l| l.target == a.target)
-                .filter_map(|l| l.glibc_floor.clone())
-                .max_by_key(|v| {
-                    v.split('.')
-                        .map(|p| p.parse::<u32>().unwrap_or(0))
-                        .collect::<Vec<_>>()
-                });
+            let mut floors = Vec::new();
+            for l in manifest.linkage.iter().filter(|l| l.target == a.target) {
+                let Some(text) = &l.glibc_floor else { continue };
+                match linkage::parse_glibc_floor(text) {
+                    Some(v) => floors.push((v, text.clone())),
+                    None => bad_floors.push(format!("`{text}` ({} for {})", l.binary, l.target)),
+                }
+            }
+            a.glibc_floor = floors.into_iter().max().map(|(_, text)| text);
         }
         true
     });
+    if !bad_floors.is_empty() {
+        warnings.push(format!(
+            "the manifest has glibc floors that are not versions, ignored by `{}`: {}",
+            installer.artifact,
+            bad_floors.join(", ")
+        ));
+    }
     if !missing.is_empty() {
         let covered: Vec<&str> = ctx.artifacts.iter().map(|a| a.target.as_str()).collect();
         warnings.push(format!(
@@ -652,7 +641,14 @@ fn homebrew_context(
             target: a.target.clone(),
             os: a.os.clone(),
             arch: a.arch.clone(),
-            url: format!("{}/{}", ctx.download_url, a.archive),
+            url: installer
+                .meta
+                .archive_urls
+                .get(&a.archive)
+                .cloned()
+                .with_context(|| {
+                    format!("internal error: the plan has no URL for `{}`", a.archive)
+                })?,
             sha256: sha256.clone(),
         });
     }
@@ -935,11 +931,7 @@ fn check_linkage(
         };
         let report = linkage::inspect(&bin.path)?;
         if let (Some(max), Some(floor)) = (&archive.max_glibc, &report.glibc_floor) {
-            let (maj, min) = max
-                .split_once('.')
-                .map(|(a, b)| (a.parse().unwrap_or(0), b.parse().unwrap_or(0)))
-                .unwrap_or((0, 0));
-            if floor.exceeds(maj, min) {
+            if floor.exceeds(max.major, max.minor) {
                 return Err(UserError::new(format!(
                     "`{name}` for `{}` needs glibc {}, newer than `minimum-glibc-version` {max}: symbol `{}` from `{}` raised it",
                     archive.target,

@@ -11,6 +11,7 @@ mod manifest_schema;
 mod merge_manifests;
 mod migrate;
 mod plan;
+mod publish;
 mod verify;
 
 use crate::cli::{Cli, Command};
@@ -32,5 +33,6 @@ pub fn run(cli: &Cli, printer: &Printer) -> anyhow::Result<()> {
         Command::Generate(args) => generate::exec(&cli.global, args, printer),
         Command::Host(args) => host::exec(&cli.global, args, printer),
         Command::Announce(args) => announce::exec(&cli.global, args, printer),
+        Command::Publish(args) => publish::exec(&cli.global, args, printer),
     }
 }

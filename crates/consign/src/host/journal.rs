@@ -92,6 +92,10 @@ pub struct JournalData {
     /// Repositories that got their `repository_dispatch`.
     #[serde(default)]
     pub dispatched: BTreeSet<String>,
+    /// Publishing to channels (`homebrew:owner/tap`, `npm:name@version`):
+    /// what the last run found or did. The remote stays the truth.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub channels: BTreeMap<String, String>,
     /// Everything that happened, oldest first.
     #[serde(default)]
     pub events: Vec<Event>,

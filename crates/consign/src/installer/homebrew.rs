@@ -293,7 +293,9 @@ fn formula_data(ctx: &HomebrewContext) -> anyhow::Result<FormulaData> {
         .filter(|d| !d.is_empty());
 
     let install_hint = match &ctx.tap {
-        Some(tap) => install_hint(tap, &ctx.formula)?,
+        Some(tap) => {
+            crate::channel::homebrew::install_hint(tap, &ctx.formula).map_err(anyhow::Error::msg)?
+        }
         None => None,
     };
 
@@ -547,28 +549,6 @@ fn manpage(path: &str) -> anyhow::Result<Install> {
         dir: format!("man{section}"),
         args: ruby_string(path),
     })
-}
-
-/// `brew install owner/tap/formula` for the tap repository
-/// `owner/homebrew-tap`. A repository without the `homebrew-` prefix has to
-/// be tapped with its URL first, so it gets no hint.
-fn install_hint(tap: &str, formula: &str) -> anyhow::Result<Option<String>> {
-    let valid_part = |s: &str| {
-        !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    };
-    let parts: Vec<&str> = tap.split('/').collect();
-    let [owner, repo] = parts.as_slice() else {
-        bail!("the tap `{tap}` is not `owner/repository`");
-    };
-    if !valid_part(owner) || !valid_part(repo) {
-        bail!("the tap `{tap}` is not `owner/repository`");
-    }
-    Ok(repo
-        .strip_prefix("homebrew-")
-        .filter(|short| !short.is_empty())
-        .map(|short| format!("brew install {owner}/{short}/{formula}")))
 }
 
 // ------------------------------------------------------------------ Ruby
@@ -1245,18 +1225,5 @@ end
         let mut bad = ctx();
         bad.artifacts[0].url = String::new();
         assert!(render_err(&bad).contains("download URL is empty"));
-    }
-
-    #[test]
-    fn tap_hints() {
-        assert_eq!(
-            install_hint("acme/homebrew-tap", "t").unwrap().as_deref(),
-            Some("brew install acme/tap/t")
-        );
-        assert_eq!(install_hint("acme/formulas", "t").unwrap(), None);
-        assert_eq!(install_hint("acme/homebrew-", "t").unwrap(), None);
-        for bad in ["acme", "a/b/c", "/tap", "a/", "a b/c"] {
-            assert!(install_hint(bad, "t").is_err(), "{bad}");
-        }
     }
 }

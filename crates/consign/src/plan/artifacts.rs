@@ -13,12 +13,14 @@ use consign_manifest::{
 };
 use serde::Serialize;
 
+use super::step::Step;
 use super::{AppRelease, ArtifactMode, PlanOptions, ResolvedHosting};
 use crate::error::UserError;
 use crate::installer::{binstall, npm};
 use crate::installer::{InstallPathSpec, InstallerArtifact, InstallerContext, ReceiptSource};
 use crate::project::config::{
-    ArchiveFormat, ChecksumAlgorithm, CiBackend, DistConfig, InstallPath, InstallerKind, PrRunMode,
+    ArchiveFormat, ChecksumAlgorithm, CiBackend, DistConfig, GlibcVersion, InstallPath,
+    InstallerKind, PrRunMode,
 };
 use crate::project::{Workspace, AUTO_INCLUDE_PREFIXES};
 use crate::targets::{self, Os};
@@ -56,7 +58,10 @@ pub struct ArchivePlan {
     /// The checksum artifact covering it.
     pub checksum: Option<String>,
     /// The newest glibc the binaries may need (`minimum-glibc-version`), for gnu Linux targets.
-    pub max_glibc: Option<String>,
+    pub max_glibc: Option<GlibcVersion>,
+    /// Checksums recorded in the manifest beside the configured one: SHA-256
+    /// when a Homebrew formula installs the archive, whatever `checksum` says.
+    pub extra_checksums: Vec<ChecksumAlgorithm>,
 }
 
 /// A file inside an archive.
@@ -90,6 +95,8 @@ pub enum FileSource {
 pub struct InstallerPlan {
     /// The artifact name (`{app}-installer.sh`).
     pub artifact: String,
+    /// Its checksum artifact, if it has one (npm packages).
+    pub checksum: Option<String>,
     /// Which installer.
     pub kind: InstallerKind,
     /// What it installs.
@@ -121,6 +128,8 @@ pub struct InstallerMeta {
     /// top directory, source): where the Homebrew formula finds completions
     /// and man pages.
     pub archive_files: Vec<(String, PathBuf)>,
+    /// The download URL of each archive the installer offers, by archive name.
+    pub archive_urls: BTreeMap<String, String>,
 }
 
 /// A container image of one app for one Linux target, built beside its archive.
@@ -138,6 +147,8 @@ pub struct ImagePlan {
     pub oci_archive: Option<String>,
     /// The OCI archive's checksum artifact, if checksums are on.
     pub oci_checksum: Option<String>,
+    /// The binary the image runs: the one named after the app, else the first.
+    pub entrypoint: String,
     /// The binaries, as (package, file name).
     pub binaries: Vec<(String, String)>,
     /// `[package].repository`, for the image's source label.
@@ -159,16 +170,21 @@ pub struct SourcePlan {
     pub recursive: bool,
 }
 
+/// The unified checksum file, `{algo}.sum`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnifiedChecksumPlan {
+    /// The artifact name.
+    pub name: String,
+    /// The algorithm.
+    pub algorithm: ChecksumAlgorithm,
+}
+
 pub(crate) struct Planned {
-    pub source: Option<SourcePlan>,
-    pub images: Vec<ImagePlan>,
-    pub installers: Vec<InstallerPlan>,
+    /// Local and global steps, in the order they run.
+    pub steps: Vec<Step>,
     pub manifest_artifacts: BTreeMap<ArtifactId, Artifact>,
     pub release_artifacts: BTreeMap<String, Vec<ArtifactId>>,
-    pub builds: Vec<CargoBuild>,
-    pub archives: Vec<ArchivePlan>,
     pub binstall: Vec<BinstallStatus>,
-    pub msis: Vec<MsiPlan>,
 }
 
 /// An MSI of one app for one Windows target, built beside its archive.
@@ -274,11 +290,11 @@ pub(crate) fn plan_artifacts(
         artifacts: BTreeMap::new(),
     };
     let mut release_artifacts: BTreeMap<String, Vec<ArtifactId>> = BTreeMap::new();
-    let mut archives = Vec::new();
+    let mut archives: Vec<ArchivePlan> = Vec::new();
+    // Steps built beside each archive (images, MSIs), in archive order.
+    let mut beside: Vec<Step> = Vec::new();
     let mut installers = Vec::new();
-    let mut images = Vec::new();
-    let mut msis = Vec::new();
-    let mut source_plan = None;
+    let mut global_steps: Vec<Step> = Vec::new();
     let mut binstall_statuses = Vec::new();
 
     if mode == ArtifactMode::Host
@@ -341,7 +357,7 @@ pub(crate) fn plan_artifacts(
                         image.oci_checksum = oci_ids.get(1).cloned();
                         ids.extend(oci_ids);
                     }
-                    images.push(image);
+                    beside.push(Step::Image(image));
                 }
                 if app.installers.contains(&InstallerKind::Msi)
                     && targets::info(target).is_windows()
@@ -357,10 +373,10 @@ pub(crate) fn plan_artifacts(
                     };
                     let msi_ids = b.add(&msi.name, artifact, true);
                     ids.extend(msi_ids.iter().cloned());
-                    msis.push(MsiPlan {
+                    beside.push(Step::Msi(MsiPlan {
                         checksum: msi_ids.get(1).cloned(),
                         ..msi
-                    });
+                    }));
                 }
                 archives.push(archive);
             }
@@ -369,6 +385,7 @@ pub(crate) fn plan_artifacts(
     }
 
     // Announcement-wide artifacts, listed in every release.
+    let mut unified = None;
     if global && !apps.is_empty() {
         let mut shared = Vec::new();
         let first = &apps[0].package;
@@ -381,12 +398,12 @@ pub(crate) fn plan_artifacts(
             ..Default::default()
         };
         let ids = b.add("source.tar.gz", source, true);
-        source_plan = Some(SourcePlan {
+        global_steps.push(Step::Source(SourcePlan {
             name: ids[0].clone(),
             checksum: ids.get(1).cloned(),
             prefix: format!("{}-{}/", first.name, first.version),
             recursive: ws.config.recursive_tarball.unwrap_or(false),
-        });
+        }));
         shared.extend(ids);
         if let Some(algo) = checksum {
             let name = format!("{algo}.sum");
@@ -399,23 +416,48 @@ pub(crate) fn plan_artifacts(
                 ..Default::default()
             };
             shared.extend(b.add(&name, sum, false));
+            unified = Some(Step::Checksums(UnifiedChecksumPlan {
+                name,
+                algorithm: algo,
+            }));
         }
         for ids in release_artifacts.values_mut() {
             ids.extend(shared.iter().cloned());
         }
     }
 
-    let builds = plan_builds(apps, &archives);
+    // Homebrew formulas need SHA-256 whatever the configured algorithm.
+    let brewed: Vec<&String> = installers
+        .iter()
+        .filter(|i| i.kind == InstallerKind::Homebrew)
+        .flat_map(|i| i.context.artifacts.iter().map(|a| &a.archive))
+        .collect();
+    for archive in &mut archives {
+        if checksum != Some(ChecksumAlgorithm::Sha256) && brewed.contains(&&archive.name) {
+            archive.extra_checksums.push(ChecksumAlgorithm::Sha256);
+        }
+    }
+    for installer in &mut installers {
+        installer.checksum = b
+            .artifacts
+            .get(&installer.artifact)
+            .and_then(|a| a.checksum.clone());
+    }
+
+    let mut steps: Vec<Step> = plan_builds(apps, &archives)
+        .into_iter()
+        .map(Step::Cargo)
+        .collect();
+    steps.extend(archives.into_iter().map(Step::Archive));
+    steps.extend(beside);
+    steps.extend(global_steps);
+    steps.extend(installers.into_iter().map(Step::Installer));
+    steps.extend(unified);
     Ok(Planned {
-        source: source_plan,
-        images,
-        installers,
+        steps,
         manifest_artifacts: b.artifacts,
         release_artifacts,
-        builds,
-        archives,
         binstall: binstall_statuses,
-        msis,
     })
 }
 
@@ -575,8 +617,8 @@ fn plan_archive(
             .minimum_glibc_version
             .as_ref()
             .filter(|_| gnu_linux)
-            .and_then(|g| g.for_target(target))
-            .map(|v| v.to_string()),
+            .and_then(|g| g.for_target(target)),
+        extra_checksums: Vec::new(),
         name,
         app: pkg.name.clone(),
         target: target.to_string(),
@@ -712,10 +754,17 @@ fn plan_installers(
             (InstallerKind::Homebrew, Some(target)) => workspace_files(ws, app, target),
             _ => Vec::new(),
         };
+        let context = installer_context(ws, app, &targets, b);
+        let archive_urls = context
+            .artifacts
+            .iter()
+            .map(|a| (a.archive.clone(), b.url(&a.archive).unwrap_or_default()))
+            .collect();
         installers.push(InstallerPlan {
             artifact: file.clone(),
+            checksum: None,
             kind: *installer,
-            context: installer_context(ws, app, &targets, b),
+            context,
             meta: InstallerMeta {
                 description: pkg.description.clone(),
                 homepage: pkg.homepage.clone().or_else(|| {
@@ -733,6 +782,7 @@ fn plan_installers(
                     .unwrap_or_default(),
                 npm_name: npm_name(&app.config, name),
                 archive_files,
+                archive_urls,
             },
         });
         let url = b.url(&file).unwrap_or_default();
@@ -743,12 +793,23 @@ fn plan_installers(
             InstallerKind::Powershell => Some(format!(
                 "powershell -ExecutionPolicy Bypass -c \"irm {url} | iex\""
             )),
-            InstallerKind::Homebrew => app.config.tap.as_ref().map(|tap| {
-                let (owner, repo) = tap.split_once('/').unwrap_or((tap, ""));
-                let repo = repo.strip_prefix("homebrew-").unwrap_or(repo);
-                let formula = file.trim_end_matches(".rb");
-                format!("brew install {owner}/{repo}/{formula}")
-            }),
+            InstallerKind::Homebrew => match app.config.tap.as_deref() {
+                Some(tap) => {
+                    let formula = file.trim_end_matches(".rb");
+                    let hint =
+                        crate::channel::homebrew::install_hint(tap, formula).map_err(|why| {
+                            UserError::new(format!("`tap` of `{name}`: {why}"))
+                                .hint("set `tap = \"owner/homebrew-name\"`")
+                        })?;
+                    if hint.is_none() {
+                        warnings.push(format!(
+                            "the tap `{tap}` of `{name}` has no `homebrew-` prefix, so `brew tap` cannot find it by name and the release shows no `brew install` command; rename the repository to `homebrew-...`"
+                        ));
+                    }
+                    hint
+                }
+                None => None,
+            },
             InstallerKind::Npm => Some(format!(
                 "npm install {}@{}",
                 npm_name(&app.config, name),
@@ -853,6 +914,14 @@ fn plan_image(app: &AppRelease<'_>, archive: &ArchivePlan) -> ImagePlan {
     let name = &app.package.name;
     let target = &archive.target;
     let static_binary = targets::info(target).libc == targets::Libc::Musl;
+    let binaries: Vec<(String, String)> = archive
+        .files
+        .iter()
+        .filter_map(|f| match &f.source {
+            FileSource::Binary { package, file } => Some((package.clone(), file.clone())),
+            FileSource::Path(_) => None,
+        })
+        .collect();
     ImagePlan {
         app: name.clone(),
         version: app.package.version.to_string(),
@@ -860,14 +929,14 @@ fn plan_image(app: &AppRelease<'_>, archive: &ArchivePlan) -> ImagePlan {
         dockerfile: format!("{name}-{target}.Dockerfile"),
         oci_archive: static_binary.then(|| format!("{name}-{target}.oci.tar")),
         oci_checksum: None,
-        binaries: archive
-            .files
+        entrypoint: binaries
             .iter()
-            .filter_map(|f| match &f.source {
-                FileSource::Binary { package, file } => Some((package.clone(), file.clone())),
-                FileSource::Path(_) => None,
-            })
-            .collect(),
+            .map(|(_, file)| file)
+            .find(|file| *file == name)
+            .or(binaries.first().map(|(_, file)| file))
+            .cloned()
+            .unwrap_or_default(),
+        binaries,
         source: app.package.repository.clone(),
         license: app.package.license.clone(),
     }

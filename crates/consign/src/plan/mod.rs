@@ -8,6 +8,7 @@
 pub mod announcement;
 mod artifacts;
 pub(crate) mod notes;
+pub mod step;
 
 use std::collections::BTreeMap;
 
@@ -17,15 +18,18 @@ use consign_manifest::{
 use serde::Serialize;
 
 use crate::error::{list, UserError};
-use crate::project::config::{ChecksumAlgorithm, DistConfig, HostingProvider, InstallerKind};
+use crate::project::config::{
+    ChecksumAlgorithm, DistConfig, HostingProvider, InstallerKind, PublishJob,
+};
 use crate::project::source_host::{self, SourceHost, SourceHostError};
 use crate::project::{Package, Workspace};
 use crate::targets;
 
 pub use artifacts::{
     ArchiveFile, ArchivePlan, BinstallStatus, CargoBuild, FileSource, ImagePlan, InstallerMeta,
-    InstallerPlan, MsiPlan, SourcePlan,
+    InstallerPlan, MsiPlan, SourcePlan, UnifiedChecksumPlan,
 };
+pub use step::{Phase, PublishStep, Step};
 
 /// Which artifacts to plan (`--artifacts`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -59,23 +63,14 @@ pub struct PlanOptions {
     pub tool_version: String,
 }
 
-/// Everything a release will do.
+/// Everything a release will do: the manifest (the public contract) and
+/// the steps that make it true, in the order they run.
 #[derive(Clone, Debug, Serialize)]
 pub struct Plan {
     /// The manifest: the public contract.
     pub manifest: DistManifest,
-    /// The cargo builds that produce the binaries, per target.
-    pub builds: Vec<CargoBuild>,
-    /// The archives to pack.
-    pub archives: Vec<ArchivePlan>,
-    /// The installer scripts to render.
-    pub installers: Vec<InstallerPlan>,
-    /// The source tarball (global artifacts only).
-    pub source: Option<SourcePlan>,
-    /// Container images to build beside the archives.
-    pub images: Vec<ImagePlan>,
-    /// MSIs to build beside the Windows archives.
-    pub msis: Vec<MsiPlan>,
+    /// Every action, typed; see [`Step`].
+    pub steps: Vec<Step>,
     /// The checksum algorithm (`None` when checksums are off).
     pub checksum: Option<ChecksumAlgorithm>,
     /// Things worth telling the user that do not stop the release.
@@ -227,18 +222,71 @@ pub fn plan(ws: &Workspace, opts: &PlanOptions) -> Result<Plan, UserError> {
         ci: artifacts::ci_info(&ws_config, &apps),
         linkage: Vec::new(),
     };
+    let mut steps = planned.steps;
+    if opts.artifacts != ArtifactMode::Local {
+        steps.extend(
+            publish_steps(&ws_config, &manifest, &hosting, &steps)
+                .into_iter()
+                .map(Step::Publish),
+        );
+    }
     Ok(Plan {
         manifest,
-        builds: planned.builds,
-        archives: planned.archives,
-        installers: planned.installers,
-        images: planned.images,
-        msis: planned.msis,
-        source: planned.source,
+        steps,
         checksum,
         warnings,
         binstall: planned.binstall,
     })
+}
+
+/// The publish steps of the channels `publish-jobs` names. Prereleases are
+/// published only with `publish-prereleases`.
+fn publish_steps(
+    config: &DistConfig,
+    manifest: &DistManifest,
+    hosting: &ResolvedHosting,
+    steps: &[Step],
+) -> Vec<PublishStep> {
+    let jobs = config.publish_jobs.clone().unwrap_or_default();
+    if manifest.announcement_is_prerelease && !config.publish_prereleases.unwrap_or(false) {
+        return Vec::new();
+    }
+    let installers: Vec<&InstallerPlan> = steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Installer(i) => Some(i),
+            _ => None,
+        })
+        .collect();
+    let tag = manifest.announcement_tag.as_deref().unwrap_or_default();
+    let mut out = Vec::new();
+    if jobs.contains(&PublishJob::Homebrew) {
+        let formulas: Vec<(String, String)> = installers
+            .iter()
+            .filter(|i| i.kind == InstallerKind::Homebrew)
+            .filter_map(|i| Some((i.meta.tap.clone()?, i.artifact.clone())))
+            .collect();
+        let web_base = hosting
+            .source
+            .as_ref()
+            .map_or("https://github.com", |h| h.web_base.as_str());
+        out.extend(
+            crate::channel::homebrew::plan(&formulas, web_base, tag)
+                .into_iter()
+                .map(PublishStep::Homebrew),
+        );
+    }
+    if jobs.contains(&PublishJob::Npm) {
+        for i in installers.iter().filter(|i| i.kind == InstallerKind::Npm) {
+            out.push(PublishStep::Npm(crate::channel::npm::plan(
+                &i.meta.npm_name,
+                &i.context.app_version,
+                &i.artifact,
+                None,
+            )));
+        }
+    }
+    out
 }
 
 fn resolve_app<'a>(
@@ -315,6 +363,8 @@ pub(crate) struct ResolvedHosting {
     pub download_base: Option<String>,
     /// The manifest's hosting record.
     pub manifest: Hosting,
+    /// The source repository, when the packages name one.
+    pub source: Option<SourceHost>,
 }
 
 fn resolve_hosting(
@@ -405,6 +455,7 @@ fn resolve_hosting(
     Ok(ResolvedHosting {
         download_base,
         manifest,
+        source,
     })
 }
 

@@ -1,0 +1,77 @@
+//! Channels: the places a release is published to beside the forge's
+//! release (a Homebrew tap, an npm registry, a crates registry).
+//!
+//! Each channel is one module that owns three things:
+//! - its settings, read from the dist config by the planner;
+//! - a pure `plan` contribution that returns the [`PublishStep`]s it needs
+//!   (and nothing else: install hints and artifacts come from the installer
+//!   planning);
+//! - `execute`, which carries one step out by **look, act, record**: ask the
+//!   remote what is already there, act only on what is missing, and record
+//!   the outcome in the release journal. A rerun after any failure, a
+//!   SIGKILL included, finishes the job and sends nothing twice, because the
+//!   remote (not the journal) decides what is missing.
+//!
+//! **Invariant:** `execute` reads only its step, the files in the distrib
+//! directory and the [`PublishEnv`]; never the workspace or the dist config.
+
+pub mod homebrew;
+pub mod npm;
+
+use std::path::PathBuf;
+
+pub use crate::plan::PublishStep;
+
+/// What executing a publish step needs besides the step: where the built
+/// files are, credentials and overrides from the environment, and where to
+/// report.
+pub struct PublishEnv<'a> {
+    /// The distrib directory with the built artifacts.
+    pub dist: PathBuf,
+    /// Look, and say what would be done, but change nothing remote.
+    pub dry_run: bool,
+    /// The release journal outcomes are recorded in.
+    pub journal: &'a crate::host::journal::Journal,
+    /// Progress and notes for the user.
+    pub report: &'a (dyn Fn(&str) + Sync),
+    /// Environment lookups (the process environment outside tests).
+    pub env: &'a (dyn Fn(&str) -> Option<String> + Sync),
+}
+
+impl PublishEnv<'_> {
+    /// A non-empty environment variable.
+    pub fn var(&self, name: &str) -> Option<String> {
+        (self.env)(name).filter(|v| !v.trim().is_empty())
+    }
+}
+
+/// What a publish step found and did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The remote already had it; nothing was sent.
+    AlreadyThere(String),
+    /// Published now.
+    Published(String),
+    /// `--dry-run`: what would be published.
+    WouldPublish(String),
+}
+
+impl Outcome {
+    /// The one-line description.
+    pub fn detail(&self) -> &str {
+        match self {
+            Outcome::AlreadyThere(d) | Outcome::Published(d) | Outcome::WouldPublish(d) => d,
+        }
+    }
+}
+
+/// Carry out one publish step.
+pub fn execute(
+    step: &PublishStep,
+    env: &PublishEnv<'_>,
+) -> Result<Outcome, crate::error::UserError> {
+    match step {
+        PublishStep::Homebrew(s) => homebrew::execute(s, env),
+        PublishStep::Npm(s) => npm::execute(s, env),
+    }
+}

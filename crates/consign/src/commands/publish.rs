@@ -1,0 +1,94 @@
+//! `consign publish`: carry out the plan's publish steps (the channels in
+//! `publish-jobs`), each by look, act, record. Every step runs even when an
+//! earlier one failed; the command fails if any did.
+
+use serde::Serialize;
+
+use crate::channel::{self, Outcome, PublishEnv};
+use crate::cli::{GlobalArgs, OutputFormat, PublishArgs};
+use crate::error::UserError;
+use crate::host::journal::Journal;
+use crate::output::Printer;
+use crate::plan::ArtifactMode;
+
+#[derive(Serialize)]
+struct Line {
+    channel: &'static str,
+    outcome: &'static str,
+    detail: String,
+}
+
+pub fn exec(global: &GlobalArgs, args: &PublishArgs, printer: &Printer) -> anyhow::Result<()> {
+    let (ws, plan) = super::plan::load_and_plan(global, printer, ArtifactMode::All)?;
+    let only: Vec<&str> = args.only.iter().map(|c| c.as_str()).collect();
+    let steps: Vec<_> = plan
+        .publishes()
+        .filter(|s| only.is_empty() || only.contains(&s.channel()))
+        .collect();
+    if steps.is_empty() {
+        printer.human("nothing to publish: `publish-jobs` names no channel with something to publish (or this is a prerelease without `publish-prereleases`)\n");
+        if global.output_format == OutputFormat::Json {
+            printer.machine("[]\n");
+        }
+        return Ok(());
+    }
+    let dist = crate::build::distrib_dir(&ws);
+    std::fs::create_dir_all(&dist)
+        .map_err(|e| UserError::new(format!("cannot create `{}`: {e}", dist.display())))?;
+    let manifest = &plan.manifest;
+    let repository = manifest
+        .releases
+        .first()
+        .and_then(|r| r.hosting.github.as_ref())
+        .map(|g| format!("{}/{}", g.owner, g.repo))
+        .unwrap_or_default();
+    let journal = Journal::open(
+        &dist,
+        manifest.announcement_tag.as_deref().unwrap_or_default(),
+        &repository,
+        None,
+    )?;
+    let report = |line: &str| printer.verbose(line);
+    let lookup = |name: &str| std::env::var(name).ok();
+    let env = PublishEnv {
+        dist,
+        dry_run: args.dry_run,
+        journal: &journal,
+        report: &report,
+        env: &lookup,
+    };
+    let mut lines = Vec::new();
+    let mut failed = Vec::new();
+    for step in steps {
+        let (outcome, detail) = match channel::execute(step, &env) {
+            Ok(o @ Outcome::AlreadyThere(_)) => ("already-there", o.detail().to_string()),
+            Ok(o @ Outcome::Published(_)) => ("published", o.detail().to_string()),
+            Ok(o @ Outcome::WouldPublish(_)) => ("would-publish", o.detail().to_string()),
+            Err(e) => {
+                printer.error(&anyhow::Error::new(e.clone()));
+                failed.push(step.channel());
+                ("failed", e.message.clone())
+            }
+        };
+        if global.output_format == OutputFormat::Human && outcome != "failed" {
+            printer.human(&format!("{}: {detail}\n", step.channel()));
+        }
+        lines.push(Line {
+            channel: step.channel(),
+            outcome,
+            detail,
+        });
+    }
+    if global.output_format == OutputFormat::Json {
+        printer.machine(&(serde_json::to_string_pretty(&lines)? + "\n"));
+    }
+    if !failed.is_empty() {
+        return Err(UserError::new(format!(
+            "publishing failed for {}",
+            crate::error::list(&failed)
+        ))
+        .hint("fix the cause above and rerun `consign publish`: what was published is found and skipped")
+        .into());
+    }
+    Ok(())
+}
