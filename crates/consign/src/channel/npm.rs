@@ -235,6 +235,8 @@ fn npm_publish(step: &NpmPublish, tarball: &Path, token: Option<&str>) -> Result
         .args(["--access", "public"])
         .env("npm_config_userconfig", &npmrc)
         .env("npm_config_cache", work.path().join("cache"))
+        // consign decides about retrying, after looking at the registry.
+        .env("npm_config_fetch_retries", "0")
         .env("npm_config_update_notifier", "false")
         .env("npm_config_audit", "false")
         .env("npm_config_fund", "false");

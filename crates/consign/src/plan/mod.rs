@@ -282,7 +282,7 @@ fn publish_steps(
                 &i.meta.npm_name,
                 &i.context.app_version,
                 &i.artifact,
-                None,
+                config.npm_registry.as_deref(),
             )));
         }
     }

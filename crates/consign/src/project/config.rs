@@ -392,6 +392,7 @@ pub struct DistConfig {
     pub formula: Option<String>,
     pub npm_scope: Option<String>,
     pub npm_package: Option<String>,
+    pub npm_registry: Option<String>,
     pub publish_jobs: Option<Vec<PublishJob>>,
     pub hosting: Option<Vec<HostingProvider>>,
     pub simple_download_url: Option<String>,
@@ -457,6 +458,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "formula",
     "npm-scope",
     "npm-package",
+    "npm-registry",
     "publish-jobs",
     "hosting",
     "simple-download-url",
@@ -498,7 +500,6 @@ pub const ACCEPTED_KEYS: &[&str] = &[
     "binaries",
     "github-releases-repo",
     "github-releases-submodule-path",
-    "npm-registry",
     "source-tarball",
     "homebrew-formula",
     "msvc-crt-static",
@@ -1027,6 +1028,18 @@ pub fn parse_dist_table(
                 c.tap = Some(tap)
             }
             "formula" => c.formula = Some(r.string(key, item)?),
+            "npm-registry" => {
+                let url = r.string(key, item)?;
+                if !(url.starts_with("https://") || url.starts_with("http://")) {
+                    return Err(r.err(
+                        key,
+                        item,
+                        "an http(s) URL like \"https://registry.npmjs.org\"",
+                        None,
+                    ));
+                }
+                c.npm_registry = Some(url)
+            }
             "npm-scope" => {
                 let scope = r.string(key, item)?;
                 if !is_npm_scope(&scope) {
@@ -1221,6 +1234,7 @@ impl DistConfig {
             formula,
             npm_scope,
             npm_package,
+            npm_registry,
             publish_jobs,
             hosting,
             simple_download_url,

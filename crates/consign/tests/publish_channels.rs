@@ -1,0 +1,374 @@
+//! `consign publish` for the Homebrew tap and npm channels, end to end: a
+//! real build, then publishing to a local bare git repository (the tap) and
+//! with the real `npm publish` to a loopback registry that speaks npm's
+//! packument and publish endpoints. Each run is repeated to show that a
+//! rerun sends nothing twice, also after the journal is lost.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use common::{git_in as git, single_app, Run, TestWorkspace};
+
+const CONFIG: &str = "installers = [\"homebrew\", \"npm\"]\ntap = \"acme/homebrew-tap\"\npublish-jobs = [\"homebrew\", \"npm\"]\ntargets = [\"x86_64-unknown-linux-gnu\"]\n";
+
+fn require(tool: &str) {
+    let ok = Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok && std::env::var_os("CONSIGN_TEST_SKIP_MISSING_TOOLS").is_none() {
+        panic!("`{tool}` is needed by this test: install {tool} (see .ci/run)");
+    }
+}
+
+fn built_workspace() -> TestWorkspace {
+    let ws = single_app(CONFIG);
+    ws.lock_and_commit();
+    let run = ws.consign(&["build"]);
+    assert_eq!(run.code, 0, "build failed:\n{}", run.stderr);
+    ws
+}
+
+fn publish(ws: &TestWorkspace, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_consign"));
+    cmd.arg("publish")
+        .args(args)
+        .current_dir(ws.path())
+        .env("NO_COLOR", "1")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("HOMEBREW_TAP_TOKEN")
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("NPM_TOKEN")
+        .env_remove("NODE_AUTH_TOKEN");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    Run::from(cmd.output().unwrap())
+}
+
+/// A bare tap repository with one commit on `main`.
+fn bare_tap(root: &Path) -> PathBuf {
+    let bare = root.join("homebrew-tap.git");
+    git(
+        root,
+        &["init", "-q", "--bare", "-b", "main", "homebrew-tap.git"],
+    );
+    let seed = root.join("seed");
+    git(root, &["clone", "-q", bare.to_str().unwrap(), "seed"]);
+    std::fs::write(seed.join("README.md"), "# tap\n").unwrap();
+    git(&seed, &["add", "README.md"]);
+    git(&seed, &["commit", "-q", "-m", "seed"]);
+    git(&seed, &["push", "-q", "origin", "HEAD:main"]);
+    bare
+}
+
+fn commits(bare: &Path) -> usize {
+    git(bare, &["rev-list", "--count", "main"])
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn homebrew_tap_gets_the_formula_once_and_a_lost_race_is_redone() {
+    require("git");
+    let ws = built_workspace();
+    let dist = ws.path().join("target/distrib");
+    let formula = std::fs::read_to_string(dist.join("tool.rb")).unwrap();
+    let taps = tempfile::tempdir().unwrap();
+    let bare = bare_tap(taps.path());
+    let url = bare.to_str().unwrap();
+    let env = [
+        ("CONSIGN_HOMEBREW_TAP_URL", url),
+        ("HOMEBREW_TAP_TOKEN", "canary-tap-token-123"),
+    ];
+
+    // A dry run looks and says what it would do, and changes nothing.
+    let dry = publish(&ws, &["--only", "homebrew", "--dry-run"], &env);
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert!(
+        dry.stderr.contains("would commit tool.rb"),
+        "{}",
+        dry.stderr
+    );
+    assert_eq!(commits(&bare), 1);
+
+    let first = publish(&ws, &["--only", "homebrew"], &env);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first
+            .stderr
+            .contains("committed tool.rb to acme/homebrew-tap"),
+        "{}",
+        first.stderr
+    );
+    assert_eq!(commits(&bare), 2);
+    assert_eq!(git(&bare, &["show", "main:Formula/tool.rb"]), formula);
+    assert_eq!(
+        git(&bare, &["log", "-1", "--format=%s", "main"]).trim(),
+        "tool v1.2.3"
+    );
+
+    // A rerun finds the formula in the tap and pushes nothing, also when the
+    // journal that recorded the push is gone (a kill between push and record).
+    let again = publish(&ws, &["--only", "homebrew"], &env);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("already has tool.rb"),
+        "{}",
+        again.stderr
+    );
+    std::fs::remove_file(dist.join("release-journal.json")).unwrap();
+    let lost = publish(&ws, &["--only", "homebrew"], &env);
+    assert_eq!(lost.code, 0, "{}", lost.stderr);
+    assert_eq!(commits(&bare), 2, "nothing is pushed twice");
+
+    // Someone else pushes while we publish: the first push is refused, and
+    // the commit is redone on the new tip.
+    let seed = taps.path().join("seed");
+    git(&seed, &["pull", "-q", "origin", "main"]);
+    git(&seed, &["rm", "-q", "Formula/tool.rb"]);
+    git(&seed, &["commit", "-q", "-m", "drop the formula"]);
+    git(&seed, &["push", "-q", "origin", "HEAD:main"]);
+    let hook = bare.join("hooks/pre-receive");
+    let marker = taps.path().join("refused-once");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nif [ ! -e '{m}' ]; then touch '{m}'; echo 'someone pushed first' >&2; exit 1; fi\nexit 0\n",
+            m = marker.display()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .args(["+x", hook.to_str().unwrap()])
+        .status()
+        .unwrap();
+    let raced = publish(&ws, &["--only", "homebrew", "-v"], &env);
+    assert_eq!(raced.code, 0, "{}", raced.stderr);
+    assert!(raced.stderr.contains("looking again"), "{}", raced.stderr);
+    assert_eq!(commits(&bare), 4);
+    assert_eq!(git(&bare, &["show", "main:Formula/tool.rb"]), formula);
+
+    for text in [&dry.stderr, &first.stderr, &again.stderr, &raced.stderr] {
+        assert!(!text.contains("canary-tap-token-123"));
+    }
+    let journal = std::fs::read_to_string(dist.join("release-journal.json")).unwrap();
+    assert!(journal.contains("homebrew:acme/homebrew-tap"), "{journal}");
+    assert!(!journal.contains("canary-tap-token-123"));
+}
+
+#[test]
+fn homebrew_publishing_names_an_unreachable_tap() {
+    require("git");
+    let ws = built_workspace();
+    let run = publish(
+        &ws,
+        &["--only", "homebrew"],
+        &[("CONSIGN_HOMEBREW_TAP_URL", "/nonexistent/homebrew-tap.git")],
+    );
+    run.fails_with(
+        1,
+        &[
+            "cannot clone the tap `acme/homebrew-tap`",
+            "HOMEBREW_TAP_TOKEN",
+        ],
+    );
+}
+
+// ------------------------------------------------------------------- npm
+
+/// What the fake registry holds and saw.
+#[derive(Default)]
+struct Registry {
+    /// package → version → integrity.
+    versions: BTreeMap<String, BTreeMap<String, String>>,
+    /// Publishes received (package@version).
+    puts: Vec<String>,
+    /// Answer the next publish with a 500 after storing it.
+    fail_next_reply: bool,
+    /// Authorization headers seen.
+    auth: Vec<String>,
+}
+
+/// A loopback npm registry: `GET /{name}` (the packument) and `PUT /{name}`
+/// (publish), as the npm CLI uses them.
+fn npm_registry(
+    state: Arc<Mutex<Registry>>,
+) -> (String, std::thread::JoinHandle<()>, Arc<tiny_http::Server>) {
+    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+    let port = server.server_addr().to_ip().unwrap().port();
+    let s = server.clone();
+    let handle = std::thread::spawn(move || {
+        // Bounded: the test unblocks the server when done.
+        for mut req in s.incoming_requests() {
+            let name = req
+                .url()
+                .trim_start_matches('/')
+                .replace("%2f", "/")
+                .replace("%2F", "/");
+            if let Some(auth) = req
+                .headers()
+                .iter()
+                .find(|h| h.field.equiv("Authorization"))
+            {
+                state.lock().unwrap().auth.push(auth.value.to_string());
+            }
+            let json = |code: u16, body: String| {
+                tiny_http::Response::from_string(body)
+                    .with_status_code(code)
+                    .with_header(
+                        "Content-Type: application/json"
+                            .parse::<tiny_http::Header>()
+                            .unwrap(),
+                    )
+            };
+            match req.method() {
+                tiny_http::Method::Get => {
+                    let st = state.lock().unwrap();
+                    let resp = match st.versions.get(&name) {
+                        None => json(404, "{\"error\":\"Not found\"}".into()),
+                        Some(v) => {
+                            let versions: serde_json::Map<String, serde_json::Value> = v
+                                .iter()
+                                .map(|(ver, integrity)| {
+                                    (
+                                        ver.clone(),
+                                        serde_json::json!({"name": name, "version": ver, "dist": {"integrity": integrity}}),
+                                    )
+                                })
+                                .collect();
+                            json(
+                                200,
+                                serde_json::json!({"name": name, "versions": versions}).to_string(),
+                            )
+                        }
+                    };
+                    drop(st);
+                    let _ = req.respond(resp);
+                }
+                tiny_http::Method::Put => {
+                    let mut body = String::new();
+                    req.as_reader().read_to_string(&mut body).unwrap();
+                    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+                    let (version, meta) =
+                        doc["versions"].as_object().unwrap().iter().next().unwrap();
+                    let integrity = meta["dist"]["integrity"].as_str().unwrap().to_string();
+                    let mut st = state.lock().unwrap();
+                    st.puts.push(format!("{name}@{version}"));
+                    let exists = st
+                        .versions
+                        .get(&name)
+                        .is_some_and(|v| v.contains_key(version));
+                    let resp = if exists {
+                        json(
+                            403,
+                            "{\"error\":\"cannot publish over the previously published versions\"}"
+                                .into(),
+                        )
+                    } else {
+                        st.versions
+                            .entry(name.clone())
+                            .or_default()
+                            .insert(version.clone(), integrity);
+                        if std::mem::take(&mut st.fail_next_reply) {
+                            json(500, "{\"error\":\"gateway timeout\"}".into())
+                        } else {
+                            json(200, "{\"ok\":true}".into())
+                        }
+                    };
+                    drop(st);
+                    let _ = req.respond(resp);
+                }
+                _ => {
+                    let _ = req.respond(json(405, "{}".into()));
+                }
+            }
+        }
+    });
+    (format!("http://127.0.0.1:{port}"), handle, server)
+}
+
+fn registry_config(url: &str) -> String {
+    // The config names the loopback registry the way a user names theirs.
+    format!("{CONFIG}npm-registry = \"{url}\"\n")
+}
+
+#[test]
+fn npm_packages_are_published_once_even_when_the_reply_is_lost() {
+    require("npm");
+    let state = Arc::new(Mutex::new(Registry::default()));
+    let (url, handle, server) = npm_registry(state.clone());
+    let ws = single_app(&registry_config(&url));
+    ws.lock_and_commit();
+    let built = ws.consign(&["build"]);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    let env = [("NPM_TOKEN", "canary-npm-token-456")];
+
+    // The registry stores the package but answers 500: npm fails, consign
+    // looks again, finds it, and counts it as published.
+    state.lock().unwrap().fail_next_reply = true;
+    let first = publish(&ws, &["--only", "npm"], &env);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.stderr.contains("published tool@1.2.3"),
+        "{}",
+        first.stderr
+    );
+    assert_eq!(state.lock().unwrap().puts, ["tool@1.2.3"]);
+
+    // Reruns ask first and send nothing.
+    let again = publish(&ws, &["--only", "npm", "-o", "json"], &env);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    let lines: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
+    assert_eq!(lines[0]["outcome"], "already-there", "{lines}");
+    assert_eq!(state.lock().unwrap().puts.len(), 1, "nothing is sent twice");
+
+    // The same version with other contents cannot be replaced.
+    state
+        .lock()
+        .unwrap()
+        .versions
+        .get_mut("tool")
+        .unwrap()
+        .insert("1.2.3".into(), "sha512-other".into());
+    let clash = publish(&ws, &["--only", "npm"], &env);
+    clash.fails_with(
+        1,
+        &[
+            "tool@1.2.3 is already on",
+            "different contents",
+            "new version",
+        ],
+    );
+    assert_eq!(state.lock().unwrap().puts.len(), 1);
+
+    let st = state.lock().unwrap();
+    assert!(
+        st.auth.iter().all(|a| a == "Bearer canary-npm-token-456"),
+        "{:?}",
+        st.auth
+    );
+    drop(st);
+    for text in [&first.stderr, &again.stdout, &again.stderr, &clash.stderr] {
+        assert!(!text.contains("canary-npm-token-456"), "{text}");
+    }
+    let journal =
+        std::fs::read_to_string(ws.path().join("target/distrib/release-journal.json")).unwrap();
+    assert!(journal.contains("npm:tool@1.2.3"), "{journal}");
+    assert!(!journal.contains("canary-npm-token-456"));
+    server.unblock();
+    handle.join().unwrap();
+}
+
+#[test]
+fn nothing_to_publish_says_so() {
+    let ws = single_app("installers = [\"shell\"]\ntargets = [\"x86_64-unknown-linux-gnu\"]\n");
+    let run = publish(&ws, &[], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("nothing to publish"), "{}", run.stderr);
+}
