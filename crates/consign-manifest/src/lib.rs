@@ -88,6 +88,10 @@ pub struct Release {
     /// Where the artifacts are downloaded from.
     #[serde(default)]
     pub hosting: Hosting,
+    /// consign: the `cargo binstall` command that installs this release's
+    /// archives, when the planner found them binstall-ready.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binstall_hint: Option<String>,
 }
 
 /// Names of the environment variables an app's installers honour.
@@ -413,6 +417,7 @@ impl DistManifest {
                     fill(&mut ours.env, &theirs.env);
                     fill(&mut ours.hosting.github, &theirs.hosting.github);
                     fill(&mut ours.hosting.simple, &theirs.hosting.simple);
+                    fill(&mut ours.binstall_hint, &theirs.binstall_hint);
                 }
             }
         }

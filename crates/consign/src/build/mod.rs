@@ -389,8 +389,9 @@ impl Run<'_> {
                     .hint("remove stale manifests from `target/distrib`")
             })?;
         }
-        // Installers this version plans but nothing writes.
-        for (name, artifact) in &outcome.manifest.artifacts {
+        // Installers this plan lists but no step writes (those merged in
+        // from other machines' manifests were built there).
+        for (name, artifact) in &plan.manifest.artifacts {
             if artifact.kind == ArtifactKind::Installer && !plan.produces(name) {
                 outcome.skipped.push(name.clone());
             }

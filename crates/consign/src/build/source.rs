@@ -162,32 +162,53 @@ fn append_git_archive<W: Write>(
     Ok(())
 }
 
-/// Submodules (recursively) at `commit`: (path relative to `repo`, commit).
-fn submodules(repo: &Path, _commit: &str) -> anyhow::Result<Vec<(String, String)>> {
+/// Submodules (recursively) as the release commit records them: (path
+/// relative to `repo`, commit). They are read from `commit`'s tree (gitlinks,
+/// mode 160000), not from what happens to be checked out, so the tarball is
+/// the release commit's even when a submodule's work tree has moved on.
+fn submodules(repo: &Path, commit: &str) -> anyhow::Result<Vec<(String, String)>> {
     let out = Command::new("git")
-        .args(["submodule", "status", "--recursive"])
+        .args(["ls-tree", "-r", "-z", commit])
         .current_dir(repo)
         .output()
-        .context("failed to run `git submodule status`")?;
+        .context("failed to run `git ls-tree`")?;
     if !out.status.success() {
         bail!(
-            "`git submodule status` failed: {}",
+            "`git ls-tree {commit}` failed in `{}`: {}",
+            repo.display(),
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }
     let mut subs = Vec::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        // " <sha> path (describe)", with a leading -, + or U for special states.
-        let state = line.chars().next().unwrap_or(' ');
-        let mut fields = line[1..].split_whitespace();
-        let (Some(sha), Some(path)) = (fields.next(), fields.next()) else {
+    for entry in out.stdout.split(|b| *b == 0).filter(|e| !e.is_empty()) {
+        // "<mode> <type> <object>\t<path>"
+        let entry = String::from_utf8_lossy(entry);
+        let Some((meta, path)) = entry.split_once('\t') else {
             continue;
         };
-        if state == '-' {
-            bail!("submodule `{path}` is not checked out, so it cannot go into the source tarball; run `git submodule update --init --recursive`");
+        let mut fields = meta.split_whitespace();
+        let (Some(mode), Some(_), Some(sha)) = (fields.next(), fields.next(), fields.next()) else {
+            continue;
+        };
+        if mode != "160000" {
+            continue;
+        }
+        let dir = repo.join(path);
+        let present = Command::new("git")
+            .args(["cat-file", "-e", &format!("{sha}^{{commit}}")])
+            .current_dir(&dir)
+            .output()
+            .is_ok_and(|o| o.status.success())
+            && dir.join(".git").exists();
+        if !present {
+            bail!("submodule `{path}` at {sha} is not available, so it cannot go into the source tarball; run `git submodule update --init --recursive`");
+        }
+        for (inner, inner_sha) in submodules(&dir, sha)? {
+            subs.push((format!("{path}/{inner}"), inner_sha));
         }
         subs.push((path.to_string(), sha.to_string()));
     }
+    subs.sort();
     Ok(subs)
 }
 

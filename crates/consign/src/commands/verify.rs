@@ -7,13 +7,15 @@ use crate::build;
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::error::UserError;
 use crate::output::{Printer, HEADING};
-use crate::project::{self, LoadOptions};
 use crate::verify;
 
 pub fn exec(args: &GlobalArgs, timeout: u64, printer: &Printer) -> anyhow::Result<()> {
-    let ws = project::load(&LoadOptions {
-        manifest_path: args.manifest_path.clone(),
-    })?;
+    // The plan says which artifact is which installer.
+    let (ws, plan) = super::plan::load_and_plan(args, printer, crate::plan::ArtifactMode::All)?;
+    let kinds = plan
+        .installers()
+        .map(|i| (i.artifact.clone(), i.kind))
+        .collect();
     let dist = build::distrib_dir(&ws);
     let manifest = build::read_manifest(
         &dist,
@@ -23,6 +25,7 @@ pub fn exec(args: &GlobalArgs, timeout: u64, printer: &Printer) -> anyhow::Resul
     let report = verify::verify(
         &dist,
         &manifest,
+        &kinds,
         crate::targets::host_triple(),
         Duration::from_secs(timeout),
     )?;

@@ -17,7 +17,6 @@
 //! them out. **Invariant:** the token goes to HTTP headers only; see
 //! [`github`].
 
-pub mod body;
 pub mod github;
 pub mod journal;
 pub mod upload;
@@ -251,7 +250,7 @@ impl Session<'_> {
         let m = self.manifest;
         json!({
             "name": m.announcement_title.clone().unwrap_or_else(|| self.tag.to_string()),
-            "body": body::render(m),
+            "body": crate::plan::body::render(m),
             "prerelease": m.announcement_is_prerelease,
         })
     }

@@ -7,6 +7,7 @@
 
 pub mod announcement;
 mod artifacts;
+pub mod body;
 pub(crate) mod notes;
 pub mod step;
 
@@ -181,14 +182,7 @@ pub fn plan(ws: &Workspace, opts: &PlanOptions) -> Result<Plan, UserError> {
         &mut warnings,
     )?;
 
-    let notes = notes::release_notes(
-        ws,
-        &selection,
-        &apps,
-        &planned.manifest_artifacts,
-        &planned.release_artifacts,
-        &hosting,
-    );
+    let notes = notes::release_notes(ws, &selection, &apps);
 
     let releases: Vec<Release> = apps
         .iter()
@@ -204,17 +198,26 @@ pub fn plan(ws: &Workspace, opts: &PlanOptions) -> Result<Plan, UserError> {
                 .cloned()
                 .unwrap_or_default(),
             hosting: hosting.manifest.clone(),
+            // Every target has an archive named as binstall guesses, on GitHub.
+            binstall_hint: (hosting.manifest.github.is_some() && !app.targets.is_empty()).then(
+                || {
+                    format!(
+                        "cargo binstall {}@{}",
+                        app.package.name, app.package.version
+                    )
+                },
+            ),
         })
         .collect();
 
-    let manifest = DistManifest {
+    let mut manifest = DistManifest {
         dist_version: Some(opts.tool_version.clone()),
         announcement_tag: Some(selection.tag.clone()),
         announcement_tag_is_implicit: selection.implicit,
         announcement_is_prerelease: selection.is_prerelease(),
         announcement_title: Some(notes.title),
         announcement_changelog: notes.changelog,
-        announcement_github_body: Some(notes.body),
+        announcement_github_body: None,
         publish_prereleases: ws_config.publish_prereleases.unwrap_or(false),
         force_latest: ws_config.force_latest.unwrap_or(false),
         releases,
@@ -222,6 +225,7 @@ pub fn plan(ws: &Workspace, opts: &PlanOptions) -> Result<Plan, UserError> {
         ci: artifacts::ci_info(&ws_config, &apps),
         linkage: Vec::new(),
     };
+    manifest.announcement_github_body = Some(body::render(&manifest));
     let mut steps = planned.steps;
     if opts.artifacts != ArtifactMode::Local {
         steps.extend(

@@ -1,29 +1,20 @@
-//! Release notes: the announcement's title, its changelog section and the
-//! body of the GitHub Release.
-
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-
-use consign_manifest::{Artifact, ArtifactKind};
+//! Release notes: the announcement's title and its changelog section (the
+//! body of the GitHub Release is rendered from them by [`super::body`]).
 
 use super::announcement::Selection;
-use super::{AppRelease, ResolvedHosting};
+use super::AppRelease;
 use crate::changelog;
 use crate::project::Workspace;
 
 pub(crate) struct Notes {
     pub title: String,
     pub changelog: Option<String>,
-    pub body: String,
 }
 
 pub(crate) fn release_notes(
     ws: &Workspace,
     selection: &Selection,
     apps: &[AppRelease<'_>],
-    artifacts: &BTreeMap<String, Artifact>,
-    release_artifacts: &BTreeMap<String, Vec<String>>,
-    hosting: &ResolvedHosting,
 ) -> Notes {
     let title = match &selection.package {
         Some(pkg) => format!("{pkg} v{}", selection.version),
@@ -49,83 +40,7 @@ pub(crate) fn release_notes(
         .find_map(|(_, text)| changelog::release_notes(text, &selection.version));
     let changelog = section.map(|s| s.body).filter(|b| !b.trim().is_empty());
 
-    let mut body = String::new();
-    if let Some(notes) = &changelog {
-        let _ = write!(body, "## Release Notes\n\n{notes}\n\n");
-    }
-    for app in apps {
-        let name = &app.package.name;
-        let version = &app.package.version;
-        let mine: Vec<(&String, &Artifact)> = release_artifacts
-            .get(name)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| artifacts.get_key_value(id))
-            .collect();
-        let hints: Vec<(&String, &Artifact)> = mine
-            .iter()
-            .copied()
-            .filter(|(_, a)| a.install_hint.is_some())
-            .collect();
-        if !hints.is_empty() {
-            let _ = write!(body, "## Install {name} {version}\n\n");
-            for (_, a) in hints {
-                let lang = if a
-                    .install_hint
-                    .as_deref()
-                    .is_some_and(|h| h.starts_with("powershell"))
-                {
-                    "powershell"
-                } else {
-                    "sh"
-                };
-                let _ = write!(
-                    body,
-                    "### {}\n\n```{lang}\n{}\n```\n\n",
-                    a.description.as_deref().unwrap_or("Install"),
-                    a.install_hint.as_deref().unwrap_or_default()
-                );
-            }
-        }
-        let downloads: Vec<(&String, &Artifact)> = mine
-            .iter()
-            .copied()
-            .filter(|(_, a)| {
-                matches!(a.kind, ArtifactKind::ExecutableZip)
-                    || (a.kind == ArtifactKind::Installer && a.target_triples.len() == 1)
-            })
-            .collect();
-        if !downloads.is_empty() {
-            let _ = write!(body, "## Download {name} {version}\n\n| File | Platform | Checksum |\n|------|----------|----------|\n");
-            for (id, a) in downloads {
-                let link = |n: &str| match hosting.download_base.as_deref() {
-                    Some(base) => format!("[{n}]({base}/{n})"),
-                    None => n.to_string(),
-                };
-                let platform = a
-                    .target_triples
-                    .iter()
-                    .map(|t| platform_name(t))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let sum = a
-                    .checksum
-                    .as_deref()
-                    .map(|c| link(c).replace(&format!("[{c}]"), "[checksum]"))
-                    .unwrap_or_default();
-                let _ = writeln!(body, "| {} | {platform} | {sum} |", link(id));
-            }
-            body.push('\n');
-        }
-    }
-    if body.is_empty() {
-        let _ = writeln!(body, "Release {title}.");
-    }
-    Notes {
-        title,
-        changelog,
-        body: body.trim_end().to_string() + "\n",
-    }
+    Notes { title, changelog }
 }
 
 /// A readable platform name for common targets.

@@ -11,6 +11,7 @@
 
 pub mod server;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -18,6 +19,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use consign_manifest::{ArtifactKind, AssetKind, DistManifest};
 use serde::Serialize;
+
+use crate::project::config::InstallerKind;
 
 /// The shells installers are run under: (display name, command).
 pub const SHELLS: &[(&str, &[&str])] = &[
@@ -93,6 +96,7 @@ struct Expectation {
 pub fn verify(
     dist: &Path,
     manifest: &DistManifest,
+    kinds: &BTreeMap<String, InstallerKind>,
     host: &str,
     timeout: Duration,
 ) -> anyhow::Result<VerifyReport> {
@@ -102,15 +106,16 @@ pub fn verify(
         if artifact.kind != ArtifactKind::Installer {
             continue;
         }
-        if name.ends_with(".ps1") {
-            skipped.push(Skipped {
-                what: name.clone(),
-                reason: "PowerShell installers cannot run on this host".into(),
-            });
-            continue;
-        }
-        if !name.ends_with("-installer.sh") {
-            continue;
+        match kinds.get(name) {
+            Some(InstallerKind::Shell) => {}
+            Some(InstallerKind::Powershell) => {
+                skipped.push(Skipped {
+                    what: name.clone(),
+                    reason: "PowerShell installers cannot run on this host".into(),
+                });
+                continue;
+            }
+            _ => continue,
         }
         let path = dist.join(name);
         if !path.is_file() {

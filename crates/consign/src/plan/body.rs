@@ -1,17 +1,18 @@
-//! The body of the GitHub Release, rendered when hosting from the built
-//! manifest (where checksums are known; the plan-time body in
-//! `announcement_github_body` links to checksum files instead).
+//! The body of the GitHub Release: the one renderer. The planner renders it
+//! from the planned manifest (`announcement_github_body`, checksums not yet
+//! known) and `host` from the built manifest (checksums filled in), so the
+//! two differ only in what the build learned.
 //!
 //! It holds the changelog section, the install commands of each app
-//! (installer one-liners, `brew`, `npm`, `cargo binstall`), and a table of
-//! the release's files with their checksums.
+//! (installer one-liners, `brew`, `npm`, and the plan's `cargo binstall`
+//! command), and a table of the release's files with their checksums.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use consign_manifest::{Artifact, ArtifactKind, DistManifest, Release};
 
-use crate::plan::notes::platform_name;
+use super::notes::platform_name;
 
 /// The checksum algorithm shown in the table when several are known.
 const PREFERRED_ALGO: &str = "sha256";
@@ -71,13 +72,11 @@ fn shows_in_table(a: &Artifact) -> bool {
 
 fn install_section(body: &mut String, manifest: &DistManifest, release: &Release) {
     let mut commands: Vec<(String, &'static str, String)> = Vec::new();
-    let mut has_archive = false;
     for a in release
         .artifacts
         .iter()
         .filter_map(|id| manifest.artifacts.get(id))
     {
-        has_archive |= a.kind == ArtifactKind::ExecutableZip;
         let Some(hint) = a.install_hint.as_deref().filter(|h| !h.trim().is_empty()) else {
             continue;
         };
@@ -92,14 +91,11 @@ fn install_section(body: &mut String, manifest: &DistManifest, release: &Release
             .unwrap_or_else(|| "Install".to_string());
         commands.push((title, lang, hint.to_string()));
     }
-    if has_archive && release.hosting.github.is_some() {
+    if let Some(hint) = &release.binstall_hint {
         commands.push((
             "Install prebuilt binaries with cargo-binstall".to_string(),
             "sh",
-            format!(
-                "cargo binstall {}@{}",
-                release.app_name, release.app_version
-            ),
+            hint.clone(),
         ));
     }
     if commands.is_empty() {
@@ -260,6 +256,7 @@ mod tests {
                 }),
                 simple: None,
             },
+            binstall_hint: Some("cargo binstall app@1.0.0".into()),
             ..Default::default()
         });
         m

@@ -1,0 +1,186 @@
+//! The plan as typed steps: its invariants over real workspaces, and the
+//! regressions that came from executors deciding things the plan should
+//! have decided.
+
+mod common;
+
+use std::process::Command;
+
+use common::{single_app, TestWorkspace};
+use consign::plan::{self, ArtifactMode, Phase, PlanOptions, PublishStep, Step};
+use consign::project::{self, LoadOptions};
+
+const HOST: &str = "x86_64-unknown-linux-gnu";
+
+fn load_plan(ws: &TestWorkspace, mode: ArtifactMode) -> plan::Plan {
+    let loaded = project::load(&LoadOptions {
+        manifest_path: Some(ws.path().join("Cargo.toml")),
+    })
+    .unwrap();
+    plan::plan(
+        &loaded,
+        &PlanOptions {
+            artifacts: mode,
+            host_target: HOST.into(),
+            tool_version: "0.0.0".into(),
+            ..PlanOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn steps_run_local_then_global_then_publish_and_cover_the_manifest() {
+    let ws = single_app(&format!(
+        "installers = [\"shell\", \"powershell\", \"homebrew\", \"npm\", \"msi\", \"docker\"]\ntap = \"acme/homebrew-tap\"\npublish-jobs = [\"homebrew\", \"npm\"]\ntargets = [\"{HOST}\", \"x86_64-unknown-linux-musl\", \"aarch64-apple-darwin\", \"x86_64-pc-windows-msvc\"]\n"
+    ));
+    ws.write(
+        "Cargo.toml",
+        &std::fs::read_to_string(ws.path().join("Cargo.toml"))
+            .unwrap()
+            .replace(
+                "[workspace]",
+                "[package.metadata.wix]\nupgrade-guid = \"3B4C9A7E-1F2D-4E5A-8B6C-7D8E9F0A1B2C\"\npath-guid = \"4C5DAB8F-2A3E-4F6B-9C7D-8E9FA0B1C2D3\"\n\n[workspace]",
+            ),
+    );
+    ws.commit();
+    let plan = load_plan(&ws, ArtifactMode::All);
+    let phases: Vec<Phase> = plan.steps.iter().map(Step::phase).collect();
+    let mut sorted = phases.clone();
+    sorted.sort();
+    assert_eq!(phases, sorted, "steps are in phase order");
+    assert!(phases.contains(&Phase::Publish));
+
+    // Every artifact of the manifest is written by exactly one step.
+    for name in plan.manifest.artifacts.keys() {
+        let writers = plan
+            .steps
+            .iter()
+            .filter(|s| s.outputs().contains(&name.as_str()))
+            .count();
+        assert_eq!(writers, 1, "`{name}` is written by {writers} steps");
+    }
+    // Installers offer only planned archives, and have a URL for each.
+    let archives: Vec<&str> = plan.archives().map(|a| a.name.as_str()).collect();
+    for i in plan.installers() {
+        for a in &i.context.artifacts {
+            assert!(archives.contains(&a.archive.as_str()), "{}", a.archive);
+            assert!(i.meta.archive_urls[&a.archive].ends_with(&a.archive));
+        }
+    }
+    // Homebrew's archives get SHA-256 (the plan says so, not the build).
+    let brewed = plan.installers().find(|i| i.artifact == "tool.rb").unwrap();
+    assert!(!brewed.context.artifacts.is_empty());
+    // Images know their entrypoint.
+    assert!(plan.images().all(|i| i.entrypoint == "tool"));
+    // Publish steps: one tap commit, one npm package.
+    let publishes: Vec<&PublishStep> = plan.publishes().collect();
+    assert_eq!(publishes.len(), 2, "{publishes:?}");
+    match publishes[0] {
+        PublishStep::Homebrew(t) => {
+            assert_eq!(t.formulas, ["tool.rb"]);
+            assert_eq!(t.remote, "https://github.com/acme/homebrew-tap.git");
+        }
+        other => panic!("{other:?}"),
+    }
+    match publishes[1] {
+        PublishStep::Npm(n) => {
+            assert_eq!((n.package.as_str(), n.version.as_str()), ("tool", "1.2.3"));
+            assert_eq!(n.dist_tag, "latest");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A local-only plan publishes nothing.
+    assert_eq!(load_plan(&ws, ArtifactMode::Local).publishes().count(), 0);
+}
+
+#[test]
+fn checksums_other_than_sha256_still_give_homebrew_sha256() {
+    let ws = single_app(&format!(
+        "installers = [\"homebrew\"]\ntap = \"acme/homebrew-tap\"\nchecksum = \"sha512\"\ntargets = [\"{HOST}\"]\n"
+    ));
+    let plan = load_plan(&ws, ArtifactMode::All);
+    let archive = plan.archives().next().unwrap();
+    assert_eq!(archive.extra_checksums.len(), 1);
+    assert_eq!(archive.extra_checksums[0].as_str(), "sha256");
+}
+
+#[test]
+fn a_tap_without_the_homebrew_prefix_gets_no_wrong_hint() {
+    // Homebrew looks up `brew install acme/formulas/tool` in the repository
+    // `acme/homebrew-formulas`: the plan used to print that wrong command.
+    let ws = single_app(&format!(
+        "installers = [\"homebrew\"]\ntap = \"acme/formulas\"\ntargets = [\"{HOST}\"]\n"
+    ));
+    let m = ws.plan_json(&[]);
+    assert!(m["artifacts"]["tool.rb"]["install_hint"].is_null(), "{m}");
+    let run = ws.consign(&["plan"]);
+    assert!(
+        run.stderr.contains("no `homebrew-` prefix"),
+        "{}",
+        run.stderr
+    );
+    let ok = single_app(&format!(
+        "installers = [\"homebrew\"]\ntap = \"acme/homebrew-formulas\"\ntargets = [\"{HOST}\"]\n"
+    ));
+    assert_eq!(
+        ok.plan_json(&[])["artifacts"]["tool.rb"]["install_hint"],
+        "brew install acme/formulas/tool"
+    );
+}
+
+#[test]
+fn a_global_build_does_not_call_merged_images_unbuilt() {
+    let ws = single_app(&format!(
+        "installers = [\"shell\", \"docker\"]\ntargets = [\"{HOST}\"]\n"
+    ));
+    ws.lock_and_commit();
+    let local = ws.consign(&["build", "-a", "local", "-t", HOST]);
+    assert_eq!(local.code, 0, "{}", local.stderr);
+    let global = ws.consign(&["build", "-a", "global"]);
+    assert_eq!(global.code, 0, "{}", global.stderr);
+    assert!(
+        !global.stderr.contains("not built"),
+        "the Dockerfile was built by the local build:\n{}",
+        global.stderr
+    );
+}
+
+#[test]
+fn the_recursive_source_tarball_takes_submodules_at_the_release_commit() {
+    let sub = TestWorkspace::new(&[("lib.txt", "released\n")]);
+    let ws = single_app(&format!(
+        "recursive-tarball = true\ntargets = [\"{HOST}\"]\n"
+    ));
+    ws.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        sub.path().to_str().unwrap(),
+        "vendor/sub",
+    ]);
+    ws.lock_and_commit();
+    // The submodule's work tree moves on after the release commit.
+    let inner = ws.path().join("vendor/sub");
+    std::fs::write(inner.join("lib.txt"), "later\n").unwrap();
+    common::git_in(&inner, &["commit", "-q", "-am", "later"]);
+    let run = ws.consign(&["build", "-a", "global", "--allow-dirty"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = Command::new("tar")
+        .args([
+            "-xzOf",
+            "target/distrib/source.tar.gz",
+            "tool-1.2.3/vendor/sub/lib.txt",
+        ])
+        .current_dir(ws.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "released\n");
+}
