@@ -76,30 +76,11 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct PublishArgs {
     /// Only these channels (comma-separated or repeated)
-    #[arg(long, value_enum, value_delimiter = ',', value_name = "CHANNEL")]
-    pub only: Vec<PublishChannel>,
+    #[arg(long, value_delimiter = ',', value_name = "CHANNEL", value_parser = PossibleValuesParser::new(crate::channel::NAMES))]
+    pub only: Vec<String>,
     /// Look at every channel and say what would be published, but publish nothing
     #[arg(long)]
     pub dry_run: bool,
-}
-
-/// A channel `consign publish` can publish to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum PublishChannel {
-    /// Commit the formulas to the Homebrew tap.
-    Homebrew,
-    /// Publish the npm packages.
-    Npm,
-}
-
-impl PublishChannel {
-    /// The name publish steps use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PublishChannel::Homebrew => "homebrew",
-            PublishChannel::Npm => "npm",
-        }
-    }
 }
 
 /// `consign init`.

@@ -184,3 +184,21 @@ fn the_recursive_source_tarball_takes_submodules_at_the_release_commit() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "released\n");
 }
+
+#[test]
+fn wix_source_lists_the_binaries_the_msi_gets() {
+    // `toolx` is Linux-only: the MSI (built from the Windows archive's
+    // binaries) does not have it, so `wix/main.wxs` must not name it, or
+    // wixl fails on the missing file.
+    let ws = single_app(
+        "installers = [\"msi\"]\ntargets = [\"x86_64-unknown-linux-gnu\", \"x86_64-pc-windows-msvc\"]\n\
+         bin = [{ name = \"tool\" }, { name = \"toolx\", only-platforms = [\"x86_64-unknown-linux-gnu\"] }]\n",
+    );
+    ws.write("src/bin/toolx.rs", "fn main() {}\n");
+    ws.commit();
+    let run = ws.consign(&["generate"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let wxs = std::fs::read_to_string(ws.path().join("wix/main.wxs")).unwrap();
+    assert!(wxs.contains("tool.exe"), "{wxs}");
+    assert!(!wxs.contains("toolx.exe"), "{wxs}");
+}

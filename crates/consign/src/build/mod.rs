@@ -839,18 +839,7 @@ fn msi_source(msi: &crate::plan::MsiPlan) -> anyhow::Result<String> {
         .hint("run `consign generate`: it writes `wix/main.wxs` and the permanent GUIDs that let new versions replace old installs; commit both")
         .into());
     };
-    msi::render_wxs(&msi::MsiContext {
-        app_name: msi.app.clone(),
-        app_version: msi.version.clone(),
-        manufacturer: msi.manufacturer.clone(),
-        description: msi.description.clone(),
-        license: msi.license.clone(),
-        homepage: msi.homepage.clone(),
-        upgrade_guid,
-        path_guid,
-        binaries: msi.binaries.iter().map(|(_, f)| f.clone()).collect(),
-        target: msi.target.clone(),
-    })
+    msi::render_wxs(&msi.wix_context((upgrade_guid, path_guid)))
 }
 
 fn file_size(path: &Path) -> u64 {

@@ -20,7 +20,64 @@ pub mod npm;
 
 use std::path::PathBuf;
 
+use consign_manifest::DistManifest;
+
+use crate::plan::{InstallerPlan, Step};
+use crate::project::config::{DistConfig, InstallerKind, PublishJob};
+
 pub use crate::plan::PublishStep;
+
+/// The channels, as `consign publish --only` and `publish-jobs` name them.
+pub const NAMES: &[&str] = &["homebrew", "npm"];
+
+/// The publish steps of the channels `publish-jobs` names, from the
+/// installers already planned. Pure. A prerelease is published only with
+/// `publish-prereleases`.
+pub fn plan(
+    config: &DistConfig,
+    manifest: &DistManifest,
+    web_base: Option<&str>,
+    steps: &[Step],
+) -> Vec<PublishStep> {
+    let jobs = config.publish_jobs.clone().unwrap_or_default();
+    if manifest.announcement_is_prerelease && !config.publish_prereleases.unwrap_or(false) {
+        return Vec::new();
+    }
+    let installers = |kind: InstallerKind| -> Vec<&InstallerPlan> {
+        steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Installer(i) if i.kind == kind => Some(i),
+                _ => None,
+            })
+            .collect()
+    };
+    let tag = manifest.announcement_tag.as_deref().unwrap_or_default();
+    let mut out = Vec::new();
+    if jobs.contains(&PublishJob::Homebrew) {
+        let formulas: Vec<(String, String)> = installers(InstallerKind::Homebrew)
+            .into_iter()
+            .filter_map(|i| Some((i.meta.tap.clone()?, i.artifact.clone())))
+            .collect();
+        let web_base = web_base.unwrap_or("https://github.com");
+        out.extend(
+            homebrew::plan(&formulas, web_base, tag)
+                .into_iter()
+                .map(PublishStep::Homebrew),
+        );
+    }
+    if jobs.contains(&PublishJob::Npm) {
+        out.extend(installers(InstallerKind::Npm).into_iter().map(|i| {
+            PublishStep::Npm(npm::plan(
+                &i.meta.npm_name,
+                &i.context.app_version,
+                &i.artifact,
+                config.npm_registry.as_deref(),
+            ))
+        }));
+    }
+    out
+}
 
 /// What executing a publish step needs besides the step: where the built
 /// files are, credentials and overrides from the environment, and where to

@@ -32,6 +32,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest as _, Sha256};
 
 use crate::error::{Location, UserError};
+use crate::plan::{Plan, PlanOptions};
 use crate::project::config::{AllowDirty, CiBackend, DirtyAllowance, SourceFile};
 use crate::project::Workspace;
 
@@ -84,8 +85,22 @@ pub fn repo_root(ws: &Workspace) -> PathBuf {
     ws.git.toplevel.clone().unwrap_or_else(|| ws.root.clone())
 }
 
+/// The plan `generate` renders from: every app and every target, no tag,
+/// so the workflow, `wix/main.wxs` and the build cannot disagree.
+pub fn plan_for_ci(ws: &Workspace) -> Result<Plan, UserError> {
+    crate::plan::plan(
+        ws,
+        &PlanOptions {
+            every_app: true,
+            host_target: crate::targets::host_triple().to_string(),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            ..PlanOptions::default()
+        },
+    )
+}
+
 /// Read what the config points at (the only I/O before [`render`]).
-pub fn gather(ws: &Workspace) -> Result<CiInputs, UserError> {
+pub fn gather(ws: &Workspace, plan: &Plan) -> Result<CiInputs, UserError> {
     let repo_root = repo_root(ws);
     let mut inputs = CiInputs {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -119,13 +134,17 @@ pub fn gather(ws: &Workspace) -> Result<CiInputs, UserError> {
             inputs.workflows.push((name, text));
         }
     }
-    inputs.msi_guids = wix::read_guids(ws)?;
+    inputs.msi_guids = wix::read_guids(plan)?;
     inputs.repo_root = repo_root;
     Ok(inputs)
 }
 
 /// Check the CI config and render every generated file. Pure.
-pub fn render(ws: &Workspace, inputs: &CiInputs) -> Result<Vec<GeneratedFile>, UserError> {
+pub fn render(
+    ws: &Workspace,
+    plan: &Plan,
+    inputs: &CiInputs,
+) -> Result<Vec<GeneratedFile>, UserError> {
     let mut files = Vec::new();
     if wants_github(ws) {
         let body = github::render(ws, inputs)?;
@@ -136,7 +155,7 @@ pub fn render(ws: &Workspace, inputs: &CiInputs) -> Result<Vec<GeneratedFile>, U
             kind: DirtyAllowance::Ci,
         });
     }
-    for (path, body) in wix::render(ws, inputs)? {
+    for (path, body) in wix::render(plan, inputs)? {
         let display = path
             .strip_prefix(&inputs.repo_root)
             .unwrap_or(&path)
@@ -231,15 +250,16 @@ impl GenerateOutcome {
 /// file. Nothing is written unless every check passed. This is what
 /// `consign init` calls once the config is in place.
 pub fn generate(ws: &Workspace, opts: GenerateOptions) -> anyhow::Result<GenerateOutcome> {
-    if !wants_github(ws) && !wix::wants_msi(ws) {
+    let plan = plan_for_ci(ws)?;
+    if !wants_github(ws) && !wix::wants_msi(&plan) {
         return Err(UserError::new(
             "there is nothing to generate: `ci` does not list `github` and no app has an MSI installer",
         )
         .hint("add `ci = [\"github\"]` to the dist config (`consign init` does this)")
         .into());
     }
-    let mut inputs = gather(ws)?;
-    let files = compare(render(ws, &inputs)?);
+    let mut inputs = gather(ws, &plan)?;
+    let files = compare(render(ws, &plan, &inputs)?);
     if opts.check {
         return Ok(GenerateOutcome {
             files,
@@ -268,8 +288,8 @@ pub fn generate(ws: &Workspace, opts: GenerateOptions) -> anyhow::Result<Generat
     if wix::write_missing_guids(&inputs)? {
         // Everything checked out; the MSI GUIDs are now stored in the
         // manifests, so render again with them.
-        inputs.msi_guids = wix::read_guids(ws)?;
-        outcome.files = compare(render(ws, &inputs)?);
+        inputs.msi_guids = wix::read_guids(&plan)?;
+        outcome.files = compare(render(ws, &plan, &inputs)?);
         outcome
             .written
             .extend(inputs.msi_guids.iter().map(|(p, _)| p.clone()));
@@ -305,8 +325,9 @@ pub fn ensure_in_sync(ws: &Workspace) -> anyhow::Result<()> {
     if !wants_github(ws) || allowed {
         return Ok(());
     }
-    let inputs = gather(ws)?;
-    let stale: Vec<Comparison> = compare(render(ws, &inputs)?)
+    let plan = plan_for_ci(ws)?;
+    let inputs = gather(ws, &plan)?;
+    let stale: Vec<Comparison> = compare(render(ws, &plan, &inputs)?)
         .into_iter()
         .filter(|c| c.state != FileState::UpToDate && c.file.kind == DirtyAllowance::Ci)
         .collect();

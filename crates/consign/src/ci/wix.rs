@@ -1,50 +1,39 @@
 //! `wix/main.wxs` beside each app whose installers include `msi`, rendered
-//! with [`crate::installer::msi::render_wxs`] for the app's first Windows
-//! target. The GUIDs come from `[package.metadata.wix]`; [`super::generate`]
-//! writes missing ones there only after every check passed.
+//! with [`crate::installer::msi::render_wxs`] from the plan's MSI for the
+//! app's first Windows target: the same binaries (`[[dist.bin]]` and
+//! `only-platforms` applied) the build puts in that MSI. The GUIDs come from
+//! `[package.metadata.wix]`; [`super::generate`] writes missing ones there
+//! only after every check passed.
 
 use std::path::PathBuf;
 
 use super::CiInputs;
 use crate::error::UserError;
-use crate::installer::msi::{self, MsiContext};
-use crate::project::config::InstallerKind;
-use crate::project::{Package, Workspace};
-use crate::targets;
+use crate::installer::msi;
+use crate::plan::{MsiPlan, Plan};
 
-/// The apps with an MSI installer and their Windows target.
-fn msi_apps(ws: &Workspace) -> Vec<(&Package, String)> {
-    ws.packages
-        .iter()
-        .filter(|p| crate::plan::is_app(ws, p))
-        .filter_map(|p| {
-            let config = ws.config.overlay(&p.config);
-            let wants = config
-                .installers
-                .as_ref()
-                .is_some_and(|i| i.contains(&InstallerKind::Msi));
-            let target = config
-                .targets
-                .iter()
-                .flatten()
-                .find(|t| targets::info(t).is_windows())?
-                .clone();
-            wants.then_some((p, target))
-        })
-        .collect()
+/// The plan's MSI of each app for its first Windows target.
+fn msi_apps(plan: &Plan) -> Vec<&MsiPlan> {
+    let mut seen: Vec<&MsiPlan> = Vec::new();
+    for m in plan.msis() {
+        if !seen.iter().any(|s| s.app == m.app) {
+            seen.push(m);
+        }
+    }
+    seen
 }
 
 /// Whether any app has an MSI installer (and a Windows target).
-pub(super) fn wants_msi(ws: &Workspace) -> bool {
-    !msi_apps(ws).is_empty()
+pub(super) fn wants_msi(plan: &Plan) -> bool {
+    plan.msis().next().is_some()
 }
 
-/// Each MSI app's manifest and the GUIDs it already has.
-pub(super) fn read_guids(ws: &Workspace) -> Result<Vec<super::MsiGuids>, UserError> {
-    msi_apps(ws)
+/// Each MSI app's manifest and the GUIDs it has on disk now.
+pub(super) fn read_guids(plan: &Plan) -> Result<Vec<super::MsiGuids>, UserError> {
+    msi_apps(plan)
         .into_iter()
-        .map(|(p, _)| {
-            let file = crate::project::config::SourceFile::read(&p.manifest_path)?;
+        .map(|m| {
+            let file = crate::project::config::SourceFile::read(&m.manifest_path)?;
             let doc = file.parse()?;
             let wix = doc
                 .get("package")
@@ -56,7 +45,7 @@ pub(super) fn read_guids(ws: &Workspace) -> Result<Vec<super::MsiGuids>, UserErr
                     .map(str::to_string)
             };
             let guids = get("upgrade-guid").zip(get("path-guid"));
-            Ok((p.manifest_path.clone(), guids))
+            Ok((m.manifest_path.clone(), guids))
         })
         .collect()
 }
@@ -64,43 +53,27 @@ pub(super) fn read_guids(ws: &Workspace) -> Result<Vec<super::MsiGuids>, UserErr
 /// `(path, contents)` of each app's `wix/main.wxs`. An app without GUIDs yet
 /// is rendered with fresh ones, so that its file reads as stale until
 /// `generate` stores them.
-pub(super) fn render(
-    ws: &Workspace,
-    inputs: &CiInputs,
-) -> Result<Vec<(PathBuf, String)>, UserError> {
-    msi_apps(ws)
+pub(super) fn render(plan: &Plan, inputs: &CiInputs) -> Result<Vec<(PathBuf, String)>, UserError> {
+    msi_apps(plan)
         .into_iter()
-        .map(|(p, target)| {
-            let (upgrade_guid, path_guid) = inputs
+        .map(|m| {
+            let guids = inputs
                 .msi_guids
                 .iter()
-                .find(|(path, _)| *path == p.manifest_path)
+                .find(|(path, _)| *path == m.manifest_path)
                 .and_then(|(_, g)| g.clone())
                 .unwrap_or_else(|| (msi::new_guid(), msi::new_guid()));
-            let binaries = p.binaries.iter().map(|b| format!("{b}.exe")).collect();
-            let ctx = MsiContext {
-                app_name: p.name.clone(),
-                app_version: p.version.to_string(),
-                manufacturer: msi::manufacturer(&p.authors, &p.name),
-                description: p.description.clone(),
-                license: p.license.clone(),
-                homepage: p.homepage.clone(),
-                upgrade_guid,
-                path_guid,
-                binaries,
-                target,
-            };
-            let text = msi::render_wxs(&ctx).map_err(|e| {
+            let text = msi::render_wxs(&m.wix_context(guids)).map_err(|e| {
                 UserError::new(format!(
                     "cannot write `wix/main.wxs` for `{}`: {e:#}",
-                    p.name
+                    m.app
                 ))
                 .hint(format!(
                     "fix the value named above in `{}`",
-                    p.manifest_path.display()
+                    m.manifest_path.display()
                 ))
             })?;
-            Ok((p.dir.join("wix/main.wxs"), text))
+            Ok((m.wxs.clone(), text))
         })
         .collect()
 }

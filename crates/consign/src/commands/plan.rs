@@ -42,6 +42,7 @@ pub fn load_and_plan(
         artifacts: args.artifacts.unwrap_or(default_mode),
         host_target: crate::targets::host_triple().to_string(),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        every_app: false,
     };
     let plan = plan::plan(&ws, &opts)?;
     for w in &plan.warnings {

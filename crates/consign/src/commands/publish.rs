@@ -20,7 +20,7 @@ struct Line {
 
 pub fn exec(global: &GlobalArgs, args: &PublishArgs, printer: &Printer) -> anyhow::Result<()> {
     let (ws, plan) = super::plan::load_and_plan(global, printer, ArtifactMode::All)?;
-    let only: Vec<&str> = args.only.iter().map(|c| c.as_str()).collect();
+    let only: Vec<&str> = args.only.iter().map(String::as_str).collect();
     let steps: Vec<_> = plan
         .publishes()
         .filter(|s| only.is_empty() || only.contains(&s.channel()))

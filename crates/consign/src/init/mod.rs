@@ -556,6 +556,7 @@ pub fn plan_binstall(ws: &Workspace) -> Result<InitPlan, UserError> {
         artifacts: ArtifactMode::All,
         host_target: targets::host_triple().to_string(),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        every_app: false,
     };
     let apps: Vec<&crate::project::Package> =
         ws.packages.iter().filter(|p| plan::is_app(ws, p)).collect();

@@ -215,6 +215,24 @@ pub fn select(
     }
 }
 
+/// Every app at once, whatever their versions: the selection `generate`
+/// plans with, so the workflow and `wix/main.wxs` cover everything the
+/// config can release. The tag is a placeholder (`v{first app's version}`).
+pub fn every_app(candidates: &[Candidate<'_>], namespace: Option<&str>) -> Selection {
+    let apps: Vec<&Candidate<'_>> = candidates.iter().filter(|c| c.is_app).collect();
+    let version = apps
+        .first()
+        .map_or_else(|| Version::new(0, 0, 0), |a| a.version.clone());
+    let ns = namespace.map(|n| format!("{n}-")).unwrap_or_default();
+    Selection {
+        tag: format!("{ns}v{version}"),
+        implicit: true,
+        package: None,
+        version,
+        apps: apps.iter().map(|a| a.name.to_string()).collect(),
+    }
+}
+
 fn no_apps_error() -> UserError {
     UserError::new("there is no app to release: no workspace package with binaries is distributed").hint(
         "packages with `publish = false` need `dist = true` in `[package.metadata.dist]`; packages with `dist = false` are skipped",

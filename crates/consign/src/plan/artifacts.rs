@@ -16,6 +16,7 @@ use serde::Serialize;
 use super::step::Step;
 use super::{AppRelease, ArtifactMode, PlanOptions, ResolvedHosting};
 use crate::error::UserError;
+use crate::installer::msi::MsiContext;
 use crate::installer::{binstall, npm};
 use crate::installer::{InstallPathSpec, InstallerArtifact, InstallerContext, ReceiptSource};
 use crate::project::config::{
@@ -216,6 +217,26 @@ pub struct MsiPlan {
     pub license: Option<String>,
     /// `[package].homepage`.
     pub homepage: Option<String>,
+}
+
+impl MsiPlan {
+    /// The WiX source's context with the given GUIDs (upgrade, path): the
+    /// one mapping from the plan to `wix/main.wxs`, shared by `generate` and
+    /// `build`.
+    pub fn wix_context(&self, (upgrade_guid, path_guid): (String, String)) -> MsiContext {
+        MsiContext {
+            app_name: self.app.clone(),
+            app_version: self.version.clone(),
+            manufacturer: self.manufacturer.clone(),
+            description: self.description.clone(),
+            license: self.license.clone(),
+            homepage: self.homepage.clone(),
+            upgrade_guid,
+            path_guid,
+            binaries: self.binaries.iter().map(|(_, f)| f.clone()).collect(),
+            target: self.target.clone(),
+        }
+    }
 }
 
 /// How an app's `[package.metadata.binstall]` compares with the release.

@@ -19,9 +19,7 @@ use consign_manifest::{
 use serde::Serialize;
 
 use crate::error::{list, UserError};
-use crate::project::config::{
-    ChecksumAlgorithm, DistConfig, HostingProvider, InstallerKind, PublishJob,
-};
+use crate::project::config::{ChecksumAlgorithm, DistConfig, HostingProvider, InstallerKind};
 use crate::project::source_host::{self, SourceHost, SourceHostError};
 use crate::project::{Package, Workspace};
 use crate::targets;
@@ -62,6 +60,8 @@ pub struct PlanOptions {
     pub host_target: String,
     /// The version of consign, recorded in the manifest.
     pub tool_version: String,
+    /// Without a tag, plan every app whatever its version (for `generate`).
+    pub every_app: bool,
 }
 
 /// Everything a release will do: the manifest (the public contract) and
@@ -125,11 +125,15 @@ pub fn plan(ws: &Workspace, opts: &PlanOptions) -> Result<Plan, UserError> {
             is_app: is_app(ws, p),
         })
         .collect();
-    let selection = announcement::select(
-        opts.tag.as_deref(),
-        &candidates,
-        ws.config.tag_namespace.as_deref(),
-    )?;
+    let selection = if opts.every_app && opts.tag.is_none() {
+        announcement::every_app(&candidates, ws.config.tag_namespace.as_deref())
+    } else {
+        announcement::select(
+            opts.tag.as_deref(),
+            &candidates,
+            ws.config.tag_namespace.as_deref(),
+        )?
+    };
 
     let mut warnings: Vec<String> = Vec::new();
     let apps: Vec<AppRelease<'_>> = selection
@@ -229,9 +233,14 @@ pub fn plan(ws: &Workspace, opts: &PlanOptions) -> Result<Plan, UserError> {
     let mut steps = planned.steps;
     if opts.artifacts != ArtifactMode::Local {
         steps.extend(
-            publish_steps(&ws_config, &manifest, &hosting, &steps)
-                .into_iter()
-                .map(Step::Publish),
+            crate::channel::plan(
+                &ws_config,
+                &manifest,
+                hosting.source.as_ref().map(|h| h.web_base.as_str()),
+                &steps,
+            )
+            .into_iter()
+            .map(Step::Publish),
         );
     }
     Ok(Plan {
@@ -241,56 +250,6 @@ pub fn plan(ws: &Workspace, opts: &PlanOptions) -> Result<Plan, UserError> {
         warnings,
         binstall: planned.binstall,
     })
-}
-
-/// The publish steps of the channels `publish-jobs` names. Prereleases are
-/// published only with `publish-prereleases`.
-fn publish_steps(
-    config: &DistConfig,
-    manifest: &DistManifest,
-    hosting: &ResolvedHosting,
-    steps: &[Step],
-) -> Vec<PublishStep> {
-    let jobs = config.publish_jobs.clone().unwrap_or_default();
-    if manifest.announcement_is_prerelease && !config.publish_prereleases.unwrap_or(false) {
-        return Vec::new();
-    }
-    let installers: Vec<&InstallerPlan> = steps
-        .iter()
-        .filter_map(|s| match s {
-            Step::Installer(i) => Some(i),
-            _ => None,
-        })
-        .collect();
-    let tag = manifest.announcement_tag.as_deref().unwrap_or_default();
-    let mut out = Vec::new();
-    if jobs.contains(&PublishJob::Homebrew) {
-        let formulas: Vec<(String, String)> = installers
-            .iter()
-            .filter(|i| i.kind == InstallerKind::Homebrew)
-            .filter_map(|i| Some((i.meta.tap.clone()?, i.artifact.clone())))
-            .collect();
-        let web_base = hosting
-            .source
-            .as_ref()
-            .map_or("https://github.com", |h| h.web_base.as_str());
-        out.extend(
-            crate::channel::homebrew::plan(&formulas, web_base, tag)
-                .into_iter()
-                .map(PublishStep::Homebrew),
-        );
-    }
-    if jobs.contains(&PublishJob::Npm) {
-        for i in installers.iter().filter(|i| i.kind == InstallerKind::Npm) {
-            out.push(PublishStep::Npm(crate::channel::npm::plan(
-                &i.meta.npm_name,
-                &i.context.app_version,
-                &i.artifact,
-                config.npm_registry.as_deref(),
-            )));
-        }
-    }
-    out
 }
 
 fn resolve_app<'a>(
