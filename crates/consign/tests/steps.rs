@@ -202,3 +202,38 @@ fn wix_source_lists_the_binaries_the_msi_gets() {
     assert!(wxs.contains("tool.exe"), "{wxs}");
     assert!(!wxs.contains("toolx.exe"), "{wxs}");
 }
+
+/// **Invariant:** executors carry out the plan and never read the workspace
+/// or the dist config again. Checked over their sources, so a change that
+/// reaches for either fails here.
+#[test]
+fn executors_never_read_the_workspace_or_the_config() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![
+        src.join("channel/homebrew.rs"),
+        src.join("channel/npm.rs"),
+        src.join("ci/wix.rs"),
+    ];
+    for dir in ["build", "verify", "host"] {
+        for entry in std::fs::read_dir(src.join(dir)).unwrap() {
+            files.push(entry.unwrap().path());
+        }
+    }
+    let mut offenders = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for word in ["Workspace", "DistConfig", "project::load"] {
+                if code.contains(word) {
+                    offenders.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "executors reading the workspace or config:\n{}",
+        offenders.join("\n")
+    );
+}

@@ -31,7 +31,6 @@ use crate::installer::InstallerContext;
 use crate::plan::InstallerPlan;
 use crate::plan::{ArchivePlan, ArtifactMode, CargoBuild, FileSource, Plan};
 use crate::project::config::{ChecksumAlgorithm, InstallerKind};
-use crate::project::Workspace;
 
 /// Settings of a build that are not in the plan.
 #[derive(Clone, Debug)]
@@ -71,11 +70,6 @@ pub trait Progress {
     fn done(&self, step: &str, detail: &str);
 }
 
-/// The directory release files go to.
-pub fn distrib_dir(ws: &Workspace) -> PathBuf {
-    ws.target_dir.join("distrib")
-}
-
 /// A unique temporary path beside `dest`.
 pub(crate) fn temp_path(dest: &Path) -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -104,12 +98,11 @@ struct ArtifactState {
 
 /// Build what the plan says.
 pub fn build(
-    ws: &Workspace,
     plan: &Plan,
     opts: &BuildOptions,
     progress: &dyn Progress,
 ) -> anyhow::Result<BuildOutcome> {
-    let dist = distrib_dir(ws);
+    let dist = plan.layout.dist_dir.clone();
     let local = opts.mode != ArtifactMode::Global;
     let global = opts.mode != ArtifactMode::Local;
 
@@ -126,7 +119,7 @@ pub fn build(
     })?;
     let mtime = match opts.source_date_epoch {
         Some(t) => t,
-        None => commit_time(&ws.root)?,
+        None => commit_time(&plan.layout.root)?,
     };
 
     let outcome = BuildOutcome {
@@ -143,7 +136,6 @@ pub fn build(
         .unwrap_or_default();
 
     let mut run = Run {
-        ws,
         plan,
         opts,
         progress,
@@ -170,7 +162,6 @@ pub fn build(
 /// One build in progress: its inputs, what it has made so far, and the
 /// build state that lets a rerun reuse finished archives.
 struct Run<'a> {
-    ws: &'a Workspace,
     plan: &'a Plan,
     opts: &'a BuildOptions,
     progress: &'a dyn Progress,
@@ -185,12 +176,7 @@ struct Run<'a> {
 impl Run<'_> {
     /// Run cargo for every planned build; record the binaries it made.
     fn compile(&mut self, builders: Vec<(&CargoBuild, cargo::Builder)>) -> anyhow::Result<()> {
-        let (ws, opts, progress) = (self.ws, self.opts, self.progress);
-        let package_by_manifest: BTreeMap<PathBuf, String> = ws
-            .packages
-            .iter()
-            .map(|p| (p.manifest_path.clone(), p.name.clone()))
-            .collect();
+        let (layout, opts, progress) = (&self.plan.layout, self.opts, self.progress);
         for (b, builder) in builders {
             let step = format!(
                 "cargo build --target {} ({})",
@@ -198,7 +184,7 @@ impl Run<'_> {
                 b.packages.join(", ")
             );
             progress.start(&step);
-            for bin in cargo::run(b, builder, &ws.root, &package_by_manifest, opts.quiet)? {
+            for bin in cargo::run(b, builder, &layout.root, &layout.packages, opts.quiet)? {
                 self.binaries.insert(
                     (b.target.clone(), bin.package.clone(), bin.name.clone()),
                     bin,
@@ -378,7 +364,7 @@ impl Run<'_> {
 
     /// The global artifacts, after merging what other build machines reported.
     fn global_artifacts(&mut self) -> anyhow::Result<()> {
-        let (ws, plan, opts, progress) = (self.ws, self.plan, self.opts, self.progress);
+        let (plan, opts, progress) = (self.plan, self.opts, self.progress);
         let (dist, mtime) = (self.dist.clone(), self.mtime);
         let checksum_key = plan.checksum.map(|a| a.as_str());
         let outcome = &mut self.outcome;
@@ -399,7 +385,7 @@ impl Run<'_> {
         if let Some(source) = plan.source() {
             let dest = dist.join(&source.name);
             progress.start(&format!("archiving source {}", source.name));
-            let repo = ws.git.toplevel.clone().ok_or_else(|| {
+            let repo = plan.layout.repo_root.clone().ok_or_else(|| {
                 UserError::new("the source tarball needs a git repository, and the workspace is not in one")
                     .hint("run `git init` and commit, or build only local artifacts with `--artifacts=local`")
             })?;

@@ -28,7 +28,7 @@ pub fn exec(args: &GlobalArgs, printer: &Printer) -> anyhow::Result<()> {
         toolchain: build::cargo::Toolchain::detect(host),
     };
     let progress = printer.progress();
-    let outcome = build::build(&ws, &plan, &opts, &progress)?;
+    let outcome = build::build(&plan, &opts, &progress)?;
     drop(progress);
     for w in &outcome.warnings {
         printer.warn(w);

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use consign_manifest::DistManifest;
 
-use crate::build;
 use crate::cli::{GlobalArgs, HostArgs, HostStep, OutputFormat};
 use crate::error::UserError;
 use crate::host::github::{self, Client, RetryPolicy, Token};
@@ -90,7 +89,7 @@ impl Setup {
         let ws = project::load(&LoadOptions {
             manifest_path: global.manifest_path.clone(),
         })?;
-        let dist = build::distrib_dir(&ws);
+        let dist = ws.distrib_dir();
         let manifest = host::read_manifest(&dist)?;
         let tag = host::tag(&manifest)?.to_string();
         if let Some(asked) = global.tag.as_deref().filter(|t| *t != tag) {

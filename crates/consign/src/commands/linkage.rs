@@ -16,7 +16,7 @@ pub fn exec(args: &GlobalArgs, paths: &[PathBuf], printer: &Printer) -> anyhow::
             manifest_path: args.manifest_path.clone(),
         })?;
         let manifest = build::read_manifest(
-            &build::distrib_dir(&ws),
+            &ws.distrib_dir(),
             "to read linkage from",
             "run `consign build` first, or pass binaries: `consign linkage path/to/binary`",
         )?;

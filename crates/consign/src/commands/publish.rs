@@ -19,7 +19,7 @@ struct Line {
 }
 
 pub fn exec(global: &GlobalArgs, args: &PublishArgs, printer: &Printer) -> anyhow::Result<()> {
-    let (ws, plan) = super::plan::load_and_plan(global, printer, ArtifactMode::All)?;
+    let (_, plan) = super::plan::load_and_plan(global, printer, ArtifactMode::All)?;
     let only: Vec<&str> = args.only.iter().map(String::as_str).collect();
     let steps: Vec<_> = plan
         .publishes()
@@ -32,7 +32,7 @@ pub fn exec(global: &GlobalArgs, args: &PublishArgs, printer: &Printer) -> anyho
         }
         return Ok(());
     }
-    let dist = crate::build::distrib_dir(&ws);
+    let dist = plan.layout.dist_dir.clone();
     std::fs::create_dir_all(&dist)
         .map_err(|e| UserError::new(format!("cannot create `{}`: {e}", dist.display())))?;
     let manifest = &plan.manifest;

@@ -11,12 +11,12 @@ use crate::verify;
 
 pub fn exec(args: &GlobalArgs, timeout: u64, printer: &Printer) -> anyhow::Result<()> {
     // The plan says which artifact is which installer.
-    let (ws, plan) = super::plan::load_and_plan(args, printer, crate::plan::ArtifactMode::All)?;
+    let (_, plan) = super::plan::load_and_plan(args, printer, crate::plan::ArtifactMode::All)?;
     let kinds = plan
         .installers()
         .map(|i| (i.artifact.clone(), i.kind))
         .collect();
-    let dist = build::distrib_dir(&ws);
+    let dist = plan.layout.dist_dir.clone();
     let manifest = build::read_manifest(
         &dist,
         "to verify",

@@ -12,6 +12,7 @@ pub(crate) mod notes;
 pub mod step;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use consign_manifest::{
     DistManifest, EnvironmentVariables, GithubHosting, Hosting, Release, SimpleHosting,
@@ -64,12 +65,29 @@ pub struct PlanOptions {
     pub every_app: bool,
 }
 
+/// Where the release happens on this machine: the paths executors work in,
+/// taken from the workspace by the planner so that no executor needs the
+/// workspace itself.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Layout {
+    /// The workspace root (cargo runs here).
+    pub root: PathBuf,
+    /// Where release files go: `{target dir}/distrib`.
+    pub dist_dir: PathBuf,
+    /// The git repository's top level, if the workspace is in one.
+    pub repo_root: Option<PathBuf>,
+    /// Package names by manifest path (to attribute cargo's binaries).
+    pub packages: BTreeMap<PathBuf, String>,
+}
+
 /// Everything a release will do: the manifest (the public contract) and
 /// the steps that make it true, in the order they run.
 #[derive(Clone, Debug, Serialize)]
 pub struct Plan {
     /// The manifest: the public contract.
     pub manifest: DistManifest,
+    /// The paths the steps work in.
+    pub layout: Layout,
     /// Every action, typed; see [`Step`].
     pub steps: Vec<Step>,
     /// The checksum algorithm (`None` when checksums are off).
@@ -245,6 +263,16 @@ pub fn plan(ws: &Workspace, opts: &PlanOptions) -> Result<Plan, UserError> {
     }
     Ok(Plan {
         manifest,
+        layout: Layout {
+            root: ws.root.clone(),
+            dist_dir: ws.distrib_dir(),
+            repo_root: ws.git.toplevel.clone(),
+            packages: ws
+                .packages
+                .iter()
+                .map(|p| (p.manifest_path.clone(), p.name.clone()))
+                .collect(),
+        },
         steps,
         checksum,
         warnings,

@@ -41,6 +41,13 @@ pub struct Workspace {
     pub git: git::GitState,
 }
 
+impl Workspace {
+    /// The directory release files go to: `{target dir}/distrib`.
+    pub fn distrib_dir(&self) -> PathBuf {
+        self.target_dir.join("distrib")
+    }
+}
+
 /// One workspace member.
 #[derive(Clone, Debug)]
 pub struct Package {
