@@ -111,7 +111,7 @@ fn app_configs(ws: &Workspace) -> Vec<(String, DistConfig)> {
     ws.packages
         .iter()
         .filter(|p| crate::plan::is_app(ws, p))
-        .map(|p| (p.name.clone(), ws.config.overlay(&p.config)))
+        .map(|p| (p.name.clone(), ws.config_for(p)))
         .collect()
 }
 

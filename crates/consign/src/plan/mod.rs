@@ -113,7 +113,7 @@ pub fn is_app(ws: &Workspace, p: &Package) -> bool {
     if p.binaries.is_empty() {
         return false;
     }
-    match ws.config.overlay(&p.config).dist {
+    match ws.config_for(p).dist {
         Some(d) => d,
         None => p.publish,
     }
@@ -180,12 +180,11 @@ pub fn plan(ws: &Workspace, opts: &PlanOptions) -> Result<Plan, UserError> {
     let hosting = resolve_hosting(ws, &apps, singular, &selection.tag)?;
 
     let ws_config = match selection.package.as_deref() {
-        Some(pkg) => ws.config.overlay(
-            &ws.packages
+        Some(pkg) => ws.config_for(
+            ws.packages
                 .iter()
                 .find(|p| p.name == pkg)
-                .expect("tag package exists")
-                .config,
+                .expect("tag package exists"),
         ),
         None => ws.config.clone(),
     };
@@ -285,7 +284,7 @@ fn resolve_app<'a>(
     package: &'a Package,
     opts: &PlanOptions,
 ) -> Result<AppRelease<'a>, UserError> {
-    let config = ws.config.overlay(&package.config);
+    let config = ws.config_for(package);
     let configured = config.targets.clone().unwrap_or_default();
     if configured.is_empty() && opts.targets.is_empty() {
         let defaults: Vec<String> = targets::DEFAULT_TARGETS

@@ -42,6 +42,12 @@ pub struct Workspace {
 }
 
 impl Workspace {
+    /// A package's resolved dist config: its own keys over the workspace's.
+    /// The one place package and workspace config are combined.
+    pub fn config_for(&self, package: &Package) -> config::DistConfig {
+        self.config.overlay(&package.config)
+    }
+
     /// The directory release files go to: `{target dir}/distrib`.
     pub fn distrib_dir(&self) -> PathBuf {
         self.target_dir.join("distrib")
