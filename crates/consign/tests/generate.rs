@@ -209,6 +209,44 @@ fn consign_lines(text: &str) -> Vec<String> {
     lines
 }
 
+/// Issue 18: every job whose `consign` command reads the built
+/// `target/distrib` (`verify`, `host`, `announce`) first downloads the build's
+/// artifacts into it. The announce job once downloaded them only for
+/// announce-phase attestations, so `consign announce` failed on every release
+/// with "there is no `dist-manifest.json`" and the release stayed a draft.
+#[test]
+fn jobs_that_read_the_built_release_download_it_first() {
+    for (name, ws) in configs() {
+        let text = generate(&ws);
+        let yaml: serde_norway::Value = serde_norway::from_str(&text).unwrap();
+        let mut checked = 0;
+        for (id, job) in yaml["jobs"].as_mapping().unwrap() {
+            let mut downloaded = false;
+            for step in job["steps"].as_sequence().into_iter().flatten() {
+                let uses = step["uses"].as_str().unwrap_or_default();
+                if uses.starts_with("actions/download-artifact")
+                    && step["with"]["path"].as_str() == Some("target/distrib/")
+                    && step["with"]["name"].as_str() == Some("artifacts-build-global")
+                {
+                    downloaded = true;
+                }
+                let script = step["run"].as_str().unwrap_or_default();
+                for cmd in ["consign verify", "consign host", "consign announce"] {
+                    if script.contains(cmd) {
+                        assert!(
+                            downloaded,
+                            "{name}: job `{}` runs `{cmd}` without downloading the built artifacts first",
+                            id.as_str().unwrap()
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked >= 2, "{name}: found only {checked} such commands");
+    }
+}
+
 /// Shell words of `line` (output redirection dropped), once per matrix entry
 /// when it uses `$DIST_ARGS`.
 fn expand(line: &str, dist_args: &[String]) -> Vec<Vec<String>> {
