@@ -26,7 +26,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use common::*;
-use fake_github::FakeGithub;
+use fake_github::{Action, FakeGithub, Fault};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -461,4 +461,70 @@ fn hand_edited_workflow_fails_the_plan() {
         gh.lock().requests.is_empty(),
         "hand-edited: GitHub was called"
     );
+}
+
+/// A rerun of the workflow after `announce` failed (GitHub refused to
+/// publish): the second run finds the draft, rebuilds byte-identical files
+/// so nothing is uploaded again, publishes, and notifies once.
+#[test]
+fn rerun_after_a_failed_announce_finishes_without_sending_twice() {
+    let ws = workspace(
+        "installers = [\"shell\"]\ndispatch-repositories = [\"acme/downstream\"]\n",
+        &[],
+    );
+    ws.git(&["tag", TAG]);
+    let gh = FakeGithub::start(TOKEN);
+    gh.fault(Fault::new(
+        "PATCH",
+        "/releases/",
+        1,
+        Action::Reply(
+            403,
+            Vec::new(),
+            "{\"message\": \"Resource not accessible by integration\"}".into(),
+        ),
+    ));
+    let Some(first) = run_workflow("rerun-1", &ws, "push", &gh) else {
+        return;
+    };
+    let mut failed = RELEASED.to_vec();
+    *failed.last_mut().unwrap() = ("announce", "failure");
+    assert_jobs("rerun-1", &first, &failed);
+    assert!(
+        first
+            .job_output("announce")
+            .contains("Resource not accessible by integration"),
+        "rerun-1: announce does not say what GitHub answered:\n{}",
+        first.job_output("announce")
+    );
+    {
+        let state = gh.lock();
+        assert_eq!(state.releases.len(), 1, "rerun-1: releases");
+        assert!(
+            state.releases[0].draft,
+            "rerun-1: published despite the failure"
+        );
+        assert!(
+            state.dispatches.is_empty(),
+            "rerun-1: notified before publishing"
+        );
+    }
+    let uploads = gh.count("POST", "/assets");
+    assert!(uploads > 0, "rerun-1: nothing uploaded");
+
+    let Some(second) = run_workflow("rerun-2", &ws, "push", &gh) else {
+        return;
+    };
+    assert_jobs("rerun-2", &second, RELEASED);
+    assert_eq!(
+        gh.count("POST", "/assets"),
+        uploads,
+        "rerun-2: files were uploaded again"
+    );
+    assert_eq!(
+        gh.count("POST", "/releases") - uploads,
+        1,
+        "rerun-2: a second release was created"
+    );
+    assert_released("rerun-2", &ws, &second, &gh, &["acme/downstream"]);
 }
