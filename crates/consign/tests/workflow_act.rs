@@ -69,6 +69,16 @@ fn workspace(config: &str, files: &[(&str, &str)]) -> TestWorkspace {
     ws
 }
 
+/// The default config: the shell installer and one downstream repository.
+const DEFAULT: &str = "installers = [\"shell\"]\ndispatch-repositories = [\"acme/downstream\"]\n";
+
+/// [`workspace`] with `TAG` on its commit, and a fresh fake GitHub.
+fn tagged(config: &str, files: &[(&str, &str)]) -> (TestWorkspace, FakeGithub) {
+    let ws = workspace(config, files);
+    ws.git(&["tag", TAG]);
+    (ws, FakeGithub::start(TOKEN))
+}
+
 /// A tool the test needs, or a failure that says how to get it.
 fn require(tool: &str, found: Option<PathBuf>) -> Option<PathBuf> {
     if found.is_none() {
@@ -346,12 +356,7 @@ const RELEASED: &[(&str, &str)] = &[
 /// on every release, without the manifest), and the release is published.
 #[test]
 fn default_release_is_published_and_announced() {
-    let ws = workspace(
-        "installers = [\"shell\"]\ndispatch-repositories = [\"acme/downstream\"]\n",
-        &[],
-    );
-    ws.git(&["tag", TAG]);
-    let gh = FakeGithub::start(TOKEN);
+    let (ws, gh) = tagged(DEFAULT, &[]);
     let Some(run) = run_workflow("default", &ws, "push", &gh) else {
         return;
     };
@@ -399,11 +404,11 @@ fn pull_request_in_upload_mode_builds_and_hosts_nothing() {
     );
 }
 
-/// (c) A custom `github-build-setup` runs before the build: the crate only
-/// compiles with the variable its step exports.
+/// (c) A custom `github-build-setup` runs before the build: the crate's
+/// build script fails without the variable the setup step exports.
 #[test]
 fn custom_build_setup_runs_before_the_build() {
-    let ws = workspace(
+    let (ws, gh) = tagged(
         "installers = [\"shell\"]\ngithub-build-setup = \"build-setup.yml\"\n",
         &[
             (
@@ -411,17 +416,11 @@ fn custom_build_setup_runs_before_the_build() {
                 "- name: Prepare the build\n  run: echo \"TOOL_SETUP=done\" >> \"$GITHUB_ENV\"\n",
             ),
             (
-                "src/setup.rs",
-                "const _: () = assert!(option_env!(\"TOOL_SETUP\").is_some(), \"the build setup did not run\");\n",
-            ),
-            (
-                "src/main.rs",
-                "mod setup;\nfn main() {\n    if std::env::args().any(|a| a == \"--version\") {\n        println!(\"tool {}\", env!(\"CARGO_PKG_VERSION\"));\n    }\n}\n",
+                "build.rs",
+                "fn main() {\n    assert_eq!(std::env::var(\"TOOL_SETUP\").as_deref(), Ok(\"done\"), \"the build setup did not run\");\n}\n",
             ),
         ],
     );
-    ws.git(&["tag", TAG]);
-    let gh = FakeGithub::start(TOKEN);
     let Some(run) = run_workflow("build-setup", &ws, "push", &gh) else {
         return;
     };
@@ -468,12 +467,7 @@ fn hand_edited_workflow_fails_the_plan() {
 /// so nothing is uploaded again, publishes, and notifies once.
 #[test]
 fn rerun_after_a_failed_announce_finishes_without_sending_twice() {
-    let ws = workspace(
-        "installers = [\"shell\"]\ndispatch-repositories = [\"acme/downstream\"]\n",
-        &[],
-    );
-    ws.git(&["tag", TAG]);
-    let gh = FakeGithub::start(TOKEN);
+    let (ws, gh) = tagged(DEFAULT, &[]);
     gh.fault(Fault::new(
         "PATCH",
         "/releases/",
