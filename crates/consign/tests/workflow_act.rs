@@ -238,6 +238,10 @@ fn run_workflow(name: &str, ws: &TestWorkspace, event: &str, gh: &FakeGithub) ->
         elapsed.as_secs_f64()
     );
     let log = std::fs::read_to_string(out.path().join("act.jsonl")).unwrap_or_default();
+    assert!(
+        !log.contains(TOKEN),
+        "{name}: the GitHub token appears in act's log"
+    );
     let tsv = std::fs::read_to_string(out.path().join("jobs.tsv"))
         .unwrap_or_else(|e| panic!("{name}: no jobs.tsv ({e}); act log:\n{log}"));
     let mut jobs: Vec<(String, String)> = tsv
