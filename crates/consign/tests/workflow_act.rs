@@ -349,6 +349,17 @@ fn assert_released(
     }
 }
 
+/// Nothing asked the fake GitHub anything.
+fn assert_untouched(name: &str, gh: &FakeGithub) {
+    let calls: Vec<String> = gh
+        .lock()
+        .requests
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(calls.is_empty(), "{name}: GitHub was called: {calls:?}");
+}
+
 const RELEASED: &[(&str, &str)] = &[
     ("plan", "success"),
     ("build-local-artifacts", "success"),
@@ -399,24 +410,32 @@ fn pull_request_in_upload_mode_builds_and_hosts_nothing() {
             "pr-upload: the build uploaded no `{file}`"
         );
     }
-    let state = gh.lock();
+    assert_untouched("pr-upload", &gh);
+}
+
+/// The default `pr-run-mode` (`plan`) on a pull request: only the plan runs.
+#[test]
+fn pull_request_in_plan_mode_only_plans() {
+    let ws = workspace("installers = [\"shell\"]\n", &[]);
+    let gh = FakeGithub::start(TOKEN);
+    let Some(run) = run_workflow("pr-plan", &ws, "pull_request", &gh) else {
+        return;
+    };
+    assert_jobs("pr-plan", &run, &[("plan", "success")]);
     assert!(
-        state.requests.is_empty(),
-        "pr-upload: a pull request talked to GitHub: {:?}",
-        state
-            .requests
-            .iter()
-            .map(|r| format!("{} {}", r.method, r.path))
-            .collect::<Vec<_>>()
+        run.artifacts.join("plan-dist-manifest").is_dir(),
+        "pr-plan: the plan was not uploaded"
     );
+    assert_untouched("pr-plan", &gh);
 }
 
 /// (c) A custom `github-build-setup` runs before the build: the crate's
-/// build script fails without the variable the setup step exports.
+/// build script fails without the variable the setup step exports. With
+/// `cache-builds`, so the cache step runs too.
 #[test]
 fn custom_build_setup_runs_before_the_build() {
     let (ws, gh) = tagged(
-        "installers = [\"shell\"]\ngithub-build-setup = \"build-setup.yml\"\n",
+        "installers = [\"shell\"]\ngithub-build-setup = \"build-setup.yml\"\ncache-builds = true\n",
         &[
             (
                 ".github/build-setup.yml",
@@ -432,6 +451,11 @@ fn custom_build_setup_runs_before_the_build() {
         return;
     };
     assert_jobs("build-setup", &run, RELEASED);
+    let build = run.job_output("build-local-artifacts");
+    assert!(
+        build.contains("stub cache: miss for build-Linux-x86_64-unknown-linux-gnu-"),
+        "build-setup: the build cache step did not run:\n{build}"
+    );
     assert_released("build-setup", &ws, &run, &gh, &[]);
 }
 
@@ -463,10 +487,7 @@ fn hand_edited_workflow_fails_the_plan() {
             "hand-edited: the plan job's output lacks {needle:?}:\n{output}"
         );
     }
-    assert!(
-        gh.lock().requests.is_empty(),
-        "hand-edited: GitHub was called"
-    );
+    assert_untouched("hand-edited", &gh);
 }
 
 /// A rerun of the workflow after `announce` failed (GitHub refused to
