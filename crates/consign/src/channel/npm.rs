@@ -23,9 +23,6 @@ use crate::error::UserError;
 
 /// The public registry.
 pub const DEFAULT_REGISTRY: &str = "https://registry.npmjs.org";
-/// Overrides the planned registry's URL (a mirror, or a loopback registry in
-/// tests), as `CONSIGN_HOMEBREW_TAP_URL` does for the tap.
-pub const REGISTRY_VAR: &str = "CONSIGN_NPM_REGISTRY";
 /// The environment variables a token is taken from, in order.
 pub const TOKEN_VARS: [&str; 2] = ["NPM_TOKEN", "NODE_AUTH_TOKEN"];
 
@@ -70,17 +67,6 @@ enum Remote {
 
 /// Carry out an [`NpmPublish`].
 pub fn execute(step: &NpmPublish, env: &PublishEnv<'_>) -> Result<Outcome, UserError> {
-    let redirected;
-    let step = match env.var(REGISTRY_VAR) {
-        Some(url) => {
-            redirected = NpmPublish {
-                registry: url.trim().trim_end_matches('/').to_string(),
-                ..step.clone()
-            };
-            &redirected
-        }
-        None => step,
-    };
     let path = env.dist.join(&step.tarball);
     let bytes = std::fs::read(&path).map_err(|e| {
         UserError::new(format!("cannot read the npm package `{}`: {e}", path.display()))
