@@ -5,13 +5,15 @@
 //! rerun sends nothing twice, also after the journal is lost.
 
 mod common;
+#[path = "publish/fake_npm_registry.rs"]
+mod fake_npm_registry;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use common::{git_in as git, single_app, Run, TestWorkspace};
+use fake_npm_registry::{npm_registry, Registry};
 
 const CONFIG: &str = "installers = [\"homebrew\", \"npm\"]\ntap = \"acme/homebrew-tap\"\npublish-jobs = [\"homebrew\", \"npm\"]\ntargets = [\"x86_64-unknown-linux-gnu\"]\n";
 
@@ -181,117 +183,6 @@ fn homebrew_publishing_names_an_unreachable_tap() {
 }
 
 // ------------------------------------------------------------------- npm
-
-/// What the fake registry holds and saw.
-#[derive(Default)]
-struct Registry {
-    /// package → version → integrity.
-    versions: BTreeMap<String, BTreeMap<String, String>>,
-    /// Publishes received (package@version).
-    puts: Vec<String>,
-    /// Answer the next publish with a 500 after storing it.
-    fail_next_reply: bool,
-    /// Authorization headers seen.
-    auth: Vec<String>,
-}
-
-/// A loopback npm registry: `GET /{name}` (the packument) and `PUT /{name}`
-/// (publish), as the npm CLI uses them.
-fn npm_registry(
-    state: Arc<Mutex<Registry>>,
-) -> (String, std::thread::JoinHandle<()>, Arc<tiny_http::Server>) {
-    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
-    let port = server.server_addr().to_ip().unwrap().port();
-    let s = server.clone();
-    let handle = std::thread::spawn(move || {
-        // Bounded: the test unblocks the server when done.
-        for mut req in s.incoming_requests() {
-            let name = req
-                .url()
-                .trim_start_matches('/')
-                .replace("%2f", "/")
-                .replace("%2F", "/");
-            if let Some(auth) = req
-                .headers()
-                .iter()
-                .find(|h| h.field.equiv("Authorization"))
-            {
-                state.lock().unwrap().auth.push(auth.value.to_string());
-            }
-            let json = |code: u16, body: String| {
-                tiny_http::Response::from_string(body)
-                    .with_status_code(code)
-                    .with_header(
-                        "Content-Type: application/json"
-                            .parse::<tiny_http::Header>()
-                            .unwrap(),
-                    )
-            };
-            match req.method() {
-                tiny_http::Method::Get => {
-                    let st = state.lock().unwrap();
-                    let resp = match st.versions.get(&name) {
-                        None => json(404, "{\"error\":\"Not found\"}".into()),
-                        Some(v) => {
-                            let versions: serde_json::Map<String, serde_json::Value> = v
-                                .iter()
-                                .map(|(ver, integrity)| {
-                                    (
-                                        ver.clone(),
-                                        serde_json::json!({"name": name, "version": ver, "dist": {"integrity": integrity}}),
-                                    )
-                                })
-                                .collect();
-                            json(
-                                200,
-                                serde_json::json!({"name": name, "versions": versions}).to_string(),
-                            )
-                        }
-                    };
-                    drop(st);
-                    let _ = req.respond(resp);
-                }
-                tiny_http::Method::Put => {
-                    let mut body = String::new();
-                    req.as_reader().read_to_string(&mut body).unwrap();
-                    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
-                    let (version, meta) =
-                        doc["versions"].as_object().unwrap().iter().next().unwrap();
-                    let integrity = meta["dist"]["integrity"].as_str().unwrap().to_string();
-                    let mut st = state.lock().unwrap();
-                    st.puts.push(format!("{name}@{version}"));
-                    let exists = st
-                        .versions
-                        .get(&name)
-                        .is_some_and(|v| v.contains_key(version));
-                    let resp = if exists {
-                        json(
-                            403,
-                            "{\"error\":\"cannot publish over the previously published versions\"}"
-                                .into(),
-                        )
-                    } else {
-                        st.versions
-                            .entry(name.clone())
-                            .or_default()
-                            .insert(version.clone(), integrity);
-                        if std::mem::take(&mut st.fail_next_reply) {
-                            json(500, "{\"error\":\"gateway timeout\"}".into())
-                        } else {
-                            json(200, "{\"ok\":true}".into())
-                        }
-                    };
-                    drop(st);
-                    let _ = req.respond(resp);
-                }
-                _ => {
-                    let _ = req.respond(json(405, "{}".into()));
-                }
-            }
-        }
-    });
-    (format!("http://127.0.0.1:{port}"), handle, server)
-}
 
 fn registry_config(url: &str) -> String {
     // The config names the loopback registry the way a user names theirs.

@@ -26,12 +26,12 @@ use std::collections::BTreeSet;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
 use fake_github::{Action, FakeGithub, Fault};
-use fake_npm_registry::FakeNpmRegistry;
+use fake_npm_registry::{npm_registry, Registry};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -343,7 +343,7 @@ fn assert_released(
         serde_json::from_slice(&std::fs::read(built.join("dist-manifest.json")).unwrap()).unwrap();
     assert_eq!(
         release.body,
-        consign::host::body::render(&manifest),
+        consign::plan::body::render(&manifest),
         "{name}: body"
     );
     let sent: Vec<&str> = state.dispatches.iter().map(|(r, _)| r.as_str()).collect();
@@ -570,16 +570,18 @@ fn homebrew_npm_and_custom_publish_jobs_publish_then_announce() {
     if require("npm", on_path("npm")).is_none() {
         return;
     }
-    let npm = FakeNpmRegistry::start(NPM_TOKEN);
+    let registry = Arc::new(Mutex::new(Registry::default()));
+    let (npm_url, npm_thread, npm_server) = npm_registry(registry.clone());
     // The tap: a bare repository with one commit on `main`.
     let seed = TestWorkspace::new(&[("README.md", "# tap\n")]);
     let tap = tempfile::tempdir().unwrap();
     let bare = tap.path().join("homebrew-tap.git");
     seed.git(&["clone", "-q", "--bare", ".", bare.to_str().unwrap()]);
-    let tap_url = format!("file://{}", bare.display());
     let (ws, gh) = tagged(
-        "installers = [\"shell\", \"homebrew\", \"npm\"]\ntap = \"acme/homebrew-tap\"\n\
-         publish-jobs = [\"homebrew\", \"npm\", \"./publish-extra\"]\n",
+        &format!(
+            "installers = [\"shell\", \"homebrew\", \"npm\"]\ntap = \"acme/homebrew-tap\"\nnpm-registry = \"{npm_url}\"\n\
+             publish-jobs = [\"homebrew\", \"npm\", \"./publish-extra\"]\n"
+        ),
         &[(
             ".github/workflows/publish-extra.yml",
             "on:\n  workflow_call:\n    inputs:\n      plan:\n        required: true\n        type: string\n\
@@ -588,10 +590,13 @@ fn homebrew_npm_and_custom_publish_jobs_publish_then_announce() {
         )],
     );
     let extra = format!(
-        "--env CONSIGN_HOMEBREW_TAP_URL={tap_url} --env CONSIGN_NPM_REGISTRY={} -s HOMEBREW_TAP_TOKEN=tap-token -s NPM_TOKEN={NPM_TOKEN}",
-        npm.url
+        "--env CONSIGN_HOMEBREW_TAP_URL=file://{} -s HOMEBREW_TAP_TOKEN=tap-token -s NPM_TOKEN={NPM_TOKEN}",
+        bare.display()
     );
-    let Some(run) = run_workflow_with("publish", &ws, "push", &gh, &extra) else {
+    let run = run_workflow_with("publish", &ws, "push", &gh, &extra);
+    npm_server.unblock();
+    npm_thread.join().unwrap();
+    let Some(run) = run else {
         return;
     };
     let mut expected = RELEASED.to_vec();
@@ -604,35 +609,45 @@ fn homebrew_npm_and_custom_publish_jobs_publish_then_announce() {
     assert_released("publish", &ws, &run, &gh, &[]);
     let built = run.artifacts.join("artifacts-build-global");
     // The tap holds the built formula.
-    let formula = std::fs::read(built.join("tool.rb")).unwrap();
-    let out = Command::new("git")
-        .args(["show", "main:Formula/tool.rb"])
-        .current_dir(&bare)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "publish: the tap has no formula: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let formula = std::fs::read_to_string(built.join("tool.rb")).unwrap();
+    assert_eq!(
+        git_in(&bare, &["show", "main:Formula/tool.rb"]),
+        formula,
+        "publish: the tap's formula"
     );
-    assert!(
-        out.stdout == formula,
-        "publish: the tap's formula differs from the built one"
-    );
-    // The registry holds the built npm package, once.
+    // The registry got the built npm package, once, with the token.
     let package = std::fs::read(built.join("tool-npm-package.tar.gz")).unwrap();
-    let state = npm.lock();
-    let versions: Vec<(&String, &String)> = state
-        .packages
+    let integrity = {
+        use base64::Engine as _;
+        format!(
+            "sha512-{}",
+            base64::engine::general_purpose::STANDARD.encode(sha2::Sha512::digest(&package))
+        )
+    };
+    let state = registry.lock().unwrap();
+    assert_eq!(
+        state.puts.len(),
+        1,
+        "publish: npm publishes {:?}",
+        state.puts
+    );
+    let versions: Vec<(&String, &String, &String)> = state
+        .versions
         .iter()
-        .flat_map(|(p, vs)| vs.keys().map(move |v| (p, v)))
+        .flat_map(|(p, vs)| vs.iter().map(move |(v, i)| (p, v, i)))
         .collect();
-    assert_eq!(versions.len(), 1, "publish: registry versions {versions:?}");
-    let (name, version) = versions[0];
-    assert_eq!(version, "1.2.3", "publish: {name}");
+    assert_eq!(
+        versions,
+        [(&"tool".to_string(), &"1.2.3".to_string(), &integrity)],
+        "publish: the registry's versions"
+    );
     assert!(
-        state.packages[name][version].tarball == package,
-        "publish: the registry's tarball differs from the built package"
+        state
+            .auth
+            .iter()
+            .all(|a| a == &format!("Bearer {NPM_TOKEN}"))
+            && !state.auth.is_empty(),
+        "publish: npm did not send the token"
     );
     let extra = run.job_output("extra");
     assert!(
