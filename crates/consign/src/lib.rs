@@ -12,6 +12,7 @@ pub mod ci;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod fs;
 pub mod host;
 pub mod init;
 pub mod installer;
@@ -20,6 +21,12 @@ pub mod plan;
 pub mod project;
 pub mod targets;
 pub mod verify;
+
+/// The integration tests' rule for external tools, shared with the unit
+/// tests: a missing tool fails the test with "install X (see .ci/run)".
+#[cfg(test)]
+#[path = "../tests/common/tools.rs"]
+pub(crate) mod test_tools;
 
 use std::process::ExitCode;
 

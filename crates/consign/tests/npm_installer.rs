@@ -11,8 +11,10 @@
 //! successful installs show that none was needed.
 //!
 //! The fake release is for x86_64 glibc Linux, so the tests run on such
-//! hosts only; without `node` and `npm` they are skipped with a note.
+//! hosts only; without `node` and `npm` they fail (see `common::tools`).
 #![cfg(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu"))]
+
+mod common;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -26,6 +28,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use common::tools::{self, require_tools};
 use consign::installer::npm::{render_package, validate_package_name, NpmContext};
 use consign::installer::{InstallPathSpec, InstallerArtifact, InstallerContext, ReceiptSource};
 use consign_manifest::EnvironmentVariables;
@@ -41,22 +44,6 @@ const DEAD_URL: &str = "http://127.0.0.1:1/dead";
 const MTIME: u64 = 1_700_000_000;
 
 // ---------------------------------------------------------------- fixture
-
-/// Whether node and npm are installed; prints a note when they are not.
-fn have_npm() -> bool {
-    let ok = ["node", "npm"].iter().all(|p| {
-        Command::new(p)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    });
-    if !ok {
-        eprintln!("note: node or npm is not installed; skipping");
-    }
-    ok
-}
 
 /// A fake release in a temp dir: archives in `www/` served over loopback
 /// HTTP, plus room for homes, caches, prefixes and projects.
@@ -604,9 +591,7 @@ fn assert_no_registry_fetch(release: &Release) {
 
 #[test]
 fn global_install_runs_every_command() {
-    if !have_npm() {
-        return;
-    }
+    require_tools!("node", "npm");
     let release = Release::new();
     // The baked URL is dead: the download must come from $MY_TOOL_DOWNLOAD_URL,
     // through two redirects.
@@ -715,9 +700,7 @@ fn global_install_runs_every_command() {
 
 #[test]
 fn project_install_with_the_baked_url_then_npx() {
-    if !have_npm() {
-        return;
-    }
+    require_tools!("node", "npm");
     let release = Release::new();
     let tarball = release.package(&release.context(&release.url("ok")), "pkg.tar.gz");
     let project = release.dir("project");
@@ -770,9 +753,7 @@ fn project_install_with_the_baked_url_then_npx() {
 
 #[test]
 fn npm_exec_installs_the_tarball_and_runs_it() {
-    if !have_npm() {
-        return;
-    }
+    require_tools!("node", "npm");
     let release = Release::new();
     let tarball = release.package(&release.context(DEAD_URL), "pkg.tar.gz");
     let cwd = release.dir("elsewhere");
@@ -793,9 +774,7 @@ fn npm_exec_installs_the_tarball_and_runs_it() {
 
 #[test]
 fn ignore_scripts_installs_on_first_run() {
-    if !have_npm() {
-        return;
-    }
+    require_tools!("node", "npm");
     let release = Release::new();
     let tarball = release.package(&release.context(DEAD_URL), "pkg.tar.gz");
     let project = release.dir("project");
@@ -854,9 +833,7 @@ fn ignore_scripts_installs_on_first_run() {
 
 #[test]
 fn checksum_mismatch_fails_the_npm_install() {
-    if !have_npm() {
-        return;
-    }
+    require_tools!("node", "npm");
     let release = Release::new();
     let mut ctx = release.context(&release.url("ok"));
     let wrong = "ab".repeat(32);
@@ -896,9 +873,7 @@ fn checksum_mismatch_fails_the_npm_install() {
 
 #[test]
 fn missing_archive_fails_with_the_http_status() {
-    if !have_npm() {
-        return;
-    }
+    require_tools!("node", "npm");
     let release = Release::new();
     let package = release.unpacked(&release.context(&release.url("nothing-here")), "unpacked");
     let out = install_js(&release, &package, &[]);
@@ -917,9 +892,7 @@ fn missing_archive_fails_with_the_http_status() {
 
 #[test]
 fn unsupported_platform_lists_the_supported_targets() {
-    if !have_npm() {
-        return;
-    }
+    require_tools!("node", "npm");
     let release = Release::new();
     let mut ctx = release.context(&release.url("ok"));
     ctx.base.artifacts.retain(|a| a.target == DARWIN);
@@ -964,9 +937,7 @@ fn unsupported_platform_lists_the_supported_targets() {
 
 #[test]
 fn glibc_floor_decides_between_gnu_and_musl() {
-    if !have_npm() {
-        return;
-    }
+    require_tools!("node", "npm");
     let release = Release::new();
     for (floor, says) in [
         ("2.17", "my-tool 0.3.0\n"),
@@ -993,15 +964,8 @@ fn glibc_floor_decides_between_gnu_and_musl() {
 
 #[test]
 fn every_archive_format_and_checksum_algorithm() {
-    if !have_npm() {
-        return;
-    }
+    require_tools!("node", "npm", "zip");
     let release = Release::new();
-    let have_zip = Command::new("zip")
-        .arg("-v")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
     for (format, algo) in [
         ("tar.gz", "sha512"),
         ("tar.zst", "blake2b"),
@@ -1009,10 +973,6 @@ fn every_archive_format_and_checksum_algorithm() {
         ("tar.xz", "sha3-512"),
         ("tar.xz", "blake2s"),
     ] {
-        if format == "zip" && !have_zip {
-            eprintln!("note: zip is not installed; skipping .zip");
-            continue;
-        }
         let says = format!("my-tool 0.3.0 ({format}, {algo})");
         let bytes = release.archive(GNU, format, &says);
         let sum = match algo {
@@ -1048,9 +1008,7 @@ fn every_archive_format_and_checksum_algorithm() {
 
 #[test]
 fn interrupted_download_is_retried() {
-    if !have_npm() {
-        return;
-    }
+    require_tools!("node", "npm");
     let release = Release::new();
     let package = release.unpacked(&release.context(&release.url("flaky")), "unpacked");
     let out = install_js(&release, &package, &[]);
@@ -1064,9 +1022,7 @@ fn interrupted_download_is_retried() {
 
 #[test]
 fn http_proxy_from_the_environment_is_used() {
-    if !have_npm() {
-        return;
-    }
+    require_tools!("node", "npm");
     let release = Release::new();
     let package = release.unpacked(&release.context(DEAD_URL), "unpacked");
     let proxy = format!("http://{}", release.server.addr);

@@ -3,22 +3,18 @@
 //! copy` must unpack it into a directory whose layer holds the binary with
 //! the right mode and owner.
 //!
-//! Needs `skopeo` (Debian package `skopeo`); without it the test prints a
-//! note and passes.
+//! Needs `skopeo` (Debian package `skopeo`); without it the test fails (see
+//! `common::tools`).
+
+mod common;
 
 use std::fs;
 use std::io::Read as _;
 use std::path::Path;
 use std::process::Command;
 
+use common::tools::{self, require_tools};
 use consign::installer::oci::{archive_name, write_oci_archive, ImageContext};
-
-fn have_skopeo() -> bool {
-    Command::new("skopeo")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
 
 fn run(cmd: &mut Command) -> String {
     let out = cmd
@@ -59,10 +55,7 @@ fn make_binary(dir: &Path) -> std::path::PathBuf {
 
 #[test]
 fn skopeo_reads_the_archive() {
-    if !have_skopeo() {
-        eprintln!("note: skopeo is not installed; skipping the OCI archive check");
-        return;
-    }
+    require_tools!("skopeo");
     let dir = tempfile::tempdir().unwrap();
     let bin = make_binary(dir.path());
     let ctx = ImageContext {

@@ -4,9 +4,11 @@
 //! shellcheck on the rendered script.
 //!
 //! The fake release is built for x86_64 glibc Linux, so the tests run on such
-//! hosts only. A missing shell or shellcheck is skipped with a note (`.ci/run`
-//! installs them).
+//! hosts only. A missing shell or shellcheck fails the test (`.ci/run`
+//! installs them; see `common::tools`).
 #![cfg(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu"))]
+
+mod common;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -19,6 +21,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use common::tools::{self, require_tools, which};
 use consign::installer::shell::render;
 use consign::installer::{InstallPathSpec, InstallerArtifact, InstallerContext, ReceiptSource};
 use consign_manifest::EnvironmentVariables;
@@ -269,37 +272,28 @@ struct Shell {
     argv: Vec<PathBuf>,
 }
 
-fn which(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/bin"), PathBuf::from("/bin")])
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
-}
-
-/// The shells the installer must run under that are installed here.
+/// The shells the installer must run under: all of them, or the test fails
+/// (see `common::tools`).
 fn shells() -> Vec<Shell> {
-    let mut found = Vec::new();
-    for (name, program, extra) in [
+    let shells = [
         ("dash", "dash", None),
         ("bash", "bash", None),
         ("zsh", "zsh", None),
         ("mksh", "mksh", None),
         ("busybox sh", "busybox", Some("sh")),
-    ] {
-        match which(program) {
-            Some(path) => {
-                let mut argv = vec![path];
-                argv.extend(extra.map(PathBuf::from));
-                found.push(Shell { name, argv });
-            }
-            None => {
-                eprintln!("note: {program} is not installed; skipping the installer under {name}")
-            }
-        }
-    }
+    ];
+    let programs: Vec<&str> = shells.iter().map(|(_, program, _)| *program).collect();
+    let all = tools::have(&programs);
+    let found: Vec<Shell> = shells
+        .into_iter()
+        .filter_map(|(name, program, extra)| {
+            let mut argv = vec![which(program)?];
+            argv.extend(extra.map(PathBuf::from));
+            Some(Shell { name, argv })
+        })
+        .collect();
     assert!(
-        !found.is_empty(),
+        all || !found.is_empty(),
         "no POSIX shell at all to run the installer with"
     );
     found
@@ -498,10 +492,8 @@ fn path_without(root: &Path, without: &[&str]) -> PathBuf {
 
 #[test]
 fn shellcheck_finds_nothing() {
-    let Some(shellcheck) = which("shellcheck") else {
-        eprintln!("note: shellcheck is not installed; skipping");
-        return;
-    };
+    require_tools!("shellcheck");
+    let shellcheck = which("shellcheck").unwrap();
     let release = Release::new();
     let mut variants = vec![release.context()];
     let mut ctx = release.context();
@@ -1146,9 +1138,8 @@ fn wget_when_there_is_no_curl() {
     let release = Release::new();
     let script = release.script(&release.context(), "installer.sh");
     let tools = TempDir::new().unwrap();
-    if which("wget").is_none() {
-        eprintln!("note: wget is not installed; skipping the wget fallback");
-    } else {
+    require_tools!("wget");
+    {
         let no_curl = path_without(tools.path(), &["curl"]);
         for shell in shells() {
             let home = Home::new();

@@ -91,3 +91,22 @@ fn verify_without_a_build_says_what_to_do() {
     ws.consign(&["verify"])
         .fails_with(1, &["dist-manifest.json` to verify", "consign build"]);
 }
+
+/// The rule the tool-using tests rely on (`common::tools`): a missing tool
+/// fails the test with what to install, unless skipping is asked for.
+#[test]
+fn a_missing_tool_fails_the_test() {
+    let tool = "consign-test-no-such-tool";
+    let result = std::panic::catch_unwind(|| common::tools::have(&[tool, "sh"]));
+    if std::env::var(common::tools::SKIP_VAR).is_ok_and(|v| v == "1") {
+        assert!(!result.unwrap());
+    } else {
+        let panic = result.unwrap_err();
+        let message = panic.downcast_ref::<String>().unwrap();
+        assert!(
+            message.starts_with(&format!("install {tool} (see .ci/run)")),
+            "{message}"
+        );
+    }
+    assert!(common::tools::have(&["sh"]));
+}

@@ -3,8 +3,9 @@
 //! [`write_archive`] packs files and directories into one archive and
 //! returns its size and checksum. Three promises hold for every format:
 //!
-//! - **Atomic.** The archive is written to `.{name}.part-{pid}-{n}` beside
-//!   `dest`, synced, and renamed over `dest` only when complete. On any error
+//! - **Atomic.** The archive is written to a temporary file beside `dest`,
+//!   synced, and renamed over `dest` only when complete
+//!   ([`crate::fs::write_atomic_with`]). On any error
 //!   the temporary file is removed and `dest` is left as it was; the error
 //!   names the path at fault (the source that could not be read, or the
 //!   archive that could not be written).
@@ -65,7 +66,8 @@ use anyhow::{bail, Context, Result};
 use flate2::{Compression, GzBuilder};
 use liblzma::stream::{Check, Filters, LzmaOptions, MatchFinder, Mode, MtStreamBuilder, Stream};
 
-use super::checksum::{sync_parent_dir, temp_path, HashingWriter};
+use super::checksum::HashingWriter;
+use super::tar_writer::TarWriter;
 use crate::project::config::{ArchiveFormat, ChecksumAlgorithm};
 
 /// One thing to put in an archive.
@@ -429,44 +431,37 @@ fn check_dest(dest: &str) -> Result<()> {
     Ok(())
 }
 
-/// Removes the temporary file on drop unless [`TempFile::keep`] was called.
-struct TempFile {
-    path: PathBuf,
-    armed: bool,
-}
-
-impl TempFile {
-    fn keep(mut self) {
-        self.armed = false;
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if self.armed {
-            let _ = fs::remove_file(&self.path);
-        }
-    }
-}
-
-/// Write `items` to a temporary file beside `dest`, then rename it to `dest`.
+/// Write `items` to a temporary file beside `dest`, then rename it to `dest`
+/// ([`crate::fs::write_atomic_with`]).
 fn write_items(
     dest: &Path,
     items: &[Item],
     opts: &ArchiveOptions,
     params: &Params,
 ) -> Result<WrittenArchive> {
-    let tmp_path =
-        temp_path(dest, "part").with_context(|| format!("cannot write {}", dest.display()))?;
-    let file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp_path)
-        .with_context(|| format!("cannot create {}", tmp_path.display()))?;
-    let tmp = TempFile {
-        path: tmp_path,
-        armed: true,
-    };
+    crate::fs::write_atomic_with(dest, |tmp| {
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(tmp)
+            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        let (checksum, size) = encode_items(file, items, opts, params, dest)?;
+        Ok(WrittenArchive {
+            path: dest.to_path_buf(),
+            size,
+            checksum,
+        })
+    })
+}
+
+/// Compress the archive of `items` into `file`: its checksum and size.
+fn encode_items(
+    file: File,
+    items: &[Item],
+    opts: &ArchiveOptions,
+    params: &Params,
+    dest: &Path,
+) -> Result<(Option<String>, u64)> {
     let out = Output::new(file, opts.checksum);
     let out = match opts.format {
         ArchiveFormat::TarGz => {
@@ -491,21 +486,10 @@ fn write_items(
         }
         ArchiveFormat::Zip => write_zip(out, items, opts.mtime, dest)?,
     };
-    let (file, checksum, size) = out
+    let (_file, checksum, size) = out
         .finish()
         .with_context(|| format!("cannot write {}", dest.display()))?;
-    file.sync_all()
-        .with_context(|| format!("cannot sync {}", tmp.path.display()))?;
-    drop(file);
-    fs::rename(&tmp.path, dest)
-        .with_context(|| format!("cannot rename {} to {}", tmp.path.display(), dest.display()))?;
-    tmp.keep();
-    sync_parent_dir(dest);
-    Ok(WrittenArchive {
-        path: dest.to_path_buf(),
-        size,
-        checksum,
-    })
+    Ok((checksum, size))
 }
 
 /// The archive file, buffered, hashed if a checksum was asked for, counted.
@@ -600,32 +584,20 @@ impl Read for Source<'_> {
 /// Write the tar stream of `items` into `w` (whatever compresses it) and
 /// return `w`.
 fn write_tar<W: Write>(w: W, items: &[Item], mtime: u64, dest: &Path) -> Result<W> {
-    let mut tar = tar::Builder::new(w);
+    let mut tar = TarWriter::new(w, mtime);
     for item in items {
-        let mut header = tar::Header::new_gnu();
-        header.set_mtime(mtime);
-        header.set_uid(0);
-        header.set_gid(0);
-        header.set_mode(item.mode);
         let context = || format!("cannot add `{}` to {}", item.name, dest.display());
         match &item.source {
-            None => {
-                header.set_entry_type(tar::EntryType::Directory);
-                header.set_size(0);
-                tar.append_data(&mut header, &item.name, io::empty())
-                    .with_context(context)?;
-            }
+            None => tar.dir(&item.name).with_context(context)?,
             Some(path) => {
                 let (mut source, size) = Source::open(path)?;
-                header.set_entry_type(tar::EntryType::Regular);
-                header.set_size(size);
-                tar.append_data(&mut header, &item.name, &mut source)
+                tar.file(&item.name, item.mode == 0o755, size, &mut source)
                     .with_context(context)?;
                 source.check_complete()?;
             }
         }
     }
-    tar.into_inner()
+    tar.finish()
         .with_context(|| format!("cannot write {}", dest.display()))
 }
 

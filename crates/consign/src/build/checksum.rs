@@ -4,23 +4,23 @@
 //! [`HashingWriter`] hashes bytes as they are written (so an archive's
 //! checksum costs no second read), [`hash_file`] hashes a file already on
 //! disk in fixed-size chunks, and [`checksum_line`] renders the line that
-//! `sha256sum -c` and friends accept. [`write_atomic`] writes small files
-//! (checksum files, `{algo}.sum`) so that a reader never sees half of one.
+//! `sha256sum -c` and friends accept. Checksum files are written with
+//! [`crate::fs::write_atomic`], so that a reader never sees half of one.
 //!
 //! Digests are lowercase hex. BLAKE2 comes in its full-width forms:
 //! `blake2s` is BLAKE2s-256 and `blake2b` is BLAKE2b-512, the same digests
 //! `b2sum` and `openssl dgst -blake2s256`/`-blake2b512` print.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
 use blake2::{Blake2b512, Blake2s256};
 use digest::Digest;
 use sha2::{Sha256, Sha512};
 use sha3::{Sha3_256, Sha3_512};
 
+use crate::fs::with_path;
 use crate::project::config::ChecksumAlgorithm;
 
 /// Size of the chunks [`hash_file`] reads.
@@ -168,89 +168,13 @@ pub fn checksum_line(hex: &str, file_name: &str) -> String {
     format!("{hex} *{file_name}\n")
 }
 
-/// Write `contents` to `path` atomically: into a fresh temporary file in the
-/// same directory, synced to disk, then renamed over `path`. A reader sees
-/// either the old file or the whole new one; on failure the temporary file is
-/// removed and `path` is untouched. Errors name the path involved.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
-    let tmp = temp_path(path, "tmp")?;
-    let result = write_synced(&tmp, contents).and_then(|()| {
-        fs::rename(&tmp, path).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("cannot rename {} to {}: {e}", tmp.display(), path.display()),
-            )
-        })
-    });
-    match result {
-        Ok(()) => {
-            sync_parent_dir(path);
-            Ok(())
-        }
-        Err(e) => {
-            let _ = fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
-}
-
-/// Create `tmp` (which must not exist), write `contents`, fsync.
-fn write_synced(tmp: &Path, contents: &[u8]) -> io::Result<()> {
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(tmp)
-        .map_err(|e| with_path(e, "cannot create", tmp))?;
-    file.write_all(contents)
-        .map_err(|e| with_path(e, "cannot write", tmp))?;
-    file.sync_all()
-        .map_err(|e| with_path(e, "cannot sync", tmp))
-}
-
-/// A temporary path beside `path`, unique within this machine at this
-/// moment: `.{name}.{tag}-{pid}-{counter}`.
-pub(crate) fn temp_path(path: &Path, tag: &str) -> io::Result<PathBuf> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let name = path.file_name().ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("{} does not name a file", path.display()),
-        )
-    })?;
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp_name = format!(
-        ".{}.{tag}-{}-{n}",
-        name.to_string_lossy(),
-        std::process::id()
-    );
-    Ok(path.with_file_name(tmp_name))
-}
-
-/// Make a rename in `path`'s directory durable, where the platform allows
-/// syncing a directory (best effort: the data itself is already synced).
-pub(crate) fn sync_parent_dir(path: &Path) {
-    #[cfg(unix)]
-    {
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-}
-
-/// `err` with `what` and `path` in its message, keeping its kind.
-fn with_path(err: io::Error, what: &str, path: &Path) -> io::Error {
-    io::Error::new(err.kind(), format!("{what} {}: {err}", path.display()))
-}
+/// Checksum files are written with the one atomic writer.
+pub use crate::fs::write_atomic;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
     use std::process::Command;
 
     const ALL: [ChecksumAlgorithm; 6] = [
@@ -437,42 +361,5 @@ mod tests {
     #[test]
     fn checksum_line_format() {
         assert_eq!(checksum_line("abc123", "a.zip"), "abc123 *a.zip\n");
-    }
-
-    fn leftovers(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-
-    #[test]
-    fn write_atomic_replaces_and_leaves_no_temp() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sha256.sum");
-        write_atomic(&path, b"one\n").unwrap();
-        write_atomic(&path, b"two\n").unwrap();
-        assert_eq!(fs::read(&path).unwrap(), b"two\n");
-        assert_eq!(leftovers(dir.path()), ["sha256.sum"]);
-    }
-
-    #[test]
-    fn write_atomic_failure_names_the_path_and_cleans_up() {
-        let dir = tempfile::tempdir().unwrap();
-        // Renaming a file over a non-empty directory fails on every platform.
-        let path = dir.path().join("taken");
-        fs::create_dir(&path).unwrap();
-        fs::write(path.join("inside"), b"x").unwrap();
-        let err = write_atomic(&path, b"data").unwrap_err();
-        assert!(err.to_string().contains("taken"), "{err}");
-        assert_eq!(leftovers(dir.path()), ["taken"]);
-
-        // A directory that does not exist: the temp file cannot be created.
-        let path = dir.path().join("no-such-dir").join("sha256.sum");
-        let err = write_atomic(&path, b"data").unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::NotFound);
-        assert!(err.to_string().contains("no-such-dir"), "{err}");
     }
 }

@@ -360,42 +360,37 @@ mod tests {
     use std::path::PathBuf;
     use std::process::Command;
 
-    /// Run a tool, returning its stdout, or `None` (with a note) if it is not
-    /// installed.
-    fn run(program: &str, args: &[&std::ffi::OsStr]) -> Option<String> {
-        match Command::new(program).args(args).output() {
-            Ok(out) => {
-                assert!(
-                    out.status.success(),
-                    "{program} {args:?} failed: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                Some(String::from_utf8(out.stdout).unwrap())
-            }
-            Err(err) => {
-                eprintln!("note: skipping, cannot run {program}: {err}");
-                None
-            }
-        }
+    use crate::test_tools::{self as tools, require_tools};
+
+    /// Run a tool (checked with `require_tools!` first) and return its stdout.
+    fn run(program: &str, args: &[&std::ffi::OsStr]) -> String {
+        let out = Command::new(program)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+        assert!(
+            out.status.success(),
+            "{program} {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
     }
 
     /// `NEEDED` entries according to `objdump -p`.
-    fn objdump_needed(path: &Path) -> Option<Vec<String>> {
-        let out = run("objdump", &["-p".as_ref(), path.as_os_str()])?;
-        Some(
-            out.lines()
-                .filter_map(|line| {
-                    let mut words = line.split_whitespace();
-                    (words.next() == Some("NEEDED")).then(|| words.next().unwrap().to_string())
-                })
-                .collect(),
-        )
+    fn objdump_needed(path: &Path) -> Vec<String> {
+        let out = run("objdump", &["-p".as_ref(), path.as_os_str()]);
+        out.lines()
+            .filter_map(|line| {
+                let mut words = line.split_whitespace();
+                (words.next() == Some("NEEDED")).then(|| words.next().unwrap().to_string())
+            })
+            .collect()
     }
 
     /// The highest `GLIBC_` version in `objdump -T`, and the symbols that
     /// carry it.
-    fn objdump_glibc(path: &Path) -> Option<Option<(Version, Vec<String>)>> {
-        let out = run("objdump", &["-T".as_ref(), path.as_os_str()])?;
+    fn objdump_glibc(path: &Path) -> Option<(Version, Vec<String>)> {
+        let out = run("objdump", &["-T".as_ref(), path.as_os_str()]);
         let mut best: Option<(Version, Vec<String>)> = None;
         for line in out.lines() {
             let words: Vec<&str> = line.split_whitespace().collect();
@@ -415,41 +410,29 @@ mod tests {
                 _ => best = Some((version, vec![symbol.to_string()])),
             }
         }
-        Some(best)
+        best
     }
 
-    /// Compile a C program with `compiler`; `None` (with a note) if that
-    /// fails, e.g. for lack of a toolchain or a static libc.
-    fn compile_c(
-        compiler: &str,
-        dir: &Path,
-        name: &str,
-        source: &str,
-        flags: &[&str],
-    ) -> Option<PathBuf> {
+    /// Compile a C program with `compiler` (checked with `require_tools!`
+    /// first); a failure fails the test (a missing static libc: install
+    /// `libc6-dev`, see `.ci/run`).
+    fn compile_c(compiler: &str, dir: &Path, name: &str, source: &str, flags: &[&str]) -> PathBuf {
         let src = dir.join(format!("{name}.c"));
         std::fs::write(&src, source).unwrap();
         let out = dir.join(name);
-        let result = Command::new(compiler)
+        let o = Command::new(compiler)
             .args(flags)
             .arg("-o")
             .arg(&out)
             .arg(&src)
-            .output();
-        match result {
-            Ok(o) if o.status.success() => Some(out),
-            Ok(o) => {
-                eprintln!(
-                    "note: skipping, {compiler} {flags:?} failed: {}",
-                    String::from_utf8_lossy(&o.stderr)
-                );
-                None
-            }
-            Err(err) => {
-                eprintln!("note: skipping, cannot run {compiler}: {err}");
-                None
-            }
-        }
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {compiler}: {e}"));
+        assert!(
+            o.status.success(),
+            "{compiler} {flags:?} failed (see .ci/run for what it installs): {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        out
     }
 
     fn req(major: u32, minor: u32, patch: u32) -> GlibcRequirementSource {
@@ -501,6 +484,7 @@ mod tests {
 
     #[test]
     fn system_binary_matches_objdump() {
+        require_tools!("objdump");
         let path = ["/bin/ls", "/usr/bin/ls", "/bin/sh"]
             .into_iter()
             .map(Path::new)
@@ -510,11 +494,8 @@ mod tests {
         assert_eq!(report.format, BinaryFormat::Elf);
         assert!(!report.is_static);
         assert!(report.interpreter.as_deref().unwrap().contains("ld-"));
-        let Some(needed) = objdump_needed(path) else {
-            return;
-        };
-        assert_eq!(report.needed, needed);
-        let (version, symbols) = objdump_glibc(path).unwrap().expect("no GLIBC_ versions");
+        assert_eq!(report.needed, objdump_needed(path));
+        let (version, symbols) = objdump_glibc(path).expect("no GLIBC_ versions");
         let floor = report.glibc_floor.expect("no glibc floor");
         assert_eq!((floor.major, floor.minor, floor.patch), version);
         assert!(
@@ -529,6 +510,7 @@ mod tests {
 
     #[test]
     fn recent_glibc_symbol_sets_the_floor() {
+        require_tools!("cc", "objdump");
         let dir = tempfile::tempdir().unwrap();
         // getrandom is GLIBC_2.25; pthread_cond_clockwait is GLIBC_2.30 and
         // __libc_start_main GLIBC_2.34 on glibc >= 2.34.
@@ -547,15 +529,13 @@ mod tests {
                 return (int)getrandom(buf, sizeof buf, 0) < 0;
             }
         "#;
-        let Some(exe) = compile_c(
+        let exe = compile_c(
             "cc",
             dir.path(),
             "recent",
             source,
             &["-Wall", "-Werror", "-pthread"],
-        ) else {
-            return;
-        };
+        );
         let report = inspect(&exe).unwrap();
         assert!(report.needed.iter().any(|n| n == "libc.so.6"), "{report:?}");
         let floor = report.glibc_floor.clone().expect("no glibc floor");
@@ -564,10 +544,7 @@ mod tests {
             "floor {} too low",
             floor.version_string()
         );
-        let Some(objdump) = objdump_glibc(&exe) else {
-            return;
-        };
-        let (version, symbols) = objdump.unwrap();
+        let (version, symbols) = objdump_glibc(&exe).expect("no GLIBC_ versions");
         assert_eq!((floor.major, floor.minor, floor.patch), version);
         assert!(
             symbols.contains(&floor.symbol),
@@ -578,6 +555,7 @@ mod tests {
 
     #[test]
     fn recent_glibc_symbol_in_shared_library() {
+        require_tools!("cc", "objdump");
         // Without `main` there is no `__libc_start_main@GLIBC_2.34`, so the
         // newest symbol used decides: memfd_create (GLIBC_2.27) over
         // getrandom (GLIBC_2.25) and puts (GLIBC_2.2.5 on x86_64).
@@ -594,24 +572,20 @@ mod tests {
             }
         "#;
         let flags = ["-Wall", "-Werror", "-shared", "-fPIC"];
-        let Some(lib) = compile_c("cc", dir.path(), "librecent.so", source, &flags) else {
-            return;
-        };
+        let lib = compile_c("cc", dir.path(), "librecent.so", source, &flags);
         let floor = inspect(&lib).unwrap().glibc_floor.expect("no glibc floor");
         assert_eq!(floor.version_string(), "2.27", "{floor:?}");
         assert_eq!(floor.symbol, "memfd_create");
         assert_eq!(floor.library, "libc.so.6");
         assert!(floor.exceeds(2, 26) && !floor.exceeds(2, 27));
-        let Some(objdump) = objdump_glibc(&lib) else {
-            return;
-        };
-        let (version, symbols) = objdump.unwrap();
+        let (version, symbols) = objdump_glibc(&lib).expect("no GLIBC_ versions");
         assert_eq!((floor.major, floor.minor, floor.patch), version);
         assert_eq!(symbols, ["memfd_create"]);
     }
 
     #[test]
     fn floor_symbol_is_alphabetically_first() {
+        require_tools!("cc", "objdump");
         // A shared library has no `__libc_start_main`, so several symbols
         // share the highest version (GLIBC_2.2.5 on x86_64); the report
         // must name the alphabetically first of them, as objdump lists them.
@@ -622,17 +596,12 @@ mod tests {
             int shout(const char *s) { puts(s); return abs(atoi(s)); }
         "#;
         let flags = ["-shared", "-fPIC"];
-        let Some(lib) = compile_c("cc", dir.path(), "libshout.so", source, &flags) else {
-            return;
-        };
+        let lib = compile_c("cc", dir.path(), "libshout.so", source, &flags);
         let report = inspect(&lib).unwrap();
         assert_eq!(report.interpreter, None);
         assert!(!report.is_static);
         let floor = report.glibc_floor.expect("no glibc floor");
-        let Some(objdump) = objdump_glibc(&lib) else {
-            return;
-        };
-        let (version, mut symbols) = objdump.unwrap();
+        let (version, mut symbols) = objdump_glibc(&lib).expect("no GLIBC_ versions");
         assert!(symbols.len() > 1, "want several symbols: {symbols:?}");
         symbols.sort();
         assert_eq!((floor.major, floor.minor, floor.patch), version);
@@ -641,11 +610,10 @@ mod tests {
 
     #[test]
     fn static_binary_has_no_floor() {
+        require_tools!("cc");
         let dir = tempfile::tempdir().unwrap();
         let source = "int main(void) { return 0; }\n";
-        let Some(exe) = compile_c("cc", dir.path(), "static", source, &["-static"]) else {
-            return;
-        };
+        let exe = compile_c("cc", dir.path(), "static", source, &["-static"]);
         let report = inspect(&exe).unwrap();
         assert_eq!(report.format, BinaryFormat::Elf);
         assert!(report.is_static, "{report:?}");
@@ -769,15 +737,13 @@ mod tests {
 
     #[test]
     fn windows_exe_imports_kernel32() {
+        require_tools!("x86_64-w64-mingw32-gcc");
         let dir = tempfile::tempdir().unwrap();
         let source = r#"
             #include <windows.h>
             int main(void) { Sleep(0); return (int)GetCurrentProcessId() == 0; }
         "#;
-        let Some(exe) = compile_c("x86_64-w64-mingw32-gcc", dir.path(), "win.exe", source, &[])
-        else {
-            return;
-        };
+        let exe = compile_c("x86_64-w64-mingw32-gcc", dir.path(), "win.exe", source, &[]);
         let report = inspect(&exe).unwrap();
         assert_eq!(report.format, BinaryFormat::Pe);
         assert!(

@@ -17,10 +17,10 @@ pub mod cargo;
 pub mod checksum;
 pub mod linkage;
 pub mod source;
+pub mod tar_writer;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context as _;
 use consign_manifest::{ArtifactKind, DistManifest, Linkage};
@@ -68,20 +68,6 @@ pub trait Progress {
     fn start(&self, step: &str);
     /// A step finished.
     fn done(&self, step: &str, detail: &str);
-}
-
-/// A unique temporary path beside `dest`.
-pub(crate) fn temp_path(dest: &Path) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    dest.with_file_name(format!(
-        ".{name}.part-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ))
 }
 
 #[derive(Default, Serialize, Deserialize)]

@@ -32,24 +32,9 @@ pub fn write_source_tarball(
     dest: &Path,
     algo: Option<ChecksumAlgorithm>,
 ) -> anyhow::Result<Written> {
-    let tmp = super::temp_path(dest);
-    let result = write_to(repo, commit, prefix, recursive, &tmp, algo);
-    match result {
-        Ok(w) => {
-            std::fs::rename(&tmp, dest).with_context(|| {
-                format!(
-                    "failed to move `{}` into place as `{}`",
-                    tmp.display(),
-                    dest.display()
-                )
-            })?;
-            Ok(w)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
+    crate::fs::write_atomic_with(dest, |tmp| {
+        write_to(repo, commit, prefix, recursive, tmp, algo)
+    })
 }
 
 fn write_to(

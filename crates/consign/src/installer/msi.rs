@@ -633,9 +633,7 @@ pub fn build_msi(wxs: &Path, binaries_dir: &Path, out: &Path, app_version: &str)
     fs::write(&stripped, &shims.stripped)
         .with_context(|| format!("cannot write {}", stripped.display()))?;
 
-    let tmp = crate::build::checksum::temp_path(&out, "tmp")
-        .with_context(|| format!("cannot build {}", out.display()))?;
-    let result = (|| -> Result<()> {
+    crate::fs::write_atomic_with(&out, |tmp| {
         let mut wixl = Command::new("wixl");
         wixl.current_dir(&binaries_dir)
             .arg("-a")
@@ -647,7 +645,7 @@ pub fn build_msi(wxs: &Path, binaries_dir: &Path, out: &Path, app_version: &str)
             .arg("-I")
             .arg(&wxs_dir)
             .arg("-o")
-            .arg(&tmp)
+            .arg(tmp)
             .arg(&stripped);
         let output = run_tool(&mut wixl, "wixl", MISSING_WIXL)?;
         if !output.status.success() || !tmp.is_file() {
@@ -658,26 +656,9 @@ pub fn build_msi(wxs: &Path, binaries_dir: &Path, out: &Path, app_version: &str)
                 tool_stderr(&output)
             );
         }
-        shims.apply(&tmp)
-    })();
-    match result {
-        Ok(()) => {
-            if let Err(e) = fs::rename(&tmp, &out) {
-                let _ = fs::remove_file(&tmp);
-                return Err(anyhow!(e).context(format!(
-                    "cannot rename {} to {}",
-                    tmp.display(),
-                    out.display()
-                )));
-            }
-            crate::build::checksum::sync_parent_dir(&out);
-            Ok(())
-        }
-        Err(e) => {
-            let _ = fs::remove_file(&tmp);
-            Err(e.context(format!("cannot build {}", out.display())))
-        }
-    }
+        shims.apply(tmp)
+    })
+    .with_context(|| format!("cannot build {}", out.display()))
 }
 
 const MISSING_WIXL: &str = "`wixl` is missing: it builds MSI installers on Linux. Install it \
@@ -1220,9 +1201,9 @@ pub fn ensure_guids(cargo_toml: &Path) -> Result<(String, String)> {
     let (guids, updated) =
         ensure_guids_in(&text).with_context(|| format!("in {}", cargo_toml.display()))?;
     if let Some(updated) = updated {
-        crate::build::checksum::write_atomic(cargo_toml, updated.as_bytes()).with_context(
-            || format!("cannot write the new MSI GUIDs to {}", cargo_toml.display()),
-        )?;
+        crate::fs::write_atomic(cargo_toml, updated.as_bytes()).with_context(|| {
+            format!("cannot write the new MSI GUIDs to {}", cargo_toml.display())
+        })?;
     }
     Ok(guids)
 }

@@ -37,6 +37,7 @@ use minijinja::context;
 use serde::Serialize;
 
 use super::{check_file_name, check_text, InstallerArtifact, InstallerContext};
+use crate::build::tar_writer::TarWriter;
 
 const INSTALL_JS: &str = include_str!("../../templates/npm/install.js.j2");
 const RUN_JS: &str = include_str!("../../templates/npm/run.js.j2");
@@ -758,28 +759,16 @@ fn tarball(files: &[PackageFile], mtime: u64) -> Result<Vec<u8>> {
     let gz = flate2::GzBuilder::new()
         .mtime(0)
         .write(Vec::new(), flate2::Compression::best());
-    let mut builder = tar::Builder::new(gz);
+    let mut tar = TarWriter::new(gz, mtime);
     for file in sorted {
-        let mut header = tar::Header::new_ustar();
-        header.set_entry_type(tar::EntryType::Regular);
-        header.set_size(file.contents.len() as u64);
-        header.set_mode(if file.executable { 0o755 } else { 0o644 });
-        header.set_uid(0);
-        header.set_gid(0);
-        header.set_username("").context("writing a tar header")?;
-        header.set_groupname("").context("writing a tar header")?;
-        header.set_mtime(mtime);
-        builder
-            .append_data(
-                &mut header,
-                format!("package/{}", file.path),
-                file.contents.as_slice(),
-            )
-            .with_context(|| format!("adding {} to the npm package", file.path))?;
+        tar.bytes(
+            &format!("package/{}", file.path),
+            file.executable,
+            &file.contents,
+        )
+        .with_context(|| format!("adding {} to the npm package", file.path))?;
     }
-    let mut gz = builder
-        .into_inner()
-        .context("finishing the npm package tarball")?;
+    let mut gz = tar.finish().context("finishing the npm package tarball")?;
     gz.flush().context("compressing the npm package")?;
     gz.finish().context("compressing the npm package")
 }

@@ -43,6 +43,7 @@ use minijinja::context;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
+use crate::build::tar_writer::TarWriter;
 use crate::targets::{self, Os};
 
 const DOCKERFILE: &str = include_str!("../../templates/Dockerfile.j2");
@@ -257,69 +258,39 @@ fn rfc3339(secs: u64) -> String {
     )
 }
 
-/// A tar header with the fixed fields every entry of ours has.
-fn header(kind: tar::EntryType, mode: u32, size: u64, mtime: u64) -> Result<tar::Header> {
-    let mut header = tar::Header::new_ustar();
-    header.set_entry_type(kind);
-    header.set_mode(mode);
-    header.set_size(size);
-    header.set_mtime(mtime);
-    header.set_uid(0);
-    header.set_gid(0);
-    header.set_username("").context("writing a tar header")?;
-    header.set_groupname("").context("writing a tar header")?;
-    Ok(header)
-}
-
 /// One entry of a reproducible tar: a directory (`None`) or a file.
 struct Entry {
     path: String,
     contents: Option<Vec<u8>>,
-    mode: u32,
+    executable: bool,
 }
 
-/// Writes `entries` sorted by path with uid/gid 0 and one mtime.
+/// Writes `entries` sorted by path through the one [`TarWriter`].
 fn write_tar<W: std::io::Write>(out: W, mut entries: Vec<Entry>, mtime: u64) -> Result<W> {
     entries.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut builder = tar::Builder::new(out);
-    builder.mode(tar::HeaderMode::Deterministic);
+    let mut tar = TarWriter::new(out, mtime);
     for entry in &entries {
         match &entry.contents {
-            None => {
-                let mut h = header(tar::EntryType::Directory, entry.mode, 0, mtime)?;
-                builder
-                    .append_data(&mut h, &entry.path, std::io::empty())
-                    .with_context(|| format!("writing `{}` to a tar", entry.path))?;
-            }
-            Some(bytes) => {
-                let mut h = header(
-                    tar::EntryType::Regular,
-                    entry.mode,
-                    bytes.len() as u64,
-                    mtime,
-                )?;
-                builder
-                    .append_data(&mut h, &entry.path, bytes.as_slice())
-                    .with_context(|| format!("writing `{}` to a tar", entry.path))?;
-            }
+            None => tar.dir(&entry.path)?,
+            Some(bytes) => tar.bytes(&entry.path, entry.executable, bytes)?,
         }
     }
-    builder.into_inner().context("finishing a tar")
+    tar.finish()
 }
 
 fn dir(path: &str) -> Entry {
     Entry {
         path: format!("{path}/"),
         contents: None,
-        mode: 0o755,
+        executable: true,
     }
 }
 
-fn file(path: String, contents: Vec<u8>, mode: u32) -> Entry {
+fn file(path: String, contents: Vec<u8>, executable: bool) -> Entry {
     Entry {
         path,
         contents: Some(contents),
-        mode,
+        executable,
     }
 }
 
@@ -331,7 +302,7 @@ fn layer(ctx: &ImageContext) -> Result<(Vec<u8>, Vec<u8>)> {
         std::fs::File::open(path)
             .and_then(|mut f| f.read_to_end(&mut bytes))
             .with_context(|| format!("cannot read binary {}", path.display()))?;
-        entries.push(file(format!("{BIN_DIR}/{name}"), bytes, 0o755));
+        entries.push(file(format!("{BIN_DIR}/{name}"), bytes, true));
     }
     let tar = write_tar(Vec::new(), entries, ctx.mtime)?;
     let mut gz = flate2::GzBuilder::new()
@@ -495,9 +466,9 @@ fn archive_bytes(ctx: &ImageContext) -> Result<(Vec<u8>, String)> {
         file(
             "oci-layout".into(),
             br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
-            0o644,
+            false,
         ),
-        file("index.json".into(), index_json, 0o644),
+        file("index.json".into(), index_json, false),
     ];
     let mut blobs = BTreeMap::new();
     for blob in [layer_gz, config_json, manifest_json] {
@@ -505,7 +476,7 @@ fn archive_bytes(ctx: &ImageContext) -> Result<(Vec<u8>, String)> {
     }
     for (digest, blob) in blobs {
         let hex = digest.trim_start_matches("sha256:");
-        entries.push(file(format!("blobs/sha256/{hex}"), blob, 0o644));
+        entries.push(file(format!("blobs/sha256/{hex}"), blob, false));
     }
     let bytes = write_tar(Vec::new(), entries, ctx.mtime)?;
     Ok((bytes, manifest_digest))
@@ -518,22 +489,7 @@ fn archive_bytes(ctx: &ImageContext) -> Result<(Vec<u8>, String)> {
 /// non-Linux targets.
 pub fn write_oci_archive(ctx: &ImageContext, out: &Path) -> Result<String> {
     let (bytes, manifest_digest) = archive_bytes(ctx)?;
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let file_name = out
-        .file_name()
-        .with_context(|| format!("{} is not a file path", out.display()))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{}.", file_name.to_string_lossy()))
-        .suffix(".part")
-        .tempfile_in(parent)
-        .with_context(|| format!("cannot create a temporary file in {}", parent.display()))?;
-    tmp.write_all(&bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot write {}", tmp.path().display()))?;
-    tmp.persist(out)
+    crate::fs::write_atomic(out, &bytes)
         .with_context(|| format!("cannot write {}", out.display()))?;
     Ok(manifest_digest)
 }

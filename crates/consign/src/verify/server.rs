@@ -1,17 +1,19 @@
-//! A small static file server on 127.0.0.1, for running installers against
-//! the release files before they are published.
+//! A small static file server on 127.0.0.1 (`tiny_http`), for running
+//! installers against the release files before they are published.
 //!
-//! It serves `GET` (and `HEAD`) of regular files in one directory, answers 404
-//! for anything else, and stops when dropped. Connections are handled one
-//! thread each with read and write timeouts, so a stuck client cannot hang it.
+//! It serves `GET` (and `HEAD`) of regular files in one directory with their
+//! `Content-Length`, answers 404 for anything else, and stops accepting when
+//! dropped. Each request is answered on a thread of its own, so a slow
+//! client does not hold up the others.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+use tiny_http::{Header, Method, Request, Response, Server};
 
 /// A running server; stops when dropped.
 pub struct FileServer {
@@ -24,9 +26,11 @@ pub struct FileServer {
 impl FileServer {
     /// Serve `root` on an ephemeral port of 127.0.0.1.
     pub fn start(root: &Path) -> std::io::Result<FileServer> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
+        let server = Server::http("127.0.0.1:0").map_err(std::io::Error::other)?;
+        let addr = server
+            .server_addr()
+            .to_ip()
+            .ok_or_else(|| std::io::Error::other("the file server has no IP address"))?;
         let stop = Arc::new(AtomicBool::new(false));
         let requests = Arc::new(AtomicUsize::new(0));
         let root = root.to_path_buf();
@@ -35,18 +39,14 @@ impl FileServer {
             let requests = requests.clone();
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
-                    match listener.accept() {
-                        Ok((stream, _)) => {
+                    match server.recv_timeout(Duration::from_millis(20)) {
+                        Ok(Some(request)) => {
                             requests.fetch_add(1, Ordering::Relaxed);
                             let root = root.clone();
-                            std::thread::spawn(move || {
-                                let _ = serve(stream, &root);
-                            });
+                            std::thread::spawn(move || serve(request, &root));
                         }
-                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                            std::thread::sleep(Duration::from_millis(5));
-                        }
-                        Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                        Ok(None) => {}
+                        Err(_) => break,
                     }
                 }
             })
@@ -64,7 +64,7 @@ impl FileServer {
         format!("http://{}", self.addr)
     }
 
-    /// How many connections it accepted.
+    /// How many requests it received.
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::Relaxed)
     }
@@ -79,56 +79,27 @@ impl Drop for FileServer {
     }
 }
 
-fn serve(stream: TcpStream, root: &Path) -> std::io::Result<()> {
-    stream.set_nonblocking(false)?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(30)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line)?;
-    // Drain the headers.
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 || line == "\r\n" || line == "\n" {
-            break;
+/// Answer one request: the file it names under `root`, or 404.
+fn serve(request: Request, root: &Path) {
+    let file = match request.method() {
+        Method::Get | Method::Head => resolve(root, request.url()),
+        _ => None,
+    };
+    let file = file.and_then(|path| std::fs::File::open(path).ok());
+    // A failed answer is the client's problem (it went away); the installer
+    // run that made the request reports it.
+    let _ = match file {
+        Some(file) => {
+            let octets = Header::from_bytes("Content-Type", "application/octet-stream")
+                .expect("a valid header");
+            request.respond(
+                Response::from_file(file)
+                    .with_header(octets)
+                    .with_chunked_threshold(usize::MAX),
+            )
         }
-    }
-    let mut parts = request_line.split_whitespace();
-    let method = parts.next().unwrap_or("");
-    let target = parts.next().unwrap_or("/");
-    let mut out = stream;
-    let file = resolve(root, target);
-    match (method, file) {
-        ("GET" | "HEAD", Some(path)) => {
-            let mut f = std::fs::File::open(&path)?;
-            let len = f.metadata()?.len();
-            write!(
-                out,
-                "HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n"
-            )?;
-            if method == "GET" {
-                let mut buf = vec![0u8; 256 * 1024];
-                loop {
-                    let n = f.read(&mut buf)?;
-                    if n == 0 {
-                        break;
-                    }
-                    out.write_all(&buf[..n])?;
-                }
-            }
-        }
-        _ => {
-            let body = "not found\n";
-            write!(
-                out,
-                "HTTP/1.1 404 Not Found\r\nContent-Length: {}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            )?;
-        }
-    }
-    out.flush()?;
-    let _ = out.shutdown(Shutdown::Both);
-    Ok(())
+        None => request.respond(Response::from_string("not found\n").with_status_code(404)),
+    };
 }
 
 /// The file a request path names under `root`, refusing anything that escapes it.
@@ -163,6 +134,8 @@ fn percent_decode(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
 
     fn get(url: &str) -> (String, Vec<u8>) {
         let rest = url.strip_prefix("http://").unwrap();
@@ -171,7 +144,11 @@ mod tests {
             .map(|(h, p)| (h, format!("/{p}")))
             .unwrap();
         let mut s = TcpStream::connect(host).unwrap();
-        write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n").unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
         let mut buf = Vec::new();
         s.read_to_end(&mut buf).unwrap();
         let split = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
@@ -193,6 +170,12 @@ mod tests {
         assert!(head.starts_with("HTTP/1.1 404"), "{head}");
         let (head, _) = get(&format!("{}/../etc/passwd", server.url()));
         assert!(head.starts_with("HTTP/1.1 404"), "{head}");
-        assert_eq!(server.requests(), 3);
+        // A large file keeps its Content-Length (installers show progress).
+        let big = vec![7u8; 100_000];
+        std::fs::write(dir.path().join("big.tar.xz"), &big).unwrap();
+        let (head, body) = get(&format!("{}/big.tar.xz", server.url()));
+        assert!(head.contains("Content-Length: 100000"), "{head}");
+        assert_eq!(body, big);
+        assert_eq!(server.requests(), 4);
     }
 }

@@ -2,6 +2,8 @@
 //! real git repository, and the real `consign` binary run against them.
 #![allow(dead_code)]
 
+pub mod tools;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
