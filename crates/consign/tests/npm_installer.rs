@@ -18,16 +18,14 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use common::http::{Reply, Server};
 use common::tools::{self, require_tools};
 use consign::installer::npm::{render_package, validate_package_name, NpmContext};
 use consign::installer::{InstallPathSpec, InstallerArtifact, InstallerContext, ReceiptSource};
@@ -56,7 +54,7 @@ impl Release {
     fn new() -> Release {
         let dir = TempDir::new().unwrap();
         std::fs::create_dir(dir.path().join("www")).unwrap();
-        let server = Server::start(dir.path().join("www"));
+        let server = release_server(dir.path().join("www"));
         let release = Release { dir, server };
         release.archive(GNU, "tar.xz", "my-tool 0.3.0");
         release.archive(MUSL, "tar.xz", "my-tool 0.3.0 (musl)");
@@ -256,7 +254,7 @@ fn sha256(bytes: &[u8]) -> String {
 
 // ---------------------------------------------------------------- server
 
-/// A loopback HTTP/1.1 server for the release, one request per connection:
+/// The release server (on the tests' one loopback server, `common::http`):
 ///
 /// - `/ok/NAME`: the file `www/NAME` (200), else 404;
 /// - `/redirect/NAME`: 302 to `/ok/NAME` (a relative Location);
@@ -265,156 +263,39 @@ fn sha256(bytes: &[u8]) -> String {
 ///   the body, later ones are served like `/ok/`;
 /// - `GET http://HOST/ROUTE/NAME` (a proxy request): as `/ROUTE/NAME`.
 ///
-/// Every request line is logged. It stops when dropped, after two minutes,
-/// or after 200 connections, so it cannot outlive a test for long.
-struct Server {
-    addr: SocketAddr,
-    log: Arc<Mutex<Vec<String>>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Server {
-    fn start(root: PathBuf) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (thread_log, thread_stop) = (log.clone(), stop.clone());
-        let thread = std::thread::spawn(move || {
-            let deadline = Instant::now() + Duration::from_secs(120);
-            let flaky_seen = Arc::new(Mutex::new(Vec::<String>::new()));
-            let mut connections = 0;
-            while !thread_stop.load(Ordering::Relaxed)
-                && Instant::now() < deadline
-                && connections < 200
-            {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        connections += 1;
-                        let (root, log, flaky_seen) =
-                            (root.clone(), thread_log.clone(), flaky_seen.clone());
-                        std::thread::spawn(move || {
-                            let _ = handle(stream, addr, &root, &log, &flaky_seen);
-                        });
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                        std::thread::sleep(Duration::from_millis(5));
-                    }
-                    Err(_) => break,
-                }
+/// `server.requests()` has every request line.
+fn release_server(root: PathBuf) -> Server {
+    let flaky_seen = Mutex::new(Vec::<String>::new());
+    Server::start(move |req| {
+        let (route, name) = req
+            .path
+            .trim_start_matches('/')
+            .split_once('/')
+            .unwrap_or(("", ""));
+        let file = (!name.is_empty() && !name.contains('/') && !name.contains(".."))
+            .then(|| root.join(name))
+            .filter(|p| p.is_file());
+        match (req.method.as_str(), route, file) {
+            ("GET", "redirect", Some(_)) => {
+                Reply::new(302, "").header("Location", &format!("/ok/{name}"))
             }
-        });
-        Server {
-            addr,
-            log,
-            stop,
-            thread: Some(thread),
+            ("GET", "redirect-abs", Some(_)) => Reply::new(301, "").header(
+                "Location",
+                &format!("http://{}/redirect/{name}", req.server),
+            ),
+            ("GET", "flaky", Some(file))
+                if !flaky_seen.lock().unwrap().contains(&name.to_string()) =>
+            {
+                flaky_seen.lock().unwrap().push(name.to_string());
+                let body = std::fs::read(file).unwrap();
+                let half = body.len() / 2;
+                Reply::new(200, body).cut(half)
+            }
+            ("GET", "ok" | "flaky", Some(file)) => Reply::new(200, std::fs::read(file).unwrap())
+                .header("Content-Type", "application/octet-stream"),
+            _ => Reply::new(404, "not found\n"),
         }
-    }
-
-    /// The request lines received so far.
-    fn requests(&self) -> Vec<String> {
-        self.log.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-fn handle(
-    mut stream: TcpStream,
-    addr: SocketAddr,
-    root: &Path,
-    log: &Mutex<Vec<String>>,
-    flaky_seen: &Mutex<Vec<String>>,
-) -> std::io::Result<()> {
-    stream.set_nonblocking(false)?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(10)))?;
-    let mut head = Vec::new();
-    let mut buf = [0u8; 2048];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        let n = stream.read(&mut buf)?;
-        if n == 0 || head.len() > 32 * 1024 {
-            return Ok(());
-        }
-        head.extend_from_slice(&buf[..n]);
-    }
-    let head = String::from_utf8_lossy(&head).into_owned();
-    let line = head.lines().next().unwrap_or_default().to_string();
-    log.lock().unwrap().push(line.clone());
-    let mut words = line.split_whitespace();
-    let (method, target) = (
-        words.next().unwrap_or_default(),
-        words.next().unwrap_or_default(),
-    );
-    // A proxy request names the whole URL; serve its path.
-    let path = match target.strip_prefix("http://") {
-        Some(rest) => rest.find('/').map_or("/", |i| &rest[i..]),
-        None => target,
-    };
-    let (route, name) = path
-        .trim_start_matches('/')
-        .split_once('/')
-        .unwrap_or(("", ""));
-    let file = (!name.is_empty() && !name.contains('/') && !name.contains(".."))
-        .then(|| root.join(name))
-        .filter(|p| p.is_file());
-
-    let respond =
-        |stream: &mut TcpStream, status: &str, headers: &str, body: &[u8]| -> std::io::Result<()> {
-            write!(
-                stream,
-                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n{headers}\r\n",
-                body.len()
-            )?;
-            stream.write_all(body)?;
-            stream.flush()
-        };
-    match (method, route, file) {
-        ("GET", "redirect", Some(_)) => respond(
-            &mut stream,
-            "302 Found",
-            &format!("Location: /ok/{name}\r\n"),
-            b"",
-        ),
-        ("GET", "redirect-abs", Some(_)) => respond(
-            &mut stream,
-            "301 Moved Permanently",
-            &format!("Location: http://{addr}/redirect/{name}\r\n"),
-            b"",
-        ),
-        ("GET", "flaky", Some(file)) if !flaky_seen.lock().unwrap().contains(&name.to_string()) => {
-            flaky_seen.lock().unwrap().push(name.to_string());
-            let body = std::fs::read(file)?;
-            write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            )?;
-            stream.write_all(&body[..body.len() / 2])?;
-            stream.flush()?;
-            stream.shutdown(Shutdown::Both)
-        }
-        ("GET", "ok" | "flaky", Some(file)) => {
-            let body = std::fs::read(file)?;
-            respond(
-                &mut stream,
-                "200 OK",
-                "Content-Type: application/octet-stream\r\n",
-                &body,
-            )
-        }
-        _ => respond(&mut stream, "404 Not Found", "", b"not found\n"),
-    }
+    })
 }
 
 // ---------------------------------------------------------------- running

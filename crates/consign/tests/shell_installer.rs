@@ -11,16 +11,13 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use common::http::{Reply, Server};
 use common::tools::{self, require_tools, which};
 use consign::installer::shell::render;
 use consign::installer::{InstallPathSpec, InstallerArtifact, InstallerContext, ReceiptSource};
@@ -53,7 +50,7 @@ impl Release {
         std::fs::create_dir(&www).unwrap();
         let gnu_sha = make_archive(dir.path(), GNU, "my-tool 0.3.0");
         let musl_sha = make_archive(dir.path(), MUSL, "my-tool 0.3.0 (musl)");
-        let server = Server::start(www);
+        let server = release_server(www);
         Release {
             dir,
             server,
@@ -153,115 +150,41 @@ fn make_archive(root: &Path, target: &str, says: &str) -> String {
 
 // ---------------------------------------------------------------- server
 
-/// A tiny HTTP/1.1 server on 127.0.0.1 that serves one request per
-/// connection, each on its own thread with 5 s socket timeouts. It stops
-/// accepting when dropped, or by itself after two minutes or 500
-/// connections, so it can never outlive a test for long.
-struct Server {
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Server {
-    fn start(root: PathBuf) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let deadline = Instant::now() + Duration::from_secs(120);
-            let mut served = 0;
-            while !flag.load(Ordering::Relaxed) && Instant::now() < deadline && served < 500 {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        served += 1;
-                        let root = root.clone();
-                        std::thread::spawn(move || serve(stream, &root));
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                        std::thread::sleep(Duration::from_millis(5));
-                    }
-                    Err(_) => break,
+/// The release server (on the tests' one loopback server, `common::http`):
+/// `www/NAME` under `/ok/`, `/drop/` (connection dropped halfway through the
+/// body), `/corrupt/` (a complete response of the first half) and `/slow/`
+/// (a 404 after three seconds).
+fn release_server(root: PathBuf) -> Server {
+    Server::start(move |req| {
+        let (mode, name) = req
+            .path
+            .trim_start_matches('/')
+            .split_once('/')
+            .unwrap_or(("", ""));
+        let file = (!name.contains('/') && !name.contains(".."))
+            .then(|| root.join(name))
+            .filter(|p| p.is_file());
+        if mode == "slow" {
+            std::thread::sleep(Duration::from_secs(3));
+        }
+        match (req.method.as_str(), mode, file) {
+            ("GET", "ok" | "drop" | "corrupt", Some(file)) => {
+                let mut body = std::fs::read(file).unwrap();
+                let half = body.len() / 2;
+                if mode == "corrupt" {
+                    body.truncate(half);
+                }
+                let reply =
+                    Reply::new(200, body).header("Content-Type", "application/octet-stream");
+                if mode == "drop" {
+                    reply.cut(half)
+                } else {
+                    reply
                 }
             }
-        });
-        Server {
-            addr,
-            stop,
-            thread: Some(thread),
+            _ => Reply::new(404, "not found\n"),
         }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-fn serve(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
-    stream.set_nonblocking(false)?;
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(5)))?;
-    let mut request = Vec::new();
-    let mut buf = [0u8; 1024];
-    while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 16 * 1024 {
-        let n = stream.read(&mut buf)?;
-        if n == 0 {
-            return Ok(());
-        }
-        request.extend_from_slice(&buf[..n]);
-    }
-    let request = String::from_utf8_lossy(&request);
-    let mut words = request.split_whitespace();
-    let method = words.next().unwrap_or_default();
-    let target = words.next().unwrap_or_default();
-    let (mode, name) = target
-        .trim_start_matches('/')
-        .split_once('/')
-        .unwrap_or(("", ""));
-    let file = (!name.contains('/') && !name.contains(".."))
-        .then(|| root.join(name))
-        .filter(|p| p.is_file());
-    if mode == "slow" {
-        std::thread::sleep(Duration::from_secs(3));
-    }
-    match (method, mode, file) {
-        ("GET", "ok" | "drop" | "corrupt", Some(file)) => {
-            let mut body = std::fs::read(file)?;
-            if mode == "corrupt" {
-                body.truncate(body.len() / 2);
-            }
-            write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            )?;
-            if mode == "drop" {
-                stream.write_all(&body[..body.len() / 2])?;
-                stream.flush()?;
-                // Drop the connection mid-body.
-                stream.shutdown(Shutdown::Both)?;
-            } else {
-                stream.write_all(&body)?;
-            }
-        }
-        _ => {
-            let body = b"not found\n";
-            write!(
-                stream,
-                "HTTP/1.1 404 Not Found\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            )?;
-            stream.write_all(body)?;
-        }
-    }
-    stream.flush()
+    })
 }
 
 // ---------------------------------------------------------------- running

@@ -2,6 +2,7 @@
 //! real git repository, and the real `consign` binary run against them.
 #![allow(dead_code)]
 
+pub mod http;
 pub mod tools;
 
 use std::path::{Path, PathBuf};

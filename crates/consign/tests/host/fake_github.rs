@@ -7,20 +7,18 @@
 //! /repos/{o}/{r}/releases/{id}`, `GET /repos/{o}/{r}/releases/{id}/assets`,
 //! `POST {upload_url}?name=` (the `upload_url` template points back here),
 //! `DELETE /repos/{o}/{r}/releases/assets/{id}` and `POST
-//! /repos/{o}/{r}/dispatches`. One request per connection (`Connection:
-//! close`), a thread per connection, 127.0.0.1 only; dropping the server
-//! stops it.
+//! /repos/{o}/{r}/dispatches`. It runs on the tests' one loopback server
+//! (`common::http`): 127.0.0.1 only, one request per connection, stopped when
+//! dropped.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+
+use crate::common::http::{percent_decode, Reply, Request, Server};
 
 #[derive(Clone, Debug)]
 pub struct Asset {
@@ -114,48 +112,25 @@ pub struct State {
 pub struct FakeGithub {
     pub url: String,
     pub state: Arc<Mutex<State>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    server: Server,
 }
 
 impl FakeGithub {
     /// A server that accepts `token`.
     pub fn start(token: &str) -> FakeGithub {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(Mutex::new(State {
             next_id: 1,
             token: token.to_string(),
             ..State::default()
         }));
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let (state, stop, base) = (state.clone(), stop.clone(), url.clone());
-            std::thread::spawn(move || {
-                let mut workers = Vec::new();
-                while !stop.load(Ordering::SeqCst) {
-                    match listener.accept() {
-                        Ok((stream, _)) => {
-                            let (state, stop, base) = (state.clone(), stop.clone(), base.clone());
-                            workers.push(std::thread::spawn(move || {
-                                let _ = serve(stream, &state, &stop, &base);
-                            }));
-                        }
-                        Err(_) => std::thread::sleep(Duration::from_millis(2)),
-                    }
-                    workers.retain(|w: &JoinHandle<()>| !w.is_finished());
-                }
-                for w in workers {
-                    let _ = w.join();
-                }
-            })
+        let server = {
+            let state = state.clone();
+            Server::start(move |req| serve(req, &state))
         };
         FakeGithub {
-            url,
+            url: server.url(),
             state,
-            stop,
-            thread: Some(thread),
+            server,
         }
     }
 
@@ -228,123 +203,6 @@ impl FakeGithub {
     }
 }
 
-impl Drop for FakeGithub {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-struct Request {
-    method: String,
-    path: String,
-    query: String,
-    headers: Vec<(String, String)>,
-    length: usize,
-}
-
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn param(&self, name: &str) -> Option<String> {
-        self.query.split('&').find_map(|kv| {
-            let (k, v) = kv.split_once('=')?;
-            (k == name).then(|| percent_decode(v))
-        })
-    }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 3 <= bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn read_head(reader: &mut BufReader<TcpStream>) -> Option<Request> {
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_string();
-    let target = parts.next()?.to_string();
-    let (path, query) = match target.split_once('?') {
-        Some((p, q)) => (p.to_string(), q.to_string()),
-        None => (target, String::new()),
-    };
-    let mut headers = Vec::new();
-    for _ in 0..100 {
-        let mut h = String::new();
-        reader.read_line(&mut h).ok()?;
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.push((k.trim().to_string(), v.trim().to_string()));
-        }
-    }
-    let length = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    Some(Request {
-        method,
-        path,
-        query,
-        headers,
-        length,
-    })
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        204 => "No Content",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        422 => "Unprocessable Entity",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        _ => "Status",
-    }
-}
-
-fn respond(stream: &mut TcpStream, status: u16, headers: &[(String, String)], body: &str) {
-    let mut head = format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\nX-GitHub-Api-Version-Selected: 2022-11-28\r\n",
-        reason(status),
-        body.len()
-    );
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(body.as_bytes());
-    let _ = stream.flush();
-}
-
 fn not_found() -> (u16, Value) {
     (
         404,
@@ -359,18 +217,24 @@ fn already_exists(resource: &str, field: &str) -> (u16, Value) {
     )
 }
 
-fn serve(
-    stream: TcpStream,
-    state: &Mutex<State>,
-    stop: &AtomicBool,
-    base: &str,
-) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut stream = stream;
-    let Some(req) = read_head(&mut reader) else {
-        return Ok(());
-    };
+/// Headers of every answer, as GitHub sends them.
+fn reply(status: u16, headers: &[(String, String)], body: &str) -> Reply {
+    let mut reply = Reply::new(status, body)
+        .header("Content-Type", "application/json; charset=utf-8")
+        .header("X-GitHub-Api-Version-Selected", "2022-11-28");
+    for (k, v) in headers {
+        reply = reply.header(k, v);
+    }
+    reply
+}
+
+fn serve(req: &mut Request, state: &Mutex<State>) -> Reply {
+    // A connection that fails while the body is read is a client gone.
+    serve_request(req, state).unwrap_or_else(|_| Reply::close())
+}
+
+fn serve_request(req: &mut Request, state: &Mutex<State>) -> std::io::Result<Reply> {
+    let length = req.content_length();
     // Faults come first: they decide whether the request is acted on at all.
     let fault = {
         let mut s = state.lock().unwrap();
@@ -383,7 +247,7 @@ fn serve(
             }
         })
     };
-    let record = |status: u16, body: Vec<u8>| {
+    let record = |req: &Request, status: u16, body: Vec<u8>| {
         state.lock().unwrap().requests.push(Recorded {
             method: req.method.clone(),
             path: req.path.clone(),
@@ -396,17 +260,14 @@ fn serve(
     let act_then_drop = matches!(fault, Some(Action::ActThenDrop));
     match fault {
         Some(Action::Reply(status, headers, body)) => {
-            let mut sink = vec![0; req.length];
-            reader.read_exact(&mut sink)?;
+            req.read_body(length)?;
             let body = body.replace("{auth}", req.header("authorization").unwrap_or(""));
-            record(status, Vec::new());
-            respond(&mut stream, status, &headers, &body);
-            return Ok(());
+            record(req, status, Vec::new());
+            return Ok(reply(status, &headers, &body));
         }
         Some(a @ (Action::DropMidUpload | Action::HangMidUpload)) => {
-            let mut half = vec![0; req.length / 2];
-            reader.read_exact(&mut half)?;
-            record(0, Vec::new());
+            let half = req.read_body(length / 2)?;
+            record(req, 0, Vec::new());
             {
                 let mut s = state.lock().unwrap();
                 let id = s.next_id;
@@ -427,53 +288,42 @@ fn serve(
                 }
             }
             if matches!(a, Action::HangMidUpload) {
-                hang(stop);
+                req.hang(Duration::from_secs(60));
             }
-            let _ = stream.shutdown(Shutdown::Both);
-            return Ok(());
+            return Ok(Reply::close());
         }
         Some(Action::Hang) => {
-            let mut sink = vec![0; req.length];
-            reader.read_exact(&mut sink)?;
-            record(0, sink);
+            let sink = req.read_body(length)?;
+            record(req, 0, sink);
             state.lock().unwrap().hanging = true;
-            hang(stop);
-            let _ = stream.shutdown(Shutdown::Both);
-            return Ok(());
+            req.hang(Duration::from_secs(60));
+            return Ok(Reply::close());
         }
         Some(Action::ActThenDrop) | None => {}
     }
-    let mut body = vec![0; req.length];
-    reader.read_exact(&mut body)?;
+    let body = req.read_body(length)?;
     let token = state.lock().unwrap().token.clone();
     let auth = req.header("authorization").unwrap_or("");
-    let (status, reply) = if auth != format!("Bearer {token}") && auth != format!("token {token}") {
+    let (status, answer) = if auth != format!("Bearer {token}") && auth != format!("token {token}")
+    {
         (
             401,
             json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"}),
         )
     } else {
-        route(&req, &body, &mut state.lock().unwrap(), base)
+        let base = format!("http://{}", req.server);
+        route(req, &body, &mut state.lock().unwrap(), &base)
     };
-    record(status, body);
+    record(req, status, body);
     if act_then_drop {
-        let _ = stream.shutdown(Shutdown::Both);
-        return Ok(());
+        return Ok(Reply::close());
     }
     let text = if status == 204 {
         String::new()
     } else {
-        reply.to_string()
+        answer.to_string()
     };
-    respond(&mut stream, status, &[], &text);
-    Ok(())
-}
-
-fn hang(stop: &AtomicBool) {
-    let start = Instant::now();
-    while !stop.load(Ordering::SeqCst) && start.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    Ok(reply(status, &[], &text))
 }
 
 /// `/repos/o/r/releases/{id}/assets` → `id`.
