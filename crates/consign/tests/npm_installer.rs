@@ -267,14 +267,7 @@ fn sha256(bytes: &[u8]) -> String {
 fn release_server(root: PathBuf) -> Server {
     let flaky_seen = Mutex::new(Vec::<String>::new());
     Server::start(move |req| {
-        let (route, name) = req
-            .path
-            .trim_start_matches('/')
-            .split_once('/')
-            .unwrap_or(("", ""));
-        let file = (!name.is_empty() && !name.contains('/') && !name.contains(".."))
-            .then(|| root.join(name))
-            .filter(|p| p.is_file());
+        let (route, name, file) = req.route_file(&root);
         match (req.method.as_str(), route, file) {
             ("GET", "redirect", Some(_)) => {
                 Reply::new(302, "").header("Location", &format!("/ok/{name}"))

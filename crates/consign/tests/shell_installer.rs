@@ -156,14 +156,7 @@ fn make_archive(root: &Path, target: &str, says: &str) -> String {
 /// (a 404 after three seconds).
 fn release_server(root: PathBuf) -> Server {
     Server::start(move |req| {
-        let (mode, name) = req
-            .path
-            .trim_start_matches('/')
-            .split_once('/')
-            .unwrap_or(("", ""));
-        let file = (!name.contains('/') && !name.contains(".."))
-            .then(|| root.join(name))
-            .filter(|p| p.is_file());
+        let (mode, _, file) = req.route_file(&root);
         if mode == "slow" {
             std::thread::sleep(Duration::from_secs(3));
         }

@@ -100,7 +100,10 @@ impl<W: Write> TarWriter<W> {
 mod tests {
     use super::*;
 
-    fn write(entries: &[(&str, Option<(&[u8], bool)>)]) -> Result<Vec<u8>> {
+    /// A path, and for a file its bytes and whether it is executable.
+    type TestEntry<'a> = (&'a str, Option<(&'a [u8], bool)>);
+
+    fn write(entries: &[TestEntry]) -> Result<Vec<u8>> {
         let mut tar = TarWriter::new(Vec::new(), 1_700_000_000);
         for (path, file) in entries {
             match file {

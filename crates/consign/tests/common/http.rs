@@ -19,6 +19,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -75,6 +76,20 @@ impl Request {
         let mut body = vec![0; n];
         self.reader.read_exact(&mut body)?;
         Ok(body)
+    }
+
+    /// A release-server route `/ROUTE/NAME`: `ROUTE`, `NAME` and the file
+    /// `NAME` under `root` if it is one (no subdirectories, no `..`).
+    pub fn route_file(&self, root: &Path) -> (&str, &str, Option<PathBuf>) {
+        let (route, name) = self
+            .path
+            .trim_start_matches('/')
+            .split_once('/')
+            .unwrap_or(("", ""));
+        let file = (!name.is_empty() && !name.contains('/') && !name.contains(".."))
+            .then(|| root.join(name))
+            .filter(|p| p.is_file());
+        (route, name, file)
     }
 
     /// Wait until the server stops, or at most `limit`.
