@@ -12,20 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
+use common::tools::{self, require_tools};
 use common::{git_in as git, single_app, Run, TestWorkspace};
 use fake_npm_registry::{npm_registry, Registry};
 
 const CONFIG: &str = "installers = [\"homebrew\", \"npm\"]\ntap = \"acme/homebrew-tap\"\npublish-jobs = [\"homebrew\", \"npm\"]\ntargets = [\"x86_64-unknown-linux-gnu\"]\n";
-
-fn require(tool: &str) {
-    let ok = Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok && std::env::var_os("CONSIGN_TEST_SKIP_MISSING_TOOLS").is_none() {
-        panic!("`{tool}` is needed by this test: install {tool} (see .ci/run)");
-    }
-}
 
 fn built_workspace() -> TestWorkspace {
     let ws = single_app(CONFIG);
@@ -77,7 +68,7 @@ fn commits(bare: &Path) -> usize {
 
 #[test]
 fn homebrew_tap_gets_the_formula_once_and_a_lost_race_is_redone() {
-    require("git");
+    require_tools!("git");
     let ws = built_workspace();
     let dist = ws.path().join("target/distrib");
     let formula = std::fs::read_to_string(dist.join("tool.rb")).unwrap();
@@ -166,7 +157,7 @@ fn homebrew_tap_gets_the_formula_once_and_a_lost_race_is_redone() {
 
 #[test]
 fn homebrew_publishing_names_an_unreachable_tap() {
-    require("git");
+    require_tools!("git");
     let ws = built_workspace();
     let run = publish(
         &ws,
@@ -191,7 +182,7 @@ fn registry_config(url: &str) -> String {
 
 #[test]
 fn npm_packages_are_published_once_even_when_the_reply_is_lost() {
-    require("npm");
+    require_tools!("node", "npm");
     let state = Arc::new(Mutex::new(Registry::default()));
     let (url, handle, server) = npm_registry(state.clone());
     let ws = single_app(&registry_config(&url));
