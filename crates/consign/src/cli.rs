@@ -65,11 +65,49 @@ pub enum Command {
     Host(HostArgs),
     /// Publish the release if still a draft, then notify downstream repositories
     Announce(AnnounceArgs),
-    /// Publish to the channels in `publish-jobs` (Homebrew tap, npm), resumable
+    /// Publish to the channels in `publish-jobs` (Homebrew tap, npm) and the crates to a cargo registry (`--only crates`, or `publish-crates = true`), resumable
     #[command(
-        after_help = "Examples:\n  consign publish --tag v1.2.3\n  consign publish --only homebrew --dry-run\n\nTokens: `HOMEBREW_TAP_TOKEN` (contents: write on the tap repository), `NPM_TOKEN` (may publish the package)."
+        after_help = "Examples:\n  consign publish --tag v1.2.3\n  consign publish --only homebrew --dry-run\n  consign publish --only crates --registry my-registry\n\nTokens: `HOMEBREW_TAP_TOKEN` (contents: write on the tap repository), `NPM_TOKEN` (may publish the package), `CARGO_REGISTRY_TOKEN` or `CARGO_REGISTRIES_<NAME>_TOKEN` (crates; without one, in GitHub Actions, crates.io trusted publishing)."
     )]
     Publish(PublishArgs),
+    /// Show which crates need publishing to a cargo registry, what blocks them and the rate-limit cost (cached)
+    PublishStatus(RegistryArgs),
+}
+
+/// Which cargo registry (cargo's conventions).
+#[derive(Debug, Args)]
+pub struct RegistryArgs {
+    /// The registry, by its name under `[registries]` in `.cargo/config.toml` (default: crates.io)
+    #[arg(long, value_name = "NAME")]
+    pub registry: Option<String>,
+    /// The registry's sparse index URL (`sparse+https://...`), instead of a name
+    #[arg(long, value_name = "URL", conflicts_with = "registry")]
+    pub index: Option<String>,
+}
+
+/// How `consign publish` publishes crates (`--only crates`, or
+/// `publish-crates = true`).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Crates")]
+pub struct CratesArgs {
+    /// Which registry
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// How many crate uploads run at once
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub concurrency: usize,
+    /// How often one crate is retried after a 429 with `Retry-After`, a 5xx or a lost reply
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub max_retries: u32,
+    /// How long to wait for an uploaded version to show in the index
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub timeout: u64,
+    /// Also build each packaged crate and run `cargo test --locked` before uploading
+    #[arg(long)]
+    pub verify: bool,
+    /// Use crates.io trusted publishing (GitHub Actions OIDC) instead of a token; the default in GitHub Actions when no token is set
+    #[arg(long)]
+    pub trusted_publishing: bool,
 }
 
 /// `consign publish`.
@@ -81,6 +119,9 @@ pub struct PublishArgs {
     /// Look at every channel and say what would be published, but publish nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// Crates to a cargo registry
+    #[command(flatten)]
+    pub crates: CratesArgs,
 }
 
 /// `consign init`.

@@ -60,7 +60,7 @@ fn configs() -> Vec<(&'static str, TestWorkspace)> {
             "pr_upload",
             with_files(
                 single_app(&format!(
-                    "{pin}installers = [\"shell\", \"homebrew\", \"npm\"]\n{TARGETS}pr-run-mode = \"upload\"\ntap = \"acme/homebrew-tap\"\npublish-prereleases = true\n\
+                    "{pin}installers = [\"shell\", \"homebrew\", \"npm\"]\n{TARGETS}pr-run-mode = \"upload\"\ntap = \"acme/homebrew-tap\"\npublish-prereleases = true\npublish-crates = true\n\
                      publish-jobs = [\"homebrew\", \"npm\", \"./publish-docs\"]\npost-announce-jobs = [\"./notify\"]\n"
                 )),
                 &[

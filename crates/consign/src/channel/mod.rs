@@ -15,6 +15,7 @@
 //! **Invariant:** `execute` reads only its step, the files in the distrib
 //! directory and the [`PublishEnv`]; never the workspace or the dist config.
 
+pub mod crates_io;
 pub mod homebrew;
 pub mod npm;
 
@@ -27,8 +28,9 @@ use crate::project::config::{DistConfig, InstallerKind, PublishJob};
 
 pub use crate::plan::PublishStep;
 
-/// The channels, as `consign publish --only` and `publish-jobs` name them.
-pub const NAMES: &[&str] = &["homebrew", "npm"];
+/// The channels, as `consign publish --only` and `publish-jobs` name them
+/// (`crates` is turned on by `publish-crates = true` instead).
+pub const NAMES: &[&str] = &["homebrew", "npm", crates_io::CHANNEL];
 
 /// The publish steps of the channels `publish-jobs` names, from the
 /// installers already planned. Pure. A prerelease is published only with

@@ -68,6 +68,8 @@ struct Workflow {
     attest_phase: &'static str,
     homebrew: Option<Homebrew>,
     npm: bool,
+    /// `publish-crates`: a job runs `consign publish` after `host`.
+    publish_crates: bool,
     custom_publish: Vec<CustomJob>,
     post_announce: Vec<CustomJob>,
     build_local_if: String,
@@ -253,6 +255,10 @@ pub(super) fn render(ws: &Workspace, inputs: &CiInputs) -> Result<String, UserEr
     if npm {
         announce_needs.push("publish-npm".into());
     }
+    let publish_crates = config.publish_crates.unwrap_or(false);
+    if publish_crates {
+        announce_needs.push("publish-crates".into());
+    }
     announce_needs.extend(custom_publish.iter().map(|j| j.id.clone()));
 
     let workflow = Workflow {
@@ -288,6 +294,7 @@ pub(super) fn render(ws: &Workspace, inputs: &CiInputs) -> Result<String, UserEr
         attest,
         homebrew,
         npm,
+        publish_crates,
         custom_publish,
         post_announce,
         build_local_if,

@@ -12,6 +12,8 @@ mod merge_manifests;
 mod migrate;
 mod plan;
 mod publish;
+mod publish_crates;
+mod publish_status;
 mod verify;
 
 use crate::cli::{Cli, Command};
@@ -34,5 +36,6 @@ pub fn run(cli: &Cli, printer: &Printer) -> anyhow::Result<()> {
         Command::Host(args) => host::exec(&cli.global, args, printer),
         Command::Announce(args) => announce::exec(&cli.global, args, printer),
         Command::Publish(args) => publish::exec(&cli.global, args, printer),
+        Command::PublishStatus(args) => publish_status::exec(&cli.global, args, printer),
     }
 }

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::channel::crates_io::CHANNEL as CRATES;
 use crate::channel::{self, Outcome, PublishEnv};
 use crate::cli::{GlobalArgs, OutputFormat, PublishArgs};
 use crate::error::UserError;
@@ -19,13 +20,21 @@ struct Line {
 }
 
 pub fn exec(global: &GlobalArgs, args: &PublishArgs, printer: &Printer) -> anyhow::Result<()> {
-    let (_, plan) = super::plan::load_and_plan(global, printer, ArtifactMode::All)?;
+    let json = global.output_format == OutputFormat::Json;
+    // Crates alone need no release plan (no tag, no builds).
+    if !args.only.is_empty() && args.only.iter().all(|c| c == CRATES) {
+        super::publish_crates::exec(global, &args.crates, args.dry_run, json, printer)?;
+        return Ok(());
+    }
+    let (ws, plan) = super::plan::load_and_plan(global, printer, ArtifactMode::All)?;
+    let crates = args.only.iter().any(|c| c == CRATES)
+        || (args.only.is_empty() && ws.config.publish_crates == Some(true));
     let only: Vec<&str> = args.only.iter().map(String::as_str).collect();
     let steps: Vec<_> = plan
         .publishes()
         .filter(|s| only.is_empty() || only.contains(&s.channel()))
         .collect();
-    if steps.is_empty() {
+    if steps.is_empty() && !crates {
         printer.human("nothing to publish: `publish-jobs` names no channel with something to publish (or this is a prerelease without `publish-prereleases`)\n");
         if global.output_format == OutputFormat::Json {
             printer.machine("[]\n");
@@ -75,6 +84,23 @@ pub fn exec(global: &GlobalArgs, args: &PublishArgs, printer: &Printer) -> anyho
         }
         lines.push(Line {
             channel: step.channel(),
+            outcome,
+            detail,
+        });
+    }
+    if crates {
+        // `publish-crates = true` (or `--only crates` beside other channels).
+        let (outcome, detail) =
+            match super::publish_crates::exec(global, &args.crates, args.dry_run, false, printer) {
+                Ok(summary) => ("published", summary),
+                Err(e) => {
+                    printer.error(&e);
+                    failed.push("crates");
+                    ("failed", e.to_string())
+                }
+            };
+        lines.push(Line {
+            channel: "crates",
             outcome,
             detail,
         });

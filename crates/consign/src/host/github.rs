@@ -50,6 +50,11 @@ impl Token {
         })
     }
 
+    /// The secret, for an `Authorization` header and nothing else.
+    pub fn secret_for_header(&self) -> &str {
+        &self.secret
+    }
+
     /// `text` with every occurrence of the token replaced by `***`.
     pub fn redact(&self, text: &str) -> String {
         if self.secret.is_empty() {
@@ -417,15 +422,7 @@ impl Client {
     /// How long to wait before attempt `attempt + 1`, or `None` when the
     /// failure is final.
     fn wait_before_retry(&self, failure: &Failure, attempt: u32) -> Option<Duration> {
-        let backoff = || {
-            let full = self
-                .retry
-                .base_delay
-                .saturating_mul(1u32 << attempt.min(16))
-                .min(Duration::from_secs(60));
-            // Jitter: somewhere in the upper half of the backoff.
-            full / 2 + full.mul_f64(fastrand::f64() / 2.0)
-        };
+        let backoff = || backoff(self.retry.base_delay, attempt);
         match failure {
             Failure::Transport(_) => Some(backoff()),
             Failure::Local(_) => None,
@@ -596,6 +593,15 @@ impl Client {
         }
         Ok(all)
     }
+}
+
+/// The wait before retry `attempt + 1`: `base` doubled per attempt, at most
+/// a minute, with jitter (somewhere in the upper half).
+pub fn backoff(base: Duration, attempt: u32) -> Duration {
+    let full = base
+        .saturating_mul(1u32 << attempt.min(16))
+        .min(Duration::from_secs(60));
+    full / 2 + full.mul_f64(fastrand::f64() / 2.0)
 }
 
 /// `url` without `user:password@`, for display.

@@ -48,6 +48,78 @@ pub struct MetaPackage {
     pub wix: Option<serde_json::Value>,
     /// `[package].authors`.
     pub authors: Vec<String>,
+    /// What publishing to a registry needs: dependencies, allowed registries
+    /// and the metadata a registry records.
+    pub registry: RegistryFacts,
+}
+
+/// The facts about a package that publishing it to a registry needs.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct RegistryFacts {
+    /// `package.publish`: `None` for any registry, `Some([])` for none,
+    /// else the registries it may go to.
+    pub publish: Option<Vec<String>>,
+    /// Declared dependencies (normal, build and dev), as cargo reports them.
+    #[serde(default)]
+    pub dependencies: Vec<Dependency>,
+    /// `rust-version`.
+    #[serde(default)]
+    pub rust_version: Option<String>,
+    /// `keywords`.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// `categories`.
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// `documentation`.
+    #[serde(default)]
+    pub documentation: Option<String>,
+    /// `links`.
+    #[serde(default)]
+    pub links: Option<String>,
+    /// `[features]`.
+    #[serde(default)]
+    pub features: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// One declared dependency (`cargo metadata --no-deps` lists them unresolved).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct Dependency {
+    /// The package name (not the rename).
+    pub name: String,
+    /// `registry+URL` for a registry dependency, `None` for a path or git one.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// The version requirement (`*` when none was written).
+    pub req: String,
+    /// `None` (normal), `dev` or `build`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// The name in `Cargo.toml` when renamed.
+    #[serde(default)]
+    pub rename: Option<String>,
+    /// `optional = true`.
+    #[serde(default)]
+    pub optional: bool,
+    /// `default-features`.
+    #[serde(default = "yes")]
+    pub uses_default_features: bool,
+    /// Enabled features.
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// A `[target.'cfg(..)'.dependencies]` platform.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// The index URL of another registry it comes from.
+    #[serde(default)]
+    pub registry: Option<String>,
+    /// The directory of a path dependency.
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Deserialize)]
@@ -65,7 +137,6 @@ struct RawPackage {
     version: semver::Version,
     manifest_path: PathBuf,
     targets: Vec<RawTarget>,
-    publish: Option<Vec<String>>,
     repository: Option<String>,
     description: Option<String>,
     license: Option<String>,
@@ -76,6 +147,8 @@ struct RawPackage {
     authors: Vec<String>,
     #[serde(default)]
     metadata: Option<serde_json::Value>,
+    #[serde(flatten)]
+    registry: RegistryFacts,
 }
 
 #[derive(Deserialize)]
@@ -158,6 +231,7 @@ pub fn parse(json: &[u8]) -> anyhow::Result<Metadata> {
                     })
                 }),
                 publish: p
+                    .registry
                     .publish
                     .as_ref()
                     .is_none_or(|registries| !registries.is_empty()),
@@ -174,6 +248,7 @@ pub fn parse(json: &[u8]) -> anyhow::Result<Metadata> {
                 binstall,
                 wix,
                 authors: p.authors,
+                registry: p.registry,
             }
         })
         .collect();

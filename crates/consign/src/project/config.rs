@@ -404,6 +404,9 @@ pub struct DistConfig {
     pub github_release: Option<GithubReleasePhase>,
     pub force_latest: Option<bool>,
     pub publish_prereleases: Option<bool>,
+    /// `publish-crates` (consign only): the generated workflow publishes the
+    /// workspace's crates to crates.io with `consign publish`.
+    pub publish_crates: Option<bool>,
     pub github_enterprise_url: Option<String>,
     /// `consign-version` only (not `cargo-dist-version`): the consign the
     /// generated CI installs.
@@ -470,6 +473,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "github-release",
     "force-latest",
     "publish-prereleases",
+    "publish-crates",
     "github-enterprise-url",
     "github-action-commits",
     "cache-builds",
@@ -1119,6 +1123,7 @@ pub fn parse_dist_table(
             }
             "force-latest" => c.force_latest = Some(r.bool(key, item)?),
             "publish-prereleases" => c.publish_prereleases = Some(r.bool(key, item)?),
+            "publish-crates" => c.publish_crates = Some(r.bool(key, item)?),
             "github-enterprise-url" => {
                 let url = r.string(key, item)?;
                 if !url.starts_with("https://") && !url.starts_with("http://") {
@@ -1246,6 +1251,7 @@ impl DistConfig {
             github_release,
             force_latest,
             publish_prereleases,
+            publish_crates,
             github_enterprise_url,
             consign_version,
             github_action_commits,

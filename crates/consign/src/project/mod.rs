@@ -97,6 +97,8 @@ pub struct Package {
     pub wix: Option<serde_json::Value>,
     /// `[package].authors`.
     pub authors: Vec<String>,
+    /// Dependencies, allowed registries and registry metadata, for `publish`.
+    pub registry: cargo::RegistryFacts,
 }
 
 /// How to find the workspace.
@@ -257,6 +259,7 @@ pub fn load(opts: &LoadOptions) -> anyhow::Result<Workspace> {
             binstall: p.binstall,
             wix: p.wix,
             authors: p.authors,
+            registry: p.registry,
         });
     }
     let root_files = list_files(&root);
