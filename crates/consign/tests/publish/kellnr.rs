@@ -22,27 +22,13 @@ impl Drop for Kellnr {
     }
 }
 
-fn kellnr_binary() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("KELLNR_BIN") {
-        return Some(PathBuf::from(p));
-    }
-    let ok = Command::new("kellnr")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    ok.then(|| PathBuf::from("kellnr"))
-}
-
-/// A fresh kellnr, or `None` when it is missing and
-/// `CONSIGN_TEST_SKIP_MISSING_TOOLS=1`.
+/// A fresh kellnr (`KELLNR_BIN`, else `kellnr` on `PATH`), or `None` when
+/// it is missing and `CONSIGN_TEST_SKIP_MISSING_TOOLS=1`.
 pub fn kellnr() -> Option<Kellnr> {
-    let Some(bin) = kellnr_binary() else {
-        if std::env::var("CONSIGN_TEST_SKIP_MISSING_TOOLS").as_deref() == Ok("1") {
-            return None;
-        }
-        panic!("install kellnr (see .ci/run)");
+    let bin = match std::env::var_os("KELLNR_BIN") {
+        Some(p) => PathBuf::from(p),
+        None if crate::common::tools::have(&["kellnr"]) => PathBuf::from("kellnr"),
+        None => return None,
     };
     let data = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
