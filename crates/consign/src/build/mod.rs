@@ -223,6 +223,7 @@ impl Run<'_> {
                     &entries,
                     &archive::ArchiveOptions {
                         format: archive.format,
+                        compression: archive.compression,
                         mtime,
                         checksum: plan.checksum,
                     },
