@@ -47,7 +47,9 @@
 //! - `.tar.xz`: liblzma's multi-threaded encoder, one thread per core. Its
 //!   output depends only on the filter chain and the block size, never on
 //!   the thread count (tested). `best`: `xz -9`'s BT4 match finder and
-//!   `nice_len` 64 with a 16 MiB dictionary in 16 MiB blocks; `fast`: HC4,
+//!   `nice_len` 64; inputs of 24 MiB or more are cut into an even number of
+//!   equal blocks of at most 24 MiB (the size is computed from the input's
+//!   size alone), smaller ones are one block; `fast`: HC4,
 //!   `nice_len` 20, 4 MiB dictionary, 12 MiB blocks. Both put the x86 BCJ
 //!   filter first when the main binary is x86 code ([`use_x86_filter`]).
 //!   The measurements are beside the `XZ_BEST` and `XZ_FAST` constants.
@@ -149,7 +151,7 @@ enum XzBlocks {
     /// A new block every this many uncompressed bytes.
     Fixed(u64),
     /// An even number of equal blocks, each at most `max` bytes: two for
-    /// most binaries, so that two cores share the work evenly (and four
+    /// large binaries, so that two cores share the work evenly (and four
     /// cores a larger input). Inputs under `2 × min` bytes are one block.
     EvenSplit { min: u64, max: u64 },
 }
@@ -176,7 +178,8 @@ impl XzBlocks {
 
 /// `.tar.xz` with `compression = "best"` (the default): as small as
 /// `xz -9` (one block, 64 MiB dictionary, BT4, `nice_len` 64) makes real
-/// Rust binaries, about twice as fast on two cores. Measured with
+/// Rust binaries, and for binaries of 24 MiB or more about twice as fast on
+/// two cores. Measured with
 /// `benches/package.sh`; the figures are in ARCHITECTURE.md.
 ///
 /// - `xz -9`'s match finder and `nice_len`, which are the ratio; the
@@ -188,9 +191,13 @@ impl XzBlocks {
 ///   10,915,360 in 16 MiB blocks, 10,943,132 in 12 MiB and 10,988,844 in
 ///   8 MiB ones; fixed sizes also leave one core idle at the end (16 MiB
 ///   blocks cut 40 MiB into 16 + 16 + 8).
+/// - Smaller blocks cost too much: consign's own 12 MB binary in two
+///   5.8 MiB blocks is 0.87% larger than `xz -9`'s. So inputs under
+///   24 MiB stay one block, as small as `xz -9`'s but no faster; size
+///   comes first.
 const XZ_BEST: XzParams = XzParams {
     blocks: XzBlocks::EvenSplit {
-        min: 4 << 20,
+        min: 12 << 20,
         max: 24 << 20,
     },
     dict_size: 24 << 20,
@@ -1666,9 +1673,9 @@ mod tests {
         assert_eq!(best.block_size(48 * MIB), 24 * MIB + slack);
         assert_eq!(best.block_size(48 * MIB + 1), 12 * MIB + 1 + slack);
         assert_eq!(best.block_size(100 * MIB), (100 * MIB).div_ceil(6) + slack);
-        // Small inputs: one block, down to 8 MiB.
-        assert_eq!(best.block_size(8 * MIB), 4 * MIB + slack);
-        assert_eq!(best.block_size(8 * MIB - 1), 8 * MIB - 1 + slack);
+        // Under 24 MiB: one block.
+        assert_eq!(best.block_size(24 * MIB), 12 * MIB + slack);
+        assert_eq!(best.block_size(24 * MIB - 1), 24 * MIB - 1 + slack);
         assert_eq!(best.block_size(0), slack);
         assert_eq!(XZ_FAST.blocks.block_size(100 * MIB), 12 * MIB);
     }
