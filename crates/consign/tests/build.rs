@@ -189,6 +189,55 @@ fn builds_are_reproducible_and_reused() {
     );
 }
 
+/// The LZMA2 dictionary sizes `xz -lvv` reports for `archive`'s blocks.
+fn xz_dictionaries(archive: &Path) -> String {
+    let out = Command::new("xz")
+        .arg("-lvv")
+        .arg(archive)
+        .output()
+        .expect("install xz (see .ci/run)");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut dicts: Vec<&str> = text
+        .split("--lzma2=dict=")
+        .skip(1)
+        .filter_map(|rest| rest.split_whitespace().next())
+        .collect();
+    dicts.dedup();
+    assert!(!dicts.is_empty(), "no LZMA2 filter listed:\n{text}");
+    dicts.join(",")
+}
+
+#[test]
+fn compression_setting_reaches_the_archive_and_rebuilds_it() {
+    let ws = app("");
+    assert_eq!(ws.consign(&["build", "-a", "local", "-t", HOST]).code, 0);
+    let archive = distrib(&ws).join(format!("tool-{HOST}.tar.xz"));
+    let best = std::fs::read(&archive).unwrap();
+    // `best` sizes the dictionary to the (small) input; `fast` uses 4 MiB.
+    let best_dicts = xz_dictionaries(&archive);
+    assert!(!best_dicts.contains("4MiB"), "{best_dicts}");
+
+    let manifest = std::fs::read_to_string(ws.path().join("Cargo.toml")).unwrap();
+    let fast = manifest.replace(
+        "[workspace.metadata.dist]\n",
+        "[workspace.metadata.dist]\ncompression = \"fast\"\n",
+    );
+    assert_ne!(manifest, fast);
+    ws.write("Cargo.toml", &fast);
+    ws.commit();
+    let run = ws.consign(&["build", "-a", "local", "-t", HOST]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("reused   tool-"), "{}", run.stderr);
+    assert_eq!(xz_dictionaries(&archive), "4MiB");
+    assert_ne!(std::fs::read(&archive).unwrap(), best);
+    let (ok, out) = sh(
+        &distrib(&ws),
+        &format!("sha256sum -c tool-{HOST}.tar.xz.sha256 && tar -xJf tool-{HOST}.tar.xz"),
+    );
+    assert!(ok, "{out}");
+}
+
 #[test]
 fn unbuildable_targets_fail_before_compiling() {
     let ws = app("");

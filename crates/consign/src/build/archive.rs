@@ -34,25 +34,38 @@
 //! Windows tools handle links in archives badly. A symlink given directly as
 //! an entry's `source` is followed.
 //!
-//! Compression settings and why:
+//! Compression settings and why. [`ArchiveOptions::compression`] (the
+//! `compression` config key) picks one of two sets; everything in them is a
+//! constant, never derived from the machine:
+//!
+//! - `best` (the default): archives of real Rust binaries as small as
+//!   `xz -9` makes them. A release is compressed once and downloaded many
+//!   times, so bytes matter more than CI seconds.
+//! - `fast`: several times faster, a few percent larger.
+//!
+//! Per format:
 //!
 //! - `.tar.xz`: liblzma's multi-threaded encoder, one thread per core. Its
 //!   output depends only on the filter chain and the block size, never on
-//!   the thread count, and both are constants here ([`XZ_BLOCK_SIZE`],
-//!   [`xz_settings`]): HC4 match finder, `nice_len` 20, 4 MiB dictionary,
-//!   12 MiB blocks, and the x86 BCJ filter when the main binary is x86
-//!   code. The measurements behind that choice are in the source, beside
-//!   the `XZ` constant.
-//! - `.tar.zst`: zstd level [`ZSTD_LEVEL`] with one worker per core.
-//!   zstd's multi-threaded frames are cut into jobs whose size depends only
-//!   on the compression parameters, so the bytes are the same for any worker
-//!   count of one or more (tested). The single-threaded mode (0 workers) is
-//!   never used: its framing differs.
-//! - `.tar.gz`: deflate at the best level, gzip header with mtime 0, no file
-//!   name and OS byte 255.
-//! - `.zip`: deflate level 9, entries stamped with `mtime` as a DOS time in
-//!   UTC (clamped to 1980-01-01..2107-12-31), unix permissions in the
-//!   external attributes. The zip is written in streaming mode (sizes and
+//!   the thread count (tested). `best`: `xz -9`'s BT4 match finder and
+//!   `nice_len` 64; inputs of 24 MiB or more are cut into an even number of
+//!   equal blocks of at most 24 MiB (the size is computed from the input's
+//!   size alone), smaller ones are one block; `fast`: HC4,
+//!   `nice_len` 20, 4 MiB dictionary, 12 MiB blocks. Both put the x86 BCJ
+//!   filter first when the main binary is x86 code ([`use_x86_filter`]).
+//!   The measurements are beside the `XZ_BEST` and `XZ_FAST` constants.
+//! - `.tar.zst`: zstd with one worker per core. zstd's multi-threaded
+//!   frames are cut into jobs whose size depends only on the compression
+//!   parameters, so the bytes are the same for any worker count of one or
+//!   more (tested). The single-threaded mode (0 workers) is never used: its
+//!   framing differs. `best`: level 19 with long-distance matching and a
+//!   128 MiB window; `fast`: level 19.
+//! - `.tar.gz`: deflate at the best level in both modes, gzip header with
+//!   mtime 0, no file name and OS byte 255.
+//! - `.zip`: deflate level 9 in both modes (the best level of the one
+//!   method every unzip tool reads), entries stamped with `mtime` as a DOS
+//!   time in UTC (clamped to 1980-01-01..2107-12-31), unix permissions in
+//!   the external attributes. The zip is written in streaming mode (sizes and
 //!   CRCs in data descriptors after each entry instead of patched into the
 //!   local headers), so it needs no `Seek` and goes through the same hashing
 //!   writer as the tarballs. Every unzip tool reads data descriptors.
@@ -63,12 +76,12 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use flate2::{Compression, GzBuilder};
+use flate2::GzBuilder;
 use liblzma::stream::{Check, Filters, LzmaOptions, MatchFinder, Mode, MtStreamBuilder, Stream};
 
 use super::checksum::HashingWriter;
 use super::tar_writer::TarWriter;
-use crate::project::config::{ArchiveFormat, ChecksumAlgorithm};
+use crate::project::config::{ArchiveFormat, ChecksumAlgorithm, Compression};
 
 /// One thing to put in an archive.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,6 +100,8 @@ pub struct ArchiveEntry {
 pub struct ArchiveOptions {
     /// The container and compression.
     pub format: ArchiveFormat,
+    /// How hard to compress (see the module docs).
+    pub compression: Compression,
     /// The modification time of every entry, in Unix seconds (typically the
     /// release commit's time).
     pub mtime: u64,
@@ -106,13 +121,6 @@ pub struct WrittenArchive {
     pub checksum: Option<String>,
 }
 
-/// The zstd level for `.tar.zst` (the top of zstd's regular levels, 20-22
-/// being "ultra" levels that need far more memory to decompress).
-pub const ZSTD_LEVEL: i32 = 19;
-
-/// The uncompressed size of each independently compressed `.xz` block.
-pub const XZ_BLOCK_SIZE: u64 = XZ.block_size;
-
 /// Upper bound on the xz encoder's memory; fewer threads are used if more
 /// would exceed it (the output does not change).
 const XZ_MEMORY_BUDGET: u64 = 2 << 30;
@@ -121,26 +129,89 @@ const XZ_MEMORY_BUDGET: u64 = 2 << 30;
 /// none of it may depend on the machine.
 #[derive(Clone, Copy, Debug)]
 struct XzParams {
-    /// Start a new block every this many uncompressed bytes. Blocks are the
-    /// unit of parallelism: more, smaller blocks keep more cores busy on
-    /// smaller inputs, at the cost of ratio (each block starts with an empty
-    /// dictionary).
-    block_size: u64,
-    /// LZMA2 dictionary size (at most `block_size` is ever used).
+    /// How the input is cut into blocks. Blocks are the unit of
+    /// parallelism: more, smaller blocks keep more cores busy, at the cost
+    /// of ratio (each block starts with an empty dictionary).
+    blocks: XzBlocks,
+    /// LZMA2 dictionary size; never more than the block size is used, nor
+    /// allocated.
     dict_size: u32,
+    /// The binary-tree match finder (BT4, `xz -6`..`-9`'s) rather than the
+    /// hash chain (HC4): slower, finds better matches.
+    binary_tree: bool,
     /// LZMA2 "nice length": matches this long are taken without looking for
-    /// longer ones. The main speed/ratio knob.
+    /// longer ones. The main speed/ratio knob after the match finder.
     nice_len: u32,
     /// Match-finder search depth; 0 lets liblzma derive it from `nice_len`.
     depth: u32,
 }
 
-/// The `.xz` settings, chosen by measurement on the `benches/package.sh`
-/// input (55 MiB of distinct x86-64 shared libraries, in a tarball) on a
-/// 2-core machine, against cargo-dist's `xz -9 -T1` (BT4 match finder,
-/// 64 MiB dictionary, one block): 12,363,996 bytes in 26-30 s of CPU.
-/// Goal: 3× faster at most 3% larger. Sizes with 12 MiB blocks, CPU time
-/// summed over both threads:
+/// How `.xz` blocks are sized: from the settings and the input's size
+/// alone, never from the machine.
+#[derive(Clone, Copy, Debug)]
+enum XzBlocks {
+    /// A new block every this many uncompressed bytes.
+    Fixed(u64),
+    /// An even number of equal blocks, each at most `max` bytes: two for
+    /// large binaries, so that two cores share the work evenly (and four
+    /// cores a larger input). Inputs under `2 × min` bytes are one block.
+    EvenSplit { min: u64, max: u64 },
+}
+
+impl XzBlocks {
+    /// The block size for `total` bytes of file contents.
+    fn block_size(self, total: u64) -> u64 {
+        match self {
+            XzBlocks::Fixed(size) => size,
+            XzBlocks::EvenSplit { min, max } => {
+                // Room for the tar headers and padding, so that they do
+                // not spill into a tiny extra block.
+                const SLACK: u64 = 64 << 10;
+                let count = if total < 2 * min {
+                    1
+                } else {
+                    2 * total.div_ceil(2 * max)
+                };
+                total.div_ceil(count) + SLACK
+            }
+        }
+    }
+}
+
+/// `.tar.xz` with `compression = "best"` (the default): as small as
+/// `xz -9` (one block, 64 MiB dictionary, BT4, `nice_len` 64) makes real
+/// Rust binaries, and for binaries of 24 MiB or more about twice as fast on
+/// two cores. Measured with
+/// `benches/package.sh`; the figures are in ARCHITECTURE.md.
+///
+/// - `xz -9`'s match finder and `nice_len`, which are the ratio; the
+///   x86 BCJ filter makes machine code ~4% smaller, which pays for cutting
+///   the input into blocks that compress in parallel. `nice_len` 128 or
+///   273 saves 0.25% for 25% more time; 32 loses 0.6%.
+/// - Blocks of equal size, two for inputs up to 48 MiB: `cargo` (42 MB,
+///   `xz -9`: 10.96 MB) is 10,870,596 bytes in two 20 MiB blocks,
+///   10,915,360 in 16 MiB blocks, 10,943,132 in 12 MiB and 10,988,844 in
+///   8 MiB ones; fixed sizes also leave one core idle at the end (16 MiB
+///   blocks cut 40 MiB into 16 + 16 + 8).
+/// - Smaller blocks cost too much: consign's own 12 MB binary in two
+///   5.8 MiB blocks is 0.87% larger than `xz -9`'s. So inputs under
+///   24 MiB stay one block, as small as `xz -9`'s but no faster; size
+///   comes first.
+const XZ_BEST: XzParams = XzParams {
+    blocks: XzBlocks::EvenSplit {
+        min: 12 << 20,
+        max: 24 << 20,
+    },
+    dict_size: 24 << 20,
+    binary_tree: true,
+    nice_len: 64,
+    depth: 0,
+};
+
+/// `.tar.xz` with `compression = "fast"`: several times faster than
+/// `xz -9 -T1` on two cores, 5-8% larger on real Rust binaries. Chosen on
+/// 55 MiB of concatenated x86-64 shared libraries against `xz -9 -T1`
+/// (12,363,996 bytes, 26-30 s of CPU); sizes with 12 MiB blocks:
 ///
 /// | settings                       | size       | vs -9  | CPU s   |
 /// |--------------------------------|------------|--------|---------|
@@ -151,37 +222,103 @@ struct XzParams {
 /// | HC4, nice 20, no BCJ           | 12,938,744 | +4.6%  | ~13     |
 /// | preset 6 (BT4, 8 MiB), no BCJ  | 12,504,588 | +1.1%  | ~26     |
 ///
-/// - The x86 BCJ filter (only for x86 code, see [`use_x86_filter`]) makes
-///   machine code ~3% smaller; that gain pays for a much faster match
-///   finder. Without it nothing reaches 3× on 2 cores within 3%.
-/// - The hash-chain finder (HC4) in normal mode costs half of `-9`'s BT4.
-///   `nice_len` 20 buys 0.9% over 16 for ~3% more CPU; 24 buys another
-///   0.8% for 10% more. 20 keeps both margins wide: about 4.3× faster and
-///   1.5% larger when 2 cores are free.
-/// - 12 MiB blocks (3 × the 4 MiB dictionary, liblzma's own default for
-///   it, but fixed here rather than derived) cut 55 MiB into 5 blocks to
-///   share between cores; 8 MiB blocks cost 0.6%, and 16 MiB blocks were
-///   no smaller (12,580,012) while balancing worse.
-const XZ: XzParams = XzParams {
-    block_size: 12 << 20,
+/// The hash-chain finder (HC4) costs half of BT4; 12 MiB blocks (3 × the
+/// 4 MiB dictionary) share well between cores.
+const XZ_FAST: XzParams = XzParams {
+    blocks: XzBlocks::Fixed(12 << 20),
     dict_size: 4 << 20,
+    binary_tree: false,
     nice_len: 20,
     depth: 0,
 };
 
-/// The `.tar.xz` encoder settings in words, for reports.
-pub fn xz_settings() -> String {
-    let depth = match XZ.depth {
-        0 => "auto".to_string(),
-        d => d.to_string(),
-    };
-    format!(
-        "LZMA2 normal mode, HC4 match finder, nice_len {}, depth {depth}, {} MiB dictionary, \
-         {} MiB blocks, x86 BCJ filter for x86 code",
-        XZ.nice_len,
-        XZ.dict_size >> 20,
-        XZ.block_size >> 20
-    )
+/// Settings of the `.zst` encoder. Like [`XzParams`], nothing here may
+/// depend on the machine.
+#[derive(Clone, Copy, Debug)]
+struct ZstdParams {
+    level: i32,
+    /// Long-distance matching.
+    long: bool,
+    /// The window, as a power of two; `None`: the level's default.
+    window_log: Option<u32>,
+    /// The size of a multi-threaded job; `None`: zstd's default for the
+    /// window (4 × the window, at least 1 MiB). Tests set it small: zstd
+    /// never makes a job smaller than the window it overlaps.
+    job_size: Option<u32>,
+}
+
+/// `.tar.zst` with `compression = "best"`: level 19 with long-distance
+/// matching and a 128 MiB window (2^27, the largest `zstd -d` and
+/// `tar --zstd` decompress without being asked for more memory), so the
+/// whole of a typical binary is in reach of every match.
+const ZSTD_BEST: ZstdParams = ZstdParams {
+    level: 19,
+    long: true,
+    window_log: Some(27),
+    job_size: None,
+};
+
+/// `.tar.zst` with `compression = "fast"`: level 19 with its own 8 MiB
+/// window.
+const ZSTD_FAST: ZstdParams = ZstdParams {
+    level: 19,
+    long: false,
+    window_log: None,
+    job_size: None,
+};
+
+/// The deflate level of `.tar.gz` and `.zip` in both modes: 9 is deflate's
+/// best, and deflate is the one method every unzip tool reads.
+const DEFLATE_LEVEL: u32 = 9;
+
+/// The machine-independent settings for `compression`.
+fn settings(compression: Compression) -> (XzParams, ZstdParams) {
+    match compression {
+        Compression::Best => (XZ_BEST, ZSTD_BEST),
+        Compression::Fast => (XZ_FAST, ZSTD_FAST),
+    }
+}
+
+/// The encoder settings `format` gets with `compression`, in words, for
+/// reports and benchmarks.
+pub fn describe_settings(format: ArchiveFormat, compression: Compression) -> String {
+    let (xz, zstd) = settings(compression);
+    match format {
+        ArchiveFormat::TarXz => {
+            let depth = match xz.depth {
+                0 => "auto".to_string(),
+                d => d.to_string(),
+            };
+            let blocks = match xz.blocks {
+                XzBlocks::Fixed(size) => format!("{} MiB blocks", size >> 20),
+                XzBlocks::EvenSplit { min, max } => format!(
+                    "an even number of equal blocks of at most {} MiB (one under {} MiB)",
+                    max >> 20,
+                    (2 * min) >> 20
+                ),
+            };
+            format!(
+                "LZMA2 normal mode, {} match finder, nice_len {}, depth {depth}, \
+                 dictionary up to {} MiB, {blocks}, x86 BCJ filter for x86 code",
+                if xz.binary_tree { "BT4" } else { "HC4" },
+                xz.nice_len,
+                xz.dict_size >> 20,
+            )
+        }
+        ArchiveFormat::TarZst | ArchiveFormat::TarZstd => format!(
+            "level {}{}{}, one worker per core",
+            zstd.level,
+            if zstd.long {
+                ", long-distance matching"
+            } else {
+                ""
+            },
+            zstd.window_log
+                .map(|w| format!(", {} MiB window", (1u64 << w) >> 20))
+                .unwrap_or_default()
+        ),
+        ArchiveFormat::TarGz | ArchiveFormat::Zip => format!("deflate level {DEFLATE_LEVEL}"),
+    }
 }
 
 /// Write an archive of `entries` to `dest`, using every core.
@@ -212,10 +349,11 @@ pub fn write_archive_with_threads(
         );
     }
     let items = collect(entries)?;
+    let (xz, zstd) = settings(opts.compression);
     let params = Params {
         threads: threads.max(1),
-        xz: XZ,
-        zstd_window_and_job: None,
+        xz,
+        zstd,
     };
     write_items(dest, &items, opts, &params)
 }
@@ -231,10 +369,7 @@ fn default_threads() -> usize {
 struct Params {
     threads: usize,
     xz: XzParams,
-    /// `None`: zstd's defaults for the level (at 19: an 8 MiB window and
-    /// 32 MiB jobs). Tests set a smaller window log and job size: zstd
-    /// never makes a job smaller than the window it overlaps.
-    zstd_window_and_job: Option<(u32, u32)>,
+    zstd: ZstdParams,
 }
 
 /// One entry of the archive being written.
@@ -465,7 +600,9 @@ fn encode_items(
     let out = Output::new(file, opts.checksum);
     let out = match opts.format {
         ArchiveFormat::TarGz => {
-            let enc = GzBuilder::new().mtime(0).write(out, Compression::best());
+            let enc = GzBuilder::new()
+                .mtime(0)
+                .write(out, flate2::Compression::new(DEFLATE_LEVEL));
             write_tar(enc, items, opts.mtime, dest)?
                 .finish()
                 .with_context(|| format!("cannot write {}", dest.display()))?
@@ -478,7 +615,7 @@ fn encode_items(
                 .with_context(|| format!("cannot write {}", dest.display()))?
         }
         ArchiveFormat::TarZst | ArchiveFormat::TarZstd => {
-            let enc = zstd_encoder(out, ZSTD_LEVEL, params)
+            let enc = zstd_encoder(out, params)
                 .with_context(|| format!("cannot start zstd for {}", dest.display()))?;
             write_tar(enc, items, opts.mtime, dest)?
                 .finish()
@@ -620,7 +757,7 @@ fn write_zip(out: Output, items: &[Item], mtime: u64, dest: &Path) -> Result<Out
                 let (mut source, size) = Source::open(path)?;
                 let options = base
                     .compression_method(CompressionMethod::Deflated)
-                    .compression_level(Some(9))
+                    .compression_level(Some(i64::from(DEFLATE_LEVEL)))
                     .unix_permissions(item.mode)
                     .large_file(size >= u64::from(u32::MAX));
                 zip.start_file(item.name.as_str(), options)
@@ -679,20 +816,26 @@ fn civil_date(days: u64) -> (u64, u64, u64) {
     (year, month, day)
 }
 
-/// The zstd encoder for `.tar.zst`: `level`, a content checksum, and one
-/// worker per thread (always at least one; see the module docs).
+/// The zstd encoder for `.tar.zst`: `params.zstd`, a content checksum, and
+/// one worker per thread (always at least one; see the module docs).
 fn zstd_encoder<W: Write>(
     out: W,
-    level: i32,
     params: &Params,
 ) -> io::Result<zstd::stream::write::Encoder<'static, W>> {
-    let mut enc = zstd::stream::write::Encoder::new(out, level)?;
+    use zstd::stream::raw::CParameter;
+    let z = params.zstd;
+    let mut enc = zstd::stream::write::Encoder::new(out, z.level)?;
     enc.include_checksum(true)?;
     let workers = u32::try_from(params.threads.max(1)).unwrap_or(u32::MAX);
     enc.multithread(workers)?;
-    if let Some((window_log, job_size)) = params.zstd_window_and_job {
-        enc.set_parameter(zstd::stream::raw::CParameter::WindowLog(window_log))?;
-        enc.set_parameter(zstd::stream::raw::CParameter::JobSize(job_size))?;
+    if z.long {
+        enc.set_parameter(CParameter::EnableLongDistanceMatching(true))?;
+    }
+    if let Some(window_log) = z.window_log {
+        enc.set_parameter(CParameter::WindowLog(window_log))?;
+    }
+    if let Some(job_size) = z.job_size {
+        enc.set_parameter(CParameter::JobSize(job_size))?;
     }
     Ok(enc)
 }
@@ -707,11 +850,21 @@ fn xz_stream(items: &[Item], params: &Params) -> Result<Stream> {
         .map(|m| m.len())
         .sum();
     let xz = params.xz;
+    let block_size = xz.blocks.block_size(total);
+    // LZMA2 dictionaries are at least 4 KiB.
+    let dict_size = u32::try_from(block_size)
+        .unwrap_or(u32::MAX)
+        .clamp(4096, xz.dict_size.max(4096));
     let builder = |threads: u32| -> Result<MtStreamBuilder> {
         let mut lzma = LzmaOptions::new_preset(4).context("liblzma rejected preset 4")?;
-        lzma.dict_size(xz.dict_size)
+        let match_finder = if xz.binary_tree {
+            MatchFinder::BinaryTree4
+        } else {
+            MatchFinder::HashChain4
+        };
+        lzma.dict_size(dict_size)
             .mode(Mode::Normal)
-            .match_finder(MatchFinder::HashChain4)
+            .match_finder(match_finder)
             .nice_len(xz.nice_len)
             .depth(xz.depth);
         let mut filters = Filters::new();
@@ -721,14 +874,14 @@ fn xz_stream(items: &[Item], params: &Params) -> Result<Stream> {
         filters.lzma2(&lzma);
         let mut b = MtStreamBuilder::new();
         b.threads(threads)
-            .block_size(xz.block_size)
+            .block_size(block_size)
             .filters(filters)
             .check(Check::Crc64);
         Ok(b)
     };
     // More threads than blocks would only idle; the memory budget caps the
     // rest. Neither changes the output.
-    let blocks = total.div_ceil(xz.block_size).max(1);
+    let blocks = total.div_ceil(block_size).max(1);
     let mut threads = u32::try_from(blocks.min(params.threads as u64)).unwrap_or(u32::MAX);
     while threads > 1 && builder(threads)?.memusage() > XZ_MEMORY_BUDGET {
         threads -= 1;
@@ -916,8 +1069,13 @@ mod tests {
     }
 
     fn opts(format: ArchiveFormat) -> ArchiveOptions {
+        opts_with(format, Compression::Best)
+    }
+
+    fn opts_with(format: ArchiveFormat, compression: Compression) -> ArchiveOptions {
         ArchiveOptions {
             format,
+            compression,
             mtime: MTIME,
             checksum: Some(ChecksumAlgorithm::Sha256),
         }
@@ -1076,12 +1234,14 @@ mod tests {
 
     #[test]
     fn every_format_lists_extracts_and_reproduces() {
-        for format in FORMATS {
+        let modes = [Compression::Best, Compression::Fast];
+        for (format, compression) in FORMATS.into_iter().flat_map(|f| modes.map(|c| (f, c))) {
             let zip = format == ArchiveFormat::Zip;
             let fx = fixture(zip);
             let out_dir = tempfile::tempdir().unwrap();
             let dest = out_dir.path().join(format!("app{}", format.extension()));
-            let written = write_archive(&dest, &fx.entries, &opts(format)).unwrap();
+            let o = opts_with(format, compression);
+            let written = write_archive(&dest, &fx.entries, &o).unwrap();
             assert_eq!(written.path, dest);
             assert_eq!(written.size, fs::metadata(&dest).unwrap().len());
 
@@ -1127,11 +1287,11 @@ mod tests {
                 }
             }
             let again = out_dir.path().join(format!("again{}", format.extension()));
-            let written2 = write_archive(&again, &fx.entries, &opts(format)).unwrap();
+            let written2 = write_archive(&again, &fx.entries, &o).unwrap();
             assert_eq!(
                 fs::read(&dest).unwrap(),
                 fs::read(&again).unwrap(),
-                "{format}: not reproducible"
+                "{format} {compression}: not reproducible"
             );
             assert_eq!(written.checksum, written2.checksum);
 
@@ -1212,9 +1372,8 @@ mod tests {
         ] {
             let dest = dir.path().join(format!("a-{}.zip", algo.as_str()));
             let o = ArchiveOptions {
-                format: ArchiveFormat::Zip,
-                mtime: MTIME,
                 checksum: Some(algo),
+                ..opts(ArchiveFormat::Zip)
             };
             let written = write_archive(&dest, &fx.entries, &o).unwrap();
             assert_eq!(written.checksum.unwrap(), hash_file(&dest, algo).unwrap());
@@ -1266,8 +1425,8 @@ mod tests {
             });
             let params = Params {
                 threads: 2,
-                xz: XZ,
-                zstd_window_and_job: None,
+                xz: XZ_BEST,
+                zstd: ZSTD_BEST,
             };
             let err = write_items(&dest, &items, &opts(format), &params).unwrap_err();
             assert!(format!("{err:#}").contains("zz-deleted"), "{err:#}");
@@ -1449,68 +1608,121 @@ mod tests {
         first.unwrap()
     }
 
+    /// The production settings of both modes with the sizes shrunk so
+    /// that a small input spans several blocks or jobs; only sizes differ.
+    fn small_params(compression: Compression) -> Params {
+        let (xz, zstd) = settings(compression);
+        Params {
+            threads: 1,
+            xz: XzParams {
+                blocks: match xz.blocks {
+                    XzBlocks::Fixed(_) => XzBlocks::Fixed(256 << 10),
+                    XzBlocks::EvenSplit { .. } => XzBlocks::EvenSplit {
+                        min: 64 << 10,
+                        max: 256 << 10,
+                    },
+                },
+                dict_size: 256 << 10,
+                ..xz
+            },
+            // A 512 KiB window and the smallest job size zstd allows.
+            zstd: ZstdParams {
+                window_log: Some(19),
+                job_size: Some(512 << 10),
+                ..zstd
+            },
+        }
+    }
+
+    #[test]
+    fn xz_blocks_split_evenly_by_input_size_only() {
+        const MIB: u64 = 1 << 20;
+        let slack = 64 << 10;
+        let best = XZ_BEST.blocks;
+        // `cargo`-sized: two equal blocks.
+        assert_eq!(best.block_size(42_185_192), 21_092_596 + slack);
+        // Up to 48 MiB two, then four, six...
+        assert_eq!(best.block_size(48 * MIB), 24 * MIB + slack);
+        assert_eq!(best.block_size(48 * MIB + 1), 12 * MIB + 1 + slack);
+        assert_eq!(best.block_size(100 * MIB), (100 * MIB).div_ceil(6) + slack);
+        // Under 24 MiB: one block.
+        assert_eq!(best.block_size(24 * MIB), 12 * MIB + slack);
+        assert_eq!(best.block_size(24 * MIB - 1), 24 * MIB - 1 + slack);
+        assert_eq!(best.block_size(0), slack);
+        assert_eq!(XZ_FAST.blocks.block_size(100 * MIB), 12 * MIB);
+    }
+
     #[test]
     fn xz_output_does_not_depend_on_thread_count() {
-        // Small blocks so that a small input spans several (6) of them; the
-        // production settings differ only in sizes.
-        let xz = XzParams {
-            block_size: 256 << 10,
-            dict_size: 256 << 10,
-            ..XZ
-        };
-        let params = Params {
-            threads: 1,
-            xz,
-            zstd_window_and_job: None,
-        };
-        let bytes = assert_thread_independent(ArchiveFormat::TarXz, params, &fake_elf(1_500_000));
+        let data = fake_elf(1_500_000);
+        let mut outputs = Vec::new();
+        for compression in [Compression::Best, Compression::Fast] {
+            let params = small_params(compression);
+            let bytes = assert_thread_independent(ArchiveFormat::TarXz, params, &data);
 
-        // The test means something only if there are several blocks.
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.tar.xz");
-        fs::write(&path, bytes).unwrap();
-        let out = run(Command::new("xz").arg("--robot").arg("-lv").arg(&path));
-        let blocks = out.lines().filter(|l| l.starts_with("block\t")).count();
-        assert!(blocks >= 5, "expected several xz blocks:\n{out}");
+            // The test means something only if there are several blocks.
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("a.tar.xz");
+            fs::write(&path, &bytes).unwrap();
+            let out = run(Command::new("xz").arg("--robot").arg("-lv").arg(&path));
+            let blocks = out.lines().filter(|l| l.starts_with("block\t")).count();
+            assert!(
+                blocks >= 5,
+                "{compression}: expected several blocks:\n{out}"
+            );
+            outputs.push(bytes);
+        }
+        // And the two modes really are different settings.
+        assert!(outputs[0].len() < outputs[1].len(), "best is not smaller");
     }
 
     #[test]
     fn zstd_output_does_not_depend_on_worker_count() {
-        // The production level with a 512 KiB window and the smallest job
-        // size zstd allows (512 KiB), so that a small input is cut into
-        // several jobs.
-        let params = Params {
-            threads: 1,
-            xz: XZ,
-            zstd_window_and_job: Some((19, 512 << 10)),
-        };
         let data = fake_elf(2_200_000);
-        let small_jobs = assert_thread_independent(ArchiveFormat::TarZst, params, &data);
+        for compression in [Compression::Best, Compression::Fast] {
+            let params = small_params(compression);
+            let small_jobs = assert_thread_independent(ArchiveFormat::TarZst, params, &data);
 
-        // The test means something only if the job size took effect, i.e.
-        // the input was cut into several jobs: one big job differs.
-        let one_job = Params {
-            zstd_window_and_job: Some((19, 4 << 20)),
-            threads: 2,
-            ..params
-        };
-        let dir = tempfile::tempdir().unwrap();
-        let items = collect(&one_file(dir.path(), &data)).unwrap();
-        let dest = dir.path().join("one.tar.zst");
-        write_items(&dest, &items, &opts(ArchiveFormat::TarZst), &one_job).unwrap();
-        assert!(fs::read(&dest).unwrap() != small_jobs);
+            // The test means something only if the job size took effect,
+            // i.e. the input was cut into several jobs: one big job differs.
+            let one_job = Params {
+                zstd: ZstdParams {
+                    job_size: Some(4 << 20),
+                    ..params.zstd
+                },
+                threads: 2,
+                ..params
+            };
+            let dir = tempfile::tempdir().unwrap();
+            let items = collect(&one_file(dir.path(), &data)).unwrap();
+            let dest = dir.path().join("one.tar.zst");
+            write_items(&dest, &items, &opts(ArchiveFormat::TarZst), &one_job).unwrap();
+            assert!(fs::read(&dest).unwrap() != small_jobs, "{compression}");
+        }
     }
 
     #[test]
-    fn public_entry_point_is_thread_independent_too() {
+    fn public_entry_point_is_thread_independent_in_both_modes() {
         let dir = tempfile::tempdir().unwrap();
         let entries = one_file(dir.path(), &fake_elf(400_000));
-        for format in [ArchiveFormat::TarXz, ArchiveFormat::TarZst] {
-            let a = dir.path().join(format!("a{}", format.extension()));
-            let b = dir.path().join(format!("b{}", format.extension()));
-            let wa = write_archive_with_threads(&a, &entries, &opts(format), 1).unwrap();
-            let wb = write_archive_with_threads(&b, &entries, &opts(format), 8).unwrap();
-            assert_eq!(wa.checksum, wb.checksum, "{format}");
+        for format in FORMATS {
+            let mut checksums = Vec::new();
+            for compression in [Compression::Best, Compression::Fast] {
+                let o = opts_with(format, compression);
+                let a = dir
+                    .path()
+                    .join(format!("a-{compression}{}", format.extension()));
+                let b = dir
+                    .path()
+                    .join(format!("b-{compression}{}", format.extension()));
+                let wa = write_archive_with_threads(&a, &entries, &o, 1).unwrap();
+                let wb = write_archive_with_threads(&b, &entries, &o, 8).unwrap();
+                assert_eq!(wa.checksum, wb.checksum, "{format} {compression}");
+                checksums.push(wa.checksum);
+            }
+            // The mode reaches the encoder (deflate is the same in both).
+            let deflate = matches!(format, ArchiveFormat::TarGz | ArchiveFormat::Zip);
+            assert_eq!(checksums[0] == checksums[1], deflate, "{format}");
         }
     }
 

@@ -209,6 +209,7 @@ impl Run<'_> {
                     &entries,
                     &archive::ArchiveOptions {
                         format: archive.format,
+                        compression: archive.compression,
                         mtime,
                         checksum: plan.checksum,
                     },

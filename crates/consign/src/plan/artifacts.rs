@@ -20,8 +20,8 @@ use crate::installer::msi::MsiContext;
 use crate::installer::{binstall, npm};
 use crate::installer::{InstallPathSpec, InstallerArtifact, InstallerContext, ReceiptSource};
 use crate::project::config::{
-    ArchiveFormat, ChecksumAlgorithm, CiBackend, DistConfig, GlibcVersion, InstallPath,
-    InstallerKind, PrRunMode,
+    ArchiveFormat, ChecksumAlgorithm, CiBackend, Compression, DistConfig, GlibcVersion,
+    InstallPath, InstallerKind, PrRunMode,
 };
 use crate::project::{Workspace, AUTO_INCLUDE_PREFIXES};
 use crate::targets::{self, Os};
@@ -52,6 +52,8 @@ pub struct ArchivePlan {
     pub target: String,
     /// The format.
     pub format: ArchiveFormat,
+    /// How hard to compress it (`compression`, default `best`).
+    pub compression: Compression,
     /// The directory everything sits under (`{app}-{target}` for tarballs; none for zips).
     pub prefix: Option<String>,
     /// The files, sorted by their path in the archive.
@@ -644,6 +646,7 @@ fn plan_archive(
         app: pkg.name.clone(),
         target: target.to_string(),
         format,
+        compression: app.config.compression.unwrap_or(Compression::Best),
         prefix,
         files,
     }

@@ -176,6 +176,18 @@ impl ArchiveFormat {
 }
 
 string_enum!(
+    /// How hard archives are compressed (`compression`).
+    Compression {
+        /// The default: archives about as small as `xz -9` makes them
+        /// (`.tar.zst`: level 19 with long-distance matching; `.zip`:
+        /// deflate 9), about twice as fast on two cores.
+        Best = "best",
+        /// Several times faster, a few percent larger.
+        Fast = "fast",
+    }
+);
+
+string_enum!(
     /// A checksum algorithm.
     ChecksumAlgorithm {
         Sha256 = "sha256",
@@ -381,6 +393,8 @@ pub struct DistConfig {
     pub unix_archive: Option<ArchiveFormat>,
     pub windows_archive: Option<ArchiveFormat>,
     pub checksum: Option<ChecksumAlgorithm>,
+    /// `compression`: how hard archives are compressed (default `best`).
+    pub compression: Option<Compression>,
     pub include: Option<Vec<String>>,
     pub auto_includes: Option<bool>,
     pub features: Option<Vec<String>>,
@@ -450,6 +464,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "unix-archive",
     "windows-archive",
     "checksum",
+    "compression",
     "include",
     "auto-includes",
     "features",
@@ -1012,6 +1027,9 @@ pub fn parse_dist_table(
                     _ => r.one_enum(key, item, ChecksumAlgorithm::ALL, ChecksumAlgorithm::parse)?,
                 })
             }
+            "compression" => {
+                c.compression = Some(r.one_enum(key, item, Compression::ALL, Compression::parse)?)
+            }
             "include" => c.include = Some(r.strings(key, item, true)?),
             "auto-includes" => c.auto_includes = Some(r.bool(key, item)?),
             "features" => c.features = Some(r.strings(key, item, false)?),
@@ -1228,6 +1246,7 @@ impl DistConfig {
             unix_archive,
             windows_archive,
             checksum,
+            compression,
             include,
             auto_includes,
             features,
@@ -1521,6 +1540,27 @@ publish-prereleases = true
         assert_eq!(e.hint.as_deref(), Some("did you mean `powershell`?"));
         let loc = e.location.unwrap();
         assert_eq!((loc.line, loc.column), (2, 24));
+    }
+
+    #[test]
+    fn compression_reads_both_values_and_locates_a_bad_one() {
+        assert_eq!(ok("[dist]\n").compression, None);
+        assert_eq!(
+            ok("[dist]\ncompression = \"fast\"\n").compression,
+            Some(Compression::Fast)
+        );
+        assert_eq!(
+            ok("[dist]\ncompression = \"best\"\n").compression,
+            Some(Compression::Best)
+        );
+        let e = err("[dist]\ncompression = \"fastest\"\n");
+        assert!(e.message.contains("`dist.compression`"), "{}", e.message);
+        assert!(e.message.contains("`best`, `fast`"), "{}", e.message);
+        assert_eq!(e.hint.as_deref(), Some("did you mean `fast`?"));
+        let loc = e.location.unwrap();
+        assert_eq!((loc.line, loc.column), (2, 15));
+        let e = err("[dist]\ncompression = 9\n");
+        assert!(e.message.contains("`best`, `fast`"), "{}", e.message);
     }
 
     #[test]
