@@ -447,3 +447,47 @@ fn docker_installer_writes_a_dockerfile_beside_the_archive() {
         "{dockerfile}"
     );
 }
+
+/// cargo-dist's `extra-artifacts`, `omnibor` and `source-tarball = false`:
+/// the command runs in the global step and its file is released; each
+/// archive and MSI gets its OmniBOR ID (git's SHA-256 blob id); no source
+/// tarball.
+#[test]
+fn extra_artifacts_and_omnibor_ids_are_built() {
+    let ws = app(
+        "installers = [\"shell\"]\nomnibor = true\nsource-tarball = false\n\
+         [[workspace.metadata.dist.extra-artifacts]]\nartifacts = [\"out/schema.json\"]\n\
+         build = [\"sh\", \"-c\", \"mkdir -p out && echo '{\\\"schema\\\": 1}' > out/schema.json\"]\n",
+    );
+    let run = ws.consign(&["build", "--target", HOST]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let dist = distrib(&ws);
+    assert_eq!(
+        std::fs::read_to_string(dist.join("schema.json")).unwrap(),
+        "{\"schema\": 1}\n"
+    );
+    let archive = format!("tool-{HOST}.tar.xz");
+    let id = std::fs::read_to_string(dist.join(format!("{archive}.omnibor"))).unwrap();
+    let (ok, git) = sh(
+        &dist,
+        &format!("git init -q --object-format=sha256 idrepo && cd idrepo && git hash-object ../{archive}"),
+    );
+    assert!(ok, "{git}");
+    assert_eq!(id, format!("gitoid:blob:sha256:{}\n", git.trim()));
+    assert!(!dist.join("source.tar.gz").exists());
+    let m: Value =
+        serde_json::from_str(&std::fs::read_to_string(dist.join("dist-manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(m["artifacts"]["schema.json"]["kind"], "extra-artifact");
+    assert!(m["artifacts"]["schema.json"]["path"].is_string());
+}
+
+/// A failing `extra-artifacts` command stops the build and is named.
+#[test]
+fn a_failing_extra_artifacts_command_is_an_error() {
+    let ws = app(
+        "installers = [\"shell\"]\n[[workspace.metadata.dist.extra-artifacts]]\nartifacts = [\"x.json\"]\nbuild = [\"false\"]\n",
+    );
+    let run = ws.consign(&["build", "--target", HOST]);
+    run.fails_with(1, &["the `extra-artifacts` build command failed", "hint:"]);
+}
