@@ -111,6 +111,16 @@ pub struct EnvironmentVariables {
     pub print_verbose_env_var: String,
     /// Overrides the base URL artifacts are downloaded from.
     pub download_url_env_var: String,
+    /// Overrides the GitHub base URL (cargo-dist's name; consign's installers
+    /// use [`EnvironmentVariables::download_url_env_var`]).
+    #[serde(default)]
+    pub github_base_url_env_var: String,
+    /// Overrides the GitHub Enterprise base URL (cargo-dist's name).
+    #[serde(default)]
+    pub ghe_base_url_env_var: String,
+    /// A GitHub token for downloads from private repositories (cargo-dist's name).
+    #[serde(default)]
+    pub github_token_env_var: String,
 }
 
 /// Where a release's artifacts are hosted.
@@ -208,6 +218,15 @@ pub enum ArtifactKind {
     UnifiedChecksum,
     /// The source tarball.
     SourceTarball,
+    /// A file built by an `extra-artifacts` command.
+    ExtraArtifact,
+    /// The updater binary (`{app}-{target}-update`, axoupdater).
+    Updater,
+    /// A software bill of materials (`{app}.cdx.xml`).
+    #[serde(rename = "sbom")]
+    Sbom,
+    /// The OmniBOR artifact ID of another artifact (`{name}.omnibor`).
+    OmniborArtifactId,
     /// Something this version of the format does not know.
     #[serde(other)]
     Unknown,
@@ -281,9 +300,36 @@ pub struct GithubMatrixEntry {
     pub runner: String,
     /// The consign arguments that select this machine's artifacts.
     pub dist_args: String,
-    /// A container image to build in, if any.
+    /// The runner machine's target triple.
+    #[serde(default)]
+    pub host: String,
+    /// A container to build in, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub container: Option<String>,
+    pub container: Option<Container>,
+    /// How the job installs the tool (cargo-dist's `install_dist`).
+    #[serde(default)]
+    pub install_dist: RunStep,
+}
+
+/// A container a CI job runs in.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Container {
+    /// The image, e.g. `quay.io/pypa/manylinux_2_28_x86_64`.
+    pub image: String,
+    /// The container's target triple.
+    pub host: String,
+    /// The package manager inside it (`apt`, ...), if known.
+    #[serde(default)]
+    pub package_manager: Option<String>,
+}
+
+/// A shell step of a CI job: the shell and the script.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RunStep {
+    /// `sh` or `pwsh`.
+    pub shell: String,
+    /// The script.
+    pub run: String,
 }
 
 /// The dynamic linkage of one binary.
@@ -471,7 +517,7 @@ mod tests {
 
     #[test]
     fn reads_unknown_kinds_and_fields() {
-        let json = r#"{"releases":[],"artifacts":{"x":{"kind":"sbom","assets":[{"kind":"c-dynamic-library"}]}},"extra":1}"#;
+        let json = r#"{"releases":[],"artifacts":{"x":{"kind":"symbols-v2","assets":[{"kind":"c-dynamic-library"}]}},"extra":1}"#;
         let m: DistManifest = serde_json::from_str(json).unwrap();
         assert_eq!(m.artifacts["x"].kind, ArtifactKind::Unknown);
         assert_eq!(m.artifacts["x"].assets[0].kind, AssetKind::Unknown);

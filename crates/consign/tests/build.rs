@@ -457,10 +457,10 @@ fn builds_package_manager_installers_from_the_plan() {
     for cmd in ["tool", "tool-helper", "tl"] {
         assert!(pkg["bin"][cmd].is_string(), "{pkg}");
     }
-    let (ok, out) = sh(
-        &dist,
-        "b2sum -c tool-npm-package.tar.gz.blake2b && b2sum -c blake2b.sum",
-    );
+    // The npm package has no checksum file of its own (as in cargo-dist);
+    // the unified checksum covers it.
+    assert!(!dist.join("tool-npm-package.tar.gz.blake2b").exists());
+    let (ok, out) = sh(&dist, "b2sum -c blake2b.sum");
     assert!(ok, "{out}");
     let unified = std::fs::read_to_string(dist.join("blake2b.sum")).unwrap();
     for name in [
@@ -494,5 +494,117 @@ fn docker_installer_writes_a_dockerfile_beside_the_archive() {
     assert!(
         dockerfile.contains("/usr/local/bin/tool-helper"),
         "{dockerfile}"
+    );
+}
+
+/// cargo-dist's `extra-artifacts`, `omnibor` and `source-tarball = false`:
+/// the command runs in the global step and its file is released; each
+/// archive and MSI gets its OmniBOR ID (git's SHA-256 blob id); no source
+/// tarball.
+#[test]
+fn extra_artifacts_and_omnibor_ids_are_built() {
+    let ws = app(
+        "installers = [\"shell\"]\nomnibor = true\nsource-tarball = false\n\
+         [[workspace.metadata.dist.extra-artifacts]]\nartifacts = [\"out/schema.json\"]\n\
+         build = [\"sh\", \"-c\", \"mkdir -p out && echo '{\\\"schema\\\": 1}' > out/schema.json\"]\n",
+    );
+    let run = ws.consign(&["build", "--target", HOST]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let dist = distrib(&ws);
+    assert_eq!(
+        std::fs::read_to_string(dist.join("schema.json")).unwrap(),
+        "{\"schema\": 1}\n"
+    );
+    let archive = format!("tool-{HOST}.tar.xz");
+    let id = std::fs::read_to_string(dist.join(format!("{archive}.omnibor"))).unwrap();
+    let (ok, git) = sh(
+        &dist,
+        &format!("git init -q --object-format=sha256 idrepo && cd idrepo && git hash-object ../{archive}"),
+    );
+    assert!(ok, "{git}");
+    assert_eq!(id, format!("gitoid:blob:sha256:{}\n", git.trim()));
+    assert!(!dist.join("source.tar.gz").exists());
+    let m: Value =
+        serde_json::from_str(&std::fs::read_to_string(dist.join("dist-manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(m["artifacts"]["schema.json"]["kind"], "extra-artifact");
+    assert!(m["artifacts"]["schema.json"]["path"].is_string());
+}
+
+/// A failing `extra-artifacts` command stops the build and is named.
+#[test]
+fn a_failing_extra_artifacts_command_is_an_error() {
+    let ws = app(
+        "installers = [\"shell\"]\n[[workspace.metadata.dist.extra-artifacts]]\nartifacts = [\"x.json\"]\nbuild = [\"false\"]\n",
+    );
+    let run = ws.consign(&["build", "--target", HOST]);
+    run.fails_with(1, &["the `extra-artifacts` build command failed", "hint:"]);
+}
+
+fn on_path(tool: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
+}
+
+/// `cargo-auditable` and `cargo-cyclonedx` run the real cargo subcommands:
+/// the binary carries cargo-auditable's `.dep-v0` section, and the SBOM is
+/// CycloneDX XML released as `{app}.cdx.xml`.
+#[test]
+fn cargo_auditable_and_cyclonedx_run_the_real_tools() {
+    for tool in ["cargo-auditable", "cargo-cyclonedx"] {
+        if !on_path(tool) {
+            if std::env::var_os("CONSIGN_TEST_SKIP_MISSING_TOOLS").is_some() {
+                return;
+            }
+            panic!("install {tool} (see .ci/run)");
+        }
+    }
+    let ws = app("installers = [\"shell\"]\ncargo-auditable = true\ncargo-cyclonedx = true\n");
+    let run = ws.consign(&["build", "--target", HOST]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let dist = distrib(&ws);
+    let sbom = std::fs::read_to_string(dist.join("tool.cdx.xml")).unwrap();
+    assert!(
+        sbom.contains("<bom") && sbom.contains("cyclonedx"),
+        "{sbom}"
+    );
+    let (ok, sections) = sh(ws.path(), &format!("objdump -h target/{HOST}/dist/tool"));
+    assert!(ok, "{sections}");
+    assert!(sections.contains(".dep-v0"), "{sections}");
+}
+
+/// Without the tool, the build stops before compiling and says how to get it.
+#[test]
+fn a_missing_cargo_auditable_is_named() {
+    let ws = app("installers = [\"shell\"]\ncargo-auditable = true\n");
+    // PATH without cargo-auditable's directory, plus a directory with only
+    // cargo and rustc from it.
+    let tools = tempfile::tempdir().unwrap();
+    let mut dirs = vec![tools.path().to_path_buf()];
+    for dir in std::env::split_paths(&std::env::var_os("PATH").unwrap()) {
+        if dir.join("cargo-auditable").is_file() {
+            for t in ["cargo", "rustc"] {
+                if dir.join(t).is_file() && !tools.path().join(t).exists() {
+                    std::os::unix::fs::symlink(dir.join(t), tools.path().join(t)).unwrap();
+                }
+            }
+        } else {
+            dirs.push(dir);
+        }
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_consign"))
+        .args(["build", "--target", HOST])
+        .current_dir(ws.path())
+        .env("NO_COLOR", "1")
+        .env_remove("CARGO_TARGET_DIR")
+        .env("PATH", std::env::join_paths(dirs).unwrap())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("`cargo auditable` is not installed")
+            && stderr.contains("cargo install cargo-auditable --locked"),
+        "{stderr}"
     );
 }

@@ -9,6 +9,99 @@ fn full_config() -> String {
     format!("ci = [\"github\"]\nallow-dirty = [\"ci\"]\ninstallers = [\"shell\", \"powershell\", \"homebrew\", \"npm\", \"msi\"]\ntap = \"acme/homebrew-tap\"\n{TARGETS}")
 }
 
+/// The cargo-dist keys that change what is released, or where, planned with
+/// cargo-dist's names and meanings.
+#[test]
+fn cargo_dist_artifact_keys_change_the_plan_as_in_cargo_dist() {
+    let ws = single_app(&format!(
+        "installers = [\"shell\"]\n{TARGETS}install-updater = true\nomnibor = true\ncargo-cyclonedx = true\n\
+         source-tarball = false\ndisplay-name = \"The Tool\"\ngithub-releases-repo = \"acme/public\"\n\
+         [[workspace.metadata.dist.extra-artifacts]]\nartifacts = [\"out/schema.json\"]\nbuild = [\"sh\", \"-c\", \"mkdir -p out && echo {{}} > out/schema.json\"]\n"
+    ));
+    let m = ws.plan_json(&[]);
+    let names = artifact_names(&m);
+    for expected in [
+        "tool-x86_64-unknown-linux-gnu-update",
+        "tool-x86_64-pc-windows-msvc-update",
+        "tool-x86_64-unknown-linux-gnu.tar.xz.omnibor",
+        "tool-x86_64-pc-windows-msvc.zip.omnibor",
+        "tool.cdx.xml",
+        "schema.json",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} missing: {names:?}"
+        );
+    }
+    assert!(
+        !names.iter().any(|n| n.starts_with("source.tar.gz")),
+        "{names:?}"
+    );
+    assert!(
+        !names.iter().any(|n| n == "tool-installer.sh.omnibor"),
+        "{names:?}"
+    );
+    let a = &m["artifacts"];
+    assert_eq!(a["tool-x86_64-unknown-linux-gnu-update"]["kind"], "updater");
+    assert_eq!(a["tool.cdx.xml"]["kind"], "sbom");
+    assert_eq!(a["schema.json"]["kind"], "extra-artifact");
+    assert_eq!(
+        a["tool-x86_64-unknown-linux-gnu.tar.xz.omnibor"]["kind"],
+        "omnibor-artifact-id"
+    );
+    let release = &m["releases"][0];
+    assert_eq!(release["display_name"], "The Tool");
+    assert_eq!(release["hosting"]["github"]["owner"], "acme");
+    assert_eq!(release["hosting"]["github"]["repo"], "public");
+    assert!(a["schema.json"]["url"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://github.com/acme/public/releases/download/"));
+}
+
+#[test]
+fn binaries_and_merge_tasks_follow_cargo_dist() {
+    let ws = TestWorkspace::new(&[
+        (
+            "Cargo.toml",
+            &format!(
+                "{}[[bin]]\nname = \"tool\"\npath = \"src/main.rs\"\n[[bin]]\nname = \"toolw\"\npath = \"src/w.rs\"\n[profile.dist]\ninherits = \"release\"\n[workspace]\n[workspace.metadata.dist]\nci = [\"github\"]\nallow-dirty = [\"ci\"]\ninstallers = [\"shell\"]\ntargets = [\"x86_64-unknown-linux-gnu\", \"x86_64-unknown-linux-musl\", \"x86_64-pc-windows-msvc\"]\nmerge-tasks = true\ngithub-custom-runners = {{ x86_64-unknown-linux-musl = \"ubuntu-22.04\" }}\n[workspace.metadata.dist.binaries]\n\"*\" = [\"tool\"]\nx86_64-pc-windows-msvc = [\"tool\", \"toolw\"]\n",
+                package("tool", "1.2.3", "")
+            ),
+        ),
+        ("src/main.rs", "fn main() {}\n"),
+        ("src/w.rs", "fn main() {}\n"),
+        ("CHANGELOG.md", "# Changelog\n\n## 1.2.3\n\n- fixed things\n"),
+    ]);
+    let m = ws.plan_json(&[]);
+    let assets = |name: &str| -> Vec<String> {
+        m["artifacts"][name]["assets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["kind"] == "executable")
+            .map(|a| a["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(assets("tool-x86_64-unknown-linux-gnu.tar.xz"), ["tool"]);
+    assert_eq!(
+        assets("tool-x86_64-pc-windows-msvc.zip"),
+        ["tool.exe", "toolw.exe"]
+    );
+    let include = m["ci"]["github"]["artifacts_matrix"]["include"]
+        .as_array()
+        .unwrap();
+    let linux: Vec<&Value> = include
+        .iter()
+        .filter(|e| e["runner"] == "ubuntu-22.04")
+        .collect();
+    assert_eq!(linux.len(), 1, "{include:?}");
+    assert_eq!(
+        linux[0]["dist_args"],
+        "--artifacts=local --target=x86_64-unknown-linux-gnu --target=x86_64-unknown-linux-musl"
+    );
+}
+
 #[test]
 fn plans_the_documented_artifact_layout() {
     let ws = single_app(&full_config());
@@ -29,7 +122,6 @@ fn plans_the_documented_artifact_layout() {
             "tool-installer.ps1",
             "tool-installer.sh",
             "tool-npm-package.tar.gz",
-            "tool-npm-package.tar.gz.sha256",
             "tool-x86_64-pc-windows-msvc.msi",
             "tool-x86_64-pc-windows-msvc.msi.sha256",
             "tool-x86_64-pc-windows-msvc.zip",
@@ -53,7 +145,7 @@ fn plans_the_documented_artifact_layout() {
         release["hosting"]["github"]["artifact_download_path"],
         "/acme/tools/releases/download/v1.2.3"
     );
-    assert_eq!(release["artifacts"].as_array().unwrap().len(), 16);
+    assert_eq!(release["artifacts"].as_array().unwrap().len(), 15);
 
     let a = &m["artifacts"];
     let linux = &a["tool-x86_64-unknown-linux-gnu.tar.xz"];

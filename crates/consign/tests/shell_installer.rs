@@ -89,6 +89,7 @@ impl Release {
                 print_quiet_env_var: "MY_TOOL_PRINT_QUIET".to_string(),
                 print_verbose_env_var: "MY_TOOL_PRINT_VERBOSE".to_string(),
                 download_url_env_var: "MY_TOOL_DOWNLOAD_URL".to_string(),
+                ..Default::default()
             },
             aliases: BTreeMap::from([("my-tool".to_string(), vec!["mt".to_string()])]),
             success_msg: None,
@@ -1195,6 +1196,7 @@ fn render_for_benchmark() {
             print_quiet_env_var: "BENCH_TOOL_PRINT_QUIET".to_string(),
             print_verbose_env_var: "BENCH_TOOL_PRINT_VERBOSE".to_string(),
             download_url_env_var: "BENCH_TOOL_DOWNLOAD_URL".to_string(),
+            ..Default::default()
         },
         aliases: BTreeMap::new(),
         ..Release::context_without_server()

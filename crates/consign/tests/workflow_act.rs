@@ -445,7 +445,7 @@ fn pull_request_in_plan_mode_only_plans() {
 #[test]
 fn custom_build_setup_runs_before_the_build() {
     let (ws, gh) = tagged(
-        "installers = [\"shell\"]\ngithub-build-setup = \"build-setup.yml\"\ncache-builds = true\n",
+        "installers = [\"shell\"]\ngithub-build-setup = \"../build-setup.yml\"\ncache-builds = true\n",
         &[
             (
                 ".github/build-setup.yml",

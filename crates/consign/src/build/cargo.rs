@@ -123,6 +123,28 @@ impl Toolchain {
     }
 }
 
+/// `cargo-auditable` must be installed, and can only wrap plain `cargo build`.
+pub fn check_auditable(build: &CargoBuild, builder: Builder) -> Result<(), UserError> {
+    if !build.auditable {
+        return Ok(());
+    }
+    if builder != Builder::Cargo {
+        return Err(UserError::new(format!(
+            "`cargo-auditable = true` cannot wrap the cross build of `{}` (`cargo {}`)",
+            build.target,
+            builder.subcommand().join(" ")
+        ))
+        .hint("build that target on a runner of its own (see `github-custom-runners`), or set `cargo-auditable = false`"));
+    }
+    if !on_path(&format!("cargo-auditable{}", std::env::consts::EXE_SUFFIX)) {
+        return Err(UserError::new(
+            "`cargo-auditable = true`, but `cargo auditable` is not installed",
+        )
+        .hint("install it with `cargo install cargo-auditable --locked`, or set `cargo-auditable = false`"));
+    }
+    Ok(())
+}
+
 fn on_path(exe: &str) -> bool {
     std::env::var_os("PATH")
         .map(|paths| std::env::split_paths(&paths).any(|d| d.join(exe).is_file()))
@@ -165,6 +187,10 @@ struct MessageTarget {
 pub fn command(build: &CargoBuild, builder: Builder, root: &Path) -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
+    if build.auditable {
+        // `cargo auditable build` (cargo-auditable wraps plain `cargo build`).
+        cmd.arg("auditable");
+    }
     cmd.args(builder.subcommand())
         .args([
             "--profile",

@@ -15,6 +15,7 @@
 pub mod archive;
 pub mod cargo;
 pub mod checksum;
+pub mod extras;
 pub mod linkage;
 pub mod source;
 pub mod tar_writer;
@@ -96,7 +97,9 @@ pub fn build(
     let mut builders = Vec::new();
     if local {
         for b in plan.builds() {
-            builders.push((b, opts.toolchain.builder_for(&b.target)?));
+            let builder = opts.toolchain.builder_for(&b.target)?;
+            cargo::check_auditable(b, builder)?;
+            builders.push((b, builder));
         }
     }
     std::fs::create_dir_all(&dist).map_err(|e| {
@@ -137,9 +140,13 @@ pub fn build(
         run.package_archives()?;
         run.build_images()?;
         run.build_msis()?;
+        run.updaters()?;
+        run.omnibor_ids(true)?;
     }
     if global {
+        run.extra_artifacts()?;
         run.global_artifacts()?;
+        run.omnibor_ids(false)?;
     }
     run.write_manifests()?;
     Ok(run.outcome)

@@ -19,7 +19,9 @@ use serde::Serialize;
 
 use super::{config_error, relative, CiInputs};
 use crate::error::{closest, list, UserError};
-use crate::project::config::{AttestationPhase, DistConfig, InstallerKind, PrRunMode, PublishJob};
+use crate::project::config::{
+    ActionRef, AttestationPhase, DistConfig, InstallerKind, PrRunMode, PublishJob,
+};
 use crate::project::Workspace;
 use crate::targets;
 
@@ -72,6 +74,18 @@ struct Workflow {
     publish_crates: bool,
     custom_publish: Vec<CustomJob>,
     post_announce: Vec<CustomJob>,
+    plan_jobs: Vec<CustomJob>,
+    local_jobs: Vec<CustomJob>,
+    global_jobs: Vec<CustomJob>,
+    host_jobs: Vec<CustomJob>,
+    build_local: bool,
+    /// The token `host` and `announce` use: `GH_RELEASES_TOKEN` when
+    /// `github-releases-repo` releases on another repository.
+    release_token: &'static str,
+    /// `rust-toolchain-version`, installed before building.
+    rust_toolchain: Option<String>,
+    build_local_needs: String,
+    build_global_needs: String,
     build_local_if: String,
     build_global_if: String,
     publish_if: String,
@@ -106,6 +120,13 @@ struct Homebrew {
 struct CustomJob {
     id: String,
     uses: String,
+    /// `[job, ...]` this job waits for.
+    needs: String,
+    /// The job's `if:`.
+    condition: String,
+    /// `permissions:` as (name, level), from `github-custom-job-permissions`
+    /// or the phase's default.
+    permissions: Vec<(String, String)>,
 }
 
 /// The apps' resolved configs (workspace config overlaid with the package's).
@@ -144,7 +165,7 @@ pub(super) fn render(ws: &Workspace, inputs: &CiInputs) -> Result<String, UserEr
         .map(|w| format!("{w}/"))
         .unwrap_or_default();
 
-    let actions = actions(ws)?;
+    let actions = actions(ws);
     let (apt, brew, choco) = system_dependencies(ws, &apps)?;
     let build_setup = inputs
         .build_setup
@@ -162,9 +183,83 @@ pub(super) fn render(ws: &Workspace, inputs: &CiInputs) -> Result<String, UserEr
         .transpose()?
         .map(|subjects| Attest { subjects });
 
+    let publishing = "needs.plan.outputs.publishing == 'true'";
+    let build_local_if = if pr_mode == PrRunMode::Upload {
+        "${{ needs.plan.outputs.has-builds == 'true' }}".to_string()
+    } else {
+        format!("${{{{ needs.plan.outputs.has-builds == 'true' && {publishing} }}}}")
+    };
+    let build_global_if = if pr_mode == PrRunMode::Upload {
+        "${{ !cancelled() && !failure() && needs.plan.result == 'success' }}".to_string()
+    } else {
+        format!("${{{{ !cancelled() && !failure() && {publishing} }}}}")
+    };
+    let publish_if = format!("${{{{ !cancelled() && !failure() && {publishing} }}}}");
+    let package_publish_if = if config.publish_prereleases.unwrap_or(false) {
+        publish_if.clone()
+    } else {
+        format!("${{{{ !cancelled() && !failure() && {publishing} && needs.plan.outputs.prerelease != 'true' }}}}")
+    };
+    let build_local = config.build_local_artifacts.unwrap_or(true);
+
+    // User jobs, phase by phase: each phase's jobs wait for the previous
+    // phase and its jobs, and the next phase waits for them.
+    let mut jobs = JobMaker {
+        ws,
+        inputs,
+        ids: BTreeSet::new(),
+    };
+    let ids = |jobs: &[CustomJob]| jobs.iter().map(|j| j.id.clone()).collect::<Vec<_>>();
+    let plan_jobs = jobs.phase(
+        "plan-jobs",
+        "plan",
+        config.plan_jobs.iter().flatten(),
+        &["plan".into()],
+        "${{ !cancelled() && !failure() }}",
+        &[("contents", "read")],
+    )?;
+    let mut build_local_needs = vec!["plan".to_string()];
+    build_local_needs.extend(ids(&plan_jobs));
+    let local_jobs = jobs.phase(
+        "local-artifacts-jobs",
+        "local-artifacts",
+        config.local_artifacts_jobs.iter().flatten(),
+        &build_local_needs,
+        &build_local_if,
+        &[("contents", "read")],
+    )?;
+    let mut build_global_needs = vec!["plan".to_string()];
+    if build_local {
+        build_global_needs.push("build-local-artifacts".into());
+    }
+    build_global_needs.extend(ids(&local_jobs));
+    let global_jobs = jobs.phase(
+        "global-artifacts-jobs",
+        "global-artifacts",
+        config.global_artifacts_jobs.iter().flatten(),
+        &build_global_needs,
+        &build_global_if,
+        &[("contents", "read")],
+    )?;
+    let verify = has_installer(InstallerKind::Shell);
+    let mut host_needs = build_global_needs.clone();
+    host_needs.push("build-global-artifacts".into());
+    host_needs.extend(ids(&global_jobs));
+    let host_jobs = jobs.phase(
+        "host-jobs",
+        "host",
+        config.host_jobs.iter().flatten(),
+        &host_needs,
+        &publish_if,
+        &[("contents", "read")],
+    )?;
+    if verify {
+        host_needs.push("verify".into());
+    }
+
     let mut homebrew = None;
     let mut npm = false;
-    let mut custom_publish = Vec::new();
+    let mut publish_names = Vec::new();
     for job in config.publish_jobs.iter().flatten() {
         match job {
             PublishJob::Homebrew => {
@@ -198,56 +293,37 @@ pub(super) fn render(ws: &Workspace, inputs: &CiInputs) -> Result<String, UserEr
                 }
                 npm = true;
             }
-            PublishJob::Custom(name) => {
-                custom_publish.push(custom_job(ws, inputs, "publish-jobs", "publish", name)?)
-            }
+            PublishJob::Custom(name) => publish_names.push(name.clone()),
         }
     }
-    let mut post_announce = Vec::new();
-    for job in config.post_announce_jobs.iter().flatten() {
-        if let PublishJob::Custom(name) = job {
-            post_announce.push(custom_job(
-                ws,
-                inputs,
-                "post-announce-jobs",
-                "post-announce",
-                name,
-            )?);
-        }
-    }
-    let mut ids = BTreeSet::new();
-    for job in custom_publish.iter().chain(&post_announce) {
-        if !ids.insert(job.id.clone()) {
-            return Err(UserError::new(format!(
-                "two custom jobs would both be named `{}` in the workflow",
-                job.id
-            ))
-            .hint("list each workflow once in `publish-jobs` and `post-announce-jobs`"));
-        }
-    }
+    let mut publish_needs = vec!["plan".to_string(), "host".to_string()];
+    publish_needs.extend(ids(&host_jobs));
+    let custom_publish = jobs.phase(
+        "publish-jobs",
+        "publish",
+        publish_names.iter(),
+        &publish_needs,
+        &publish_if,
+        &[("contents", "read"), ("id-token", "write")],
+    )?;
+    let post_announce_names: Vec<String> = config
+        .post_announce_jobs
+        .iter()
+        .flatten()
+        .filter_map(|j| match j {
+            PublishJob::Custom(name) => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    let post_announce = jobs.phase(
+        "post-announce-jobs",
+        "post-announce",
+        post_announce_names.iter(),
+        &["plan".into(), "announce".into()],
+        &publish_if,
+        &[("contents", "read")],
+    )?;
 
-    let publishing = "needs.plan.outputs.publishing == 'true'";
-    let build_local_if = if pr_mode == PrRunMode::Upload {
-        "${{ needs.plan.outputs.has-builds == 'true' }}".to_string()
-    } else {
-        format!("${{{{ needs.plan.outputs.has-builds == 'true' && {publishing} }}}}")
-    };
-    let build_global_if = if pr_mode == PrRunMode::Upload {
-        "${{ !cancelled() && !failure() && needs.plan.result == 'success' }}".to_string()
-    } else {
-        format!("${{{{ !cancelled() && !failure() && {publishing} }}}}")
-    };
-    let publish_if = format!("${{{{ !cancelled() && !failure() && {publishing} }}}}");
-    let package_publish_if = if config.publish_prereleases.unwrap_or(false) {
-        publish_if.clone()
-    } else {
-        format!("${{{{ !cancelled() && !failure() && {publishing} && needs.plan.outputs.prerelease != 'true' }}}}")
-    };
-    let verify = has_installer(InstallerKind::Shell);
-    let mut host_needs = vec!["plan", "build-local-artifacts", "build-global-artifacts"];
-    if verify {
-        host_needs.push("verify");
-    }
     let mut announce_needs: Vec<String> = vec!["plan".into(), "host".into()];
     if homebrew.is_some() {
         announce_needs.push("publish-homebrew".into());
@@ -259,7 +335,8 @@ pub(super) fn render(ws: &Workspace, inputs: &CiInputs) -> Result<String, UserEr
     if publish_crates {
         announce_needs.push("publish-crates".into());
     }
-    announce_needs.extend(custom_publish.iter().map(|j| j.id.clone()));
+    announce_needs.extend(ids(&host_jobs));
+    announce_needs.extend(ids(&custom_publish));
 
     let workflow = Workflow {
         tag_push: !dispatch,
@@ -297,6 +374,19 @@ pub(super) fn render(ws: &Workspace, inputs: &CiInputs) -> Result<String, UserEr
         publish_crates,
         custom_publish,
         post_announce,
+        plan_jobs,
+        local_jobs,
+        global_jobs,
+        host_jobs,
+        build_local,
+        release_token: if config.github_releases_repo.is_some() {
+            "${{ secrets.GH_RELEASES_TOKEN }}"
+        } else {
+            "${{ secrets.GITHUB_TOKEN }}"
+        },
+        rust_toolchain: config.rust_toolchain_version.clone(),
+        build_local_needs: format!("[{}]", build_local_needs.join(", ")),
+        build_global_needs: format!("[{}]", build_global_needs.join(", ")),
         build_local_if,
         build_global_if,
         publish_if,
@@ -363,64 +453,64 @@ fn consign_version(ws: &Workspace, inputs: &CiInputs) -> Result<String, UserErro
     }
 }
 
-/// `github-custom-runners` keys must name a target some app builds, the
-/// default runner of one, or `global`.
+/// The runner labels of `github-custom-runners` keys that are used (a
+/// target some app builds, the default runner of one, or `global`) must be
+/// labels. Other keys are unused, as in cargo-dist ([`notices`] names them).
 fn check_custom_runners(
     ws: &Workspace,
     apps: &[(String, DistConfig)],
     runners: &BTreeMap<String, crate::project::config::CustomRunner>,
 ) -> Result<(), UserError> {
-    let built: BTreeSet<&str> = apps
-        .iter()
-        .flat_map(|(_, c)| c.targets.iter().flatten())
-        .map(String::as_str)
-        .collect();
+    let built = built_targets(apps);
     let default_runners: BTreeSet<&str> = built
         .iter()
         .map(|t| targets::default_github_runner(t))
         .collect();
     for (key, runner) in runners {
-        if key == "global" || built.contains(key.as_str()) || default_runners.contains(key.as_str())
-        {
-            if runner.runner.trim().is_empty() || runner.runner.contains(['\n', '\r']) {
-                return Err(config_error(
-                    ws,
-                    &["github-custom-runners", key],
-                    format!("`github-custom-runners.{key}` is not a runner label"),
-                )
-                .hint("write a runner label such as \"ubuntu-24.04\" or \"buildjet-8vcpu-ubuntu-2204\""));
-            }
-            continue;
-        }
-        let what = if targets::is_known(key) {
-            format!("target `{key}`, which no app builds")
-        } else {
-            format!(
-                "`{key}`, which is neither a target any app builds nor the default runner of one"
+        let used = key == "global"
+            || built.contains(key.as_str())
+            || default_runners.contains(key.as_str());
+        if used && (runner.runner.trim().is_empty() || runner.runner.contains(['\n', '\r'])) {
+            return Err(config_error(
+                ws,
+                &["github-custom-runners", key],
+                format!("`github-custom-runners.{key}` is not a runner label"),
             )
-        };
-        let keys: Vec<String> = built
-            .iter()
-            .map(|t| format!("`{t}`"))
-            .chain(["`global`".to_string()])
-            .collect();
-        let mut hint = format!(
-            "key the runner by one of the built targets or `global`: {}",
-            keys.join(", ")
-        );
-        if targets::is_known(key) {
-            hint = format!("add `{key}` to `targets`, or remove the runner; {hint}");
-        } else if let Some(near) = closest(key, built.iter().copied()) {
-            hint = format!("did you mean `{near}`? {hint}");
+            .hint(
+                "write a runner label such as \"ubuntu-24.04\" or \"buildjet-8vcpu-ubuntu-2204\"",
+            ));
         }
-        return Err(config_error(
-            ws,
-            &["github-custom-runners", key],
-            format!("`github-custom-runners` has a runner for {what}"),
-        )
-        .hint(hint));
     }
     Ok(())
+}
+
+/// Runner labels the workflow names literally (the global runner) that are
+/// not GitHub-hosted images, which actionlint must be told about. (Per-target
+/// runners reach `runs-on` through the matrix, which actionlint cannot check.)
+pub(super) fn self_hosted_labels(ws: &Workspace) -> Vec<String> {
+    let global = ws
+        .config
+        .github_custom_runners
+        .as_ref()
+        .and_then(|r| r.get("global"))
+        .map(|r| r.runner.clone());
+    global
+        .into_iter()
+        .filter(|l| {
+            !(["ubuntu-", "windows-", "macos-"]
+                .iter()
+                .any(|p| l.starts_with(p))
+                || l == "self-hosted")
+        })
+        .collect()
+}
+
+/// The targets some app builds.
+fn built_targets(apps: &[(String, DistConfig)]) -> BTreeSet<&str> {
+    apps.iter()
+        .flat_map(|(_, c)| c.targets.iter().flatten())
+        .map(String::as_str)
+        .collect()
 }
 
 /// The tag patterns that trigger a release: any tag ending in a semver
@@ -449,35 +539,79 @@ fn tag_patterns(ws: &Workspace) -> Result<Vec<String>, UserError> {
     ])
 }
 
-/// `uses:` for each action: the version tag, or the commit
-/// `github-action-commits` pins (with the tag as a comment).
-fn actions(ws: &Workspace) -> Result<BTreeMap<&'static str, String>, UserError> {
+/// `uses:` for each action: the version tag, or the ref
+/// `github-action-commits` gives (a SHA gets the tag as a comment unless the
+/// config wrote one). Pins of actions the workflow does not use are ignored,
+/// as cargo-dist ignores them ([`notices`] says so).
+fn actions(ws: &Workspace) -> BTreeMap<&'static str, String> {
     let pins = ws.config.github_action_commits.clone().unwrap_or_default();
-    for action in pins.keys() {
-        if !ACTIONS.iter().any(|(_, a, _)| a == action) {
-            let known: Vec<&str> = ACTIONS.iter().map(|(_, a, _)| *a).collect();
-            let mut hint = format!("the workflow uses {}", list(&known));
-            if let Some(near) = closest(action, known.iter().copied()) {
-                hint = format!("did you mean `{near}`? {hint}");
-            }
-            return Err(config_error(
-                ws,
-                &["github-action-commits", action],
-                format!("`github-action-commits` pins `{action}`, which the release workflow does not use"),
-            )
-            .hint(hint));
-        }
-    }
-    Ok(ACTIONS
+    ACTIONS
         .iter()
         .map(|(name, action, version)| {
             let uses = match pins.get(*action) {
-                Some(sha) => format!("{action}@{sha} # {version}"),
+                Some(pin) => match (&pin.comment, ActionRef::is_sha(&pin.reference)) {
+                    (Some(comment), _) => format!("{action}@{} # {comment}", pin.reference),
+                    (None, true) => format!("{action}@{} # {version}", pin.reference),
+                    (None, false) => format!("{action}@{}", pin.reference),
+                },
                 None => format!("{action}@{version}"),
             };
             (*name, uses)
         })
-        .collect())
+        .collect()
+}
+
+/// What `generate` should tell the user about config the workflow does not
+/// use: pins of actions it does not run, runners for targets no app builds.
+pub(super) fn notices(ws: &Workspace) -> Vec<String> {
+    let mut out = Vec::new();
+    let known: Vec<&str> = ACTIONS.iter().map(|(_, a, _)| *a).collect();
+    for action in ws
+        .config
+        .github_action_commits
+        .iter()
+        .flat_map(|p| p.keys())
+    {
+        if known.contains(&action.as_str()) {
+            continue;
+        }
+        let near = closest(action, known.iter().copied())
+            .map(|n| format!(" (did you mean `{n}`?)"))
+            .unwrap_or_default();
+        out.push(format!(
+            "`github-action-commits` pins `{action}`, which the release workflow does not use{near}; the workflow uses {}",
+            list(&known)
+        ));
+    }
+    let apps = app_configs(ws);
+    let built = built_targets(&apps);
+    let default_runners: BTreeSet<&str> = built
+        .iter()
+        .map(|t| targets::default_github_runner(t))
+        .collect();
+    for key in ws
+        .config
+        .github_custom_runners
+        .iter()
+        .flat_map(|r| r.keys())
+    {
+        if key == "global" || built.contains(key.as_str()) || default_runners.contains(key.as_str())
+        {
+            continue;
+        }
+        let what = if targets::is_known(key) {
+            format!("target `{key}`, which no app builds")
+        } else {
+            let near = closest(key, built.iter().copied())
+                .map(|n| format!(" (did you mean `{n}`?)"))
+                .unwrap_or_default();
+            format!("`{key}`, which is neither a target any app builds nor the default runner of one{near}")
+        };
+        out.push(format!(
+            "`github-custom-runners` has a runner for {what}; it is unused"
+        ));
+    }
+    out
 }
 
 type Packages = (Option<String>, Option<String>, Vec<Choco>);
@@ -632,13 +766,67 @@ fn attest_subjects(ws: &Workspace, dist_dir: &str) -> Result<Vec<String>, UserEr
 }
 
 /// A `./name` job: `.github/workflows/name.yml` must exist and be callable.
+/// Makes the `uses:` jobs of user workflows, keeping their ids unique.
+struct JobMaker<'a> {
+    ws: &'a Workspace,
+    inputs: &'a CiInputs,
+    ids: BTreeSet<String>,
+}
+
+impl JobMaker<'_> {
+    /// The jobs of one phase (`key` lists them; ids get `prefix`).
+    fn phase<'n>(
+        &mut self,
+        key: &str,
+        prefix: &str,
+        names: impl Iterator<Item = &'n String>,
+        needs: &[String],
+        condition: &str,
+        default_permissions: &[(&str, &str)],
+    ) -> Result<Vec<CustomJob>, UserError> {
+        let mut out = Vec::new();
+        for name in names {
+            let (id, uses) = custom_job(self.ws, self.inputs, key, prefix, name)?;
+            if !self.ids.insert(id.clone()) {
+                return Err(UserError::new(format!(
+                    "two custom jobs would both be named `{id}` in the workflow"
+                ))
+                .hint("list each workflow once per phase (`plan-jobs`, `local-artifacts-jobs`, `global-artifacts-jobs`, `host-jobs`, `publish-jobs`, `post-announce-jobs`)"));
+            }
+            let permissions = match self
+                .ws
+                .config
+                .github_custom_job_permissions
+                .as_ref()
+                .and_then(|p| p.get(name.as_str()))
+            {
+                Some(map) => map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                None => default_permissions
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            };
+            out.push(CustomJob {
+                id,
+                uses,
+                needs: format!("[{}]", needs.join(", ")),
+                condition: condition.to_string(),
+                permissions,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The job id and `uses:` of the user workflow `./name`, checked to exist
+/// and to be reusable.
 fn custom_job(
     ws: &Workspace,
     inputs: &CiInputs,
     key: &str,
     prefix: &str,
     name: &str,
-) -> Result<CustomJob, UserError> {
+) -> Result<(String, String), UserError> {
     let entry = format!("./{name}");
     let found = inputs
         .workflows
@@ -682,10 +870,10 @@ fn custom_job(
             }
         })
         .collect();
-    Ok(CustomJob {
-        id: format!("{prefix}-{id}"),
-        uses: format!("./.github/workflows/{file}"),
-    })
+    Ok((
+        format!("{prefix}-{id}"),
+        format!("./.github/workflows/{file}"),
+    ))
 }
 
 /// `s` as a YAML scalar: plain when that is safe, else single-quoted.

@@ -38,6 +38,10 @@ use crate::project::Workspace;
 
 pub use github::WORKFLOW_PATH;
 
+/// actionlint's config, which consign writes when the workflow runs on
+/// runner labels actionlint does not know (self-hosted or third-party).
+pub const ACTIONLINT_PATH: &str = ".github/actionlint.yaml";
+
 /// A file `consign generate` writes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GeneratedFile {
@@ -63,6 +67,8 @@ pub struct CiInputs {
     pub build_setup: Option<(String, String)>,
     /// Workflow files in `.github/workflows/`: file name and text.
     pub workflows: Vec<(String, String)>,
+    /// `.github/actionlint.yaml`, if there is one.
+    pub actionlint_config: Option<String>,
     /// Per app with an MSI: the package's `Cargo.toml` and its GUIDs (upgrade,
     /// path), `None` when `[package.metadata.wix]` lacks them.
     pub msi_guids: Vec<MsiGuids>,
@@ -107,7 +113,15 @@ pub fn gather(ws: &Workspace, plan: &Plan) -> Result<CiInputs, UserError> {
         ..CiInputs::default()
     };
     if let Some(setup) = &ws.config.github_build_setup {
-        let rel = format!(".github/{}", setup.trim_start_matches("./"));
+        // cargo-dist reads the path relative to `.github/workflows/`.
+        let rel = build_setup_path(setup).ok_or_else(|| {
+            config_error(
+                ws,
+                &["github-build-setup"],
+                format!("`github-build-setup` `{setup}` leads out of the repository"),
+            )
+            .hint("the path is relative to `.github/workflows/`, e.g. \"../build-setup.yml\" for `.github/build-setup.yml`")
+        })?;
         let path = repo_root.join(&rel);
         let text = std::fs::read_to_string(&path).map_err(|e| {
             config_error(
@@ -117,10 +131,11 @@ pub fn gather(ws: &Workspace, plan: &Plan) -> Result<CiInputs, UserError> {
                     "`github-build-setup` names `{rel}`, which cannot be read: {e}"
                 ),
             )
-            .hint("the path is relative to `.github/`; create the file with a YAML list of steps, or remove the key")
+            .hint("the path is relative to `.github/workflows/`; create the file with a YAML list of steps, or remove the key")
         })?;
         inputs.build_setup = Some((rel, text));
     }
+    inputs.actionlint_config = std::fs::read_to_string(repo_root.join(ACTIONLINT_PATH)).ok();
     let workflows_dir = repo_root.join(".github/workflows");
     if let Ok(rd) = std::fs::read_dir(&workflows_dir) {
         let mut names: Vec<String> = rd
@@ -139,6 +154,66 @@ pub fn gather(ws: &Workspace, plan: &Plan) -> Result<CiInputs, UserError> {
     Ok(inputs)
 }
 
+/// `github-build-setup`, relative to `.github/workflows/` as cargo-dist
+/// reads it, as a repository-relative path with `.`/`..` resolved; `None`
+/// when it leads out of the repository.
+pub(crate) fn build_setup_path(setup: &str) -> Option<String> {
+    let mut parts: Vec<&str> = vec![".github", "workflows"];
+    if setup.starts_with('/') {
+        return None;
+    }
+    for part in setup.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// The actionlint config declaring the workflow's runner labels that are
+/// not GitHub-hosted, unless the user keeps their own config there.
+fn actionlint_config(ws: &Workspace, inputs: &CiInputs) -> Option<String> {
+    let labels = github::self_hosted_labels(ws);
+    let theirs = inputs
+        .actionlint_config
+        .as_deref()
+        .is_some_and(|t| !is_untouched(t));
+    if labels.is_empty() || theirs {
+        return None;
+    }
+    let mut body = String::from(
+        "# Runner labels of the release workflow that are not GitHub-hosted, for actionlint.\nself-hosted-runner:\n  labels:\n",
+    );
+    for l in labels {
+        body.push_str(&format!("    - {l}\n"));
+    }
+    Some(body)
+}
+
+/// Config the generated workflow leaves unused (action pins, runners for
+/// targets nothing builds), for `generate` to warn about.
+pub fn notices(ws: &Workspace) -> Vec<String> {
+    if !wants_github(ws) {
+        return Vec::new();
+    }
+    let mut out = github::notices(ws);
+    let labels = github::self_hosted_labels(ws);
+    let ours = std::fs::read_to_string(repo_root(ws).join(ACTIONLINT_PATH))
+        .map(|t| is_untouched(&t))
+        .unwrap_or(true);
+    if !labels.is_empty() && !ours {
+        out.push(format!(
+            "`{ACTIONLINT_PATH}` is yours, so consign leaves it alone: list the runner labels {} under `self-hosted-runner.labels` for actionlint",
+            crate::error::list(&labels)
+        ));
+    }
+    out
+}
+
 /// Check the CI config and render every generated file. Pure.
 pub fn render(
     ws: &Workspace,
@@ -154,6 +229,14 @@ pub fn render(
             contents: stamp(&body, Syntax::Hash),
             kind: DirtyAllowance::Ci,
         });
+        if let Some(body) = actionlint_config(ws, inputs) {
+            files.push(GeneratedFile {
+                path: inputs.repo_root.join(ACTIONLINT_PATH),
+                display: ACTIONLINT_PATH.to_string(),
+                contents: stamp(&body, Syntax::Hash),
+                kind: DirtyAllowance::Ci,
+            });
+        }
     }
     for (path, body) in wix::render(plan, inputs)? {
         let display = path
@@ -180,6 +263,9 @@ pub enum FileState {
     Missing,
     /// Written by consign from an older config.
     Stale,
+    /// Generated by cargo-dist (its header says so): replaced without
+    /// `--force`, since switching from cargo-dist is one command.
+    FromCargoDist,
     /// Changed by hand since consign wrote it (or not written by consign).
     HandEdited,
 }
@@ -205,6 +291,7 @@ pub fn compare(files: Vec<GeneratedFile>) -> Vec<Comparison> {
                 None => FileState::Missing,
                 Some(c) if *c == file.contents => FileState::UpToDate,
                 Some(c) if is_untouched(c) => FileState::Stale,
+                Some(c) if from_cargo_dist(c) => FileState::FromCargoDist,
                 Some(_) => FileState::HandEdited,
             };
             let diff = if state == FileState::UpToDate {
@@ -334,6 +421,15 @@ pub fn ensure_in_sync(ws: &Workspace) -> anyhow::Result<()> {
     if stale.is_empty() {
         return Ok(());
     }
+    if stale.iter().all(|c| c.state == FileState::FromCargoDist) {
+        let names: Vec<&str> = stale.iter().map(|c| c.file.display.as_str()).collect();
+        return Err(UserError::new(format!(
+            "{} came from cargo-dist",
+            crate::error::list(&names)
+        ))
+        .hint("run `consign generate` to replace it with consign's workflow (no `--force` needed)")
+        .into());
+    }
     Err(stale_error(&stale).into())
 }
 
@@ -346,6 +442,7 @@ pub fn stale_error(stale: &[Comparison]) -> UserError {
             FileState::Missing => "missing",
             FileState::Stale => "out of date with the dist config",
             FileState::HandEdited => "edited by hand",
+            FileState::FromCargoDist => "generated by cargo-dist",
             FileState::UpToDate => "up to date",
         };
         lines.push_str(&format!("\n  {} ({why})", c.file.display));
@@ -397,6 +494,19 @@ fn stamp(body: &str, syntax: Syntax) -> String {
             _ => format!("<!-- {MARKER}{hash} -->\n{body}"),
         },
     }
+}
+
+/// Whether `text` is a file cargo-dist generated: its header (the first
+/// comment lines) says it was generated by dist or cargo-dist.
+fn from_cargo_dist(text: &str) -> bool {
+    text.lines()
+        .take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
+        .take(20)
+        .any(|l| {
+            let l = l.to_ascii_lowercase();
+            (l.contains("generated by dist") || l.contains("generated by cargo-dist"))
+                || (l.contains("autogenerated by") && l.contains("dist"))
+        })
 }
 
 /// Whether `text` carries a marker matching its contents (consign wrote it
@@ -473,6 +583,38 @@ fn relative(path: &Path, base: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cargo_dist_headers_are_recognised() {
+        assert!(from_cargo_dist(
+            "# This file was autogenerated by dist: https://opensource.axo.dev/cargo-dist/\n#\nname: Release\n"
+        ));
+        assert!(from_cargo_dist(
+            "# Copyright 2022-2024, axodotdev\n# SPDX-License-Identifier: MIT or Apache-2.0\n#\n# CI that:\n# This file was autogenerated by cargo-dist: https://opensource.axo.dev/cargo-dist/\nname: Release\n"
+        ));
+        assert!(!from_cargo_dist("name: Release\n# generated by dist\n"));
+        assert!(!from_cargo_dist(
+            "# my own release workflow\nname: Release\n"
+        ));
+    }
+
+    #[test]
+    fn build_setup_is_relative_to_the_workflows_directory() {
+        assert_eq!(
+            build_setup_path("../build-setup.yml").as_deref(),
+            Some(".github/build-setup.yml")
+        );
+        assert_eq!(
+            build_setup_path("setup.yml").as_deref(),
+            Some(".github/workflows/setup.yml")
+        );
+        assert_eq!(
+            build_setup_path("./../../ci/setup.yml").as_deref(),
+            Some("ci/setup.yml")
+        );
+        assert_eq!(build_setup_path("../../../setup.yml"), None);
+        assert_eq!(build_setup_path("/etc/setup.yml"), None);
+    }
 
     #[test]
     fn marker_tells_stale_from_hand_edited() {

@@ -13,6 +13,9 @@ pub fn exec(global: &GlobalArgs, args: &GenerateArgs, printer: &Printer) -> anyh
     for w in &ws.warnings {
         printer.warn(&w.to_string());
     }
+    for n in ci::notices(&ws) {
+        printer.warn(&n);
+    }
     run(&ws, args.check, args.force, printer)
 }
 
@@ -32,7 +35,7 @@ fn run(ws: &Workspace, check: bool, force: bool, printer: &Printer) -> anyhow::R
             FileState::UpToDate => "unchanged",
             FileState::Missing => "wrote",
             FileState::Stale => "updated",
-            FileState::HandEdited => "replaced",
+            FileState::HandEdited | FileState::FromCargoDist => "replaced",
         };
         text.push_str(&format!("  {verb:<9} {}\n", c.file.display));
     }

@@ -150,8 +150,13 @@ impl Setup {
     }
 }
 
-/// The commit a new tag points at: `GITHUB_SHA` in GitHub Actions, else HEAD.
+/// The commit a new tag points at: `GITHUB_SHA` in GitHub Actions, else HEAD;
+/// none when `github-releases-repo` releases on another repository (GitHub
+/// then tags that repository's default branch, as cargo-dist does).
 fn target_commit(ws: &Workspace) -> Option<String> {
+    if ws.config.github_releases_repo.is_some() {
+        return None;
+    }
     if let Some(sha) = std::env::var("GITHUB_SHA").ok().filter(|s| !s.is_empty()) {
         return Some(sha);
     }

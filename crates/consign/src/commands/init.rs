@@ -34,12 +34,50 @@ pub fn exec(global: &GlobalArgs, args: &InitArgs, printer: &Printer) -> anyhow::
     answers.check()?;
 
     let mut done = init::plan_config(&ws, &answers)?;
+    // Everything after this point is checked with the new files in place;
+    // when a check fails, every file is put back as it was, so a failed
+    // `init` leaves nothing changed.
     init::write_changes(&done.changes)?;
-    // binstall metadata depends on the release the new config plans.
-    let ws = load(global)?;
-    let binstall = init::plan_binstall(&ws)?;
-    init::write_changes(&binstall.changes)?;
-    done.extend(binstall);
+    let checked = (|| -> anyhow::Result<()> {
+        // binstall metadata depends on the release the new config plans.
+        let ws = load(global)?;
+        let binstall = init::plan_binstall(&ws)?;
+        init::write_changes(&binstall.changes)?;
+        done.extend(binstall);
+        let wants_msi = answers.installers.contains(&InstallerKind::Msi);
+        if !args.no_generate && (!answers.ci.is_empty() || wants_msi) {
+            let ws = load(global)?;
+            crate::ci::generate(
+                &ws,
+                crate::ci::GenerateOptions {
+                    check: true,
+                    force: args.force,
+                },
+            )
+            .and_then(|outcome| {
+                let edited: Vec<String> = outcome
+                    .files
+                    .iter()
+                    .filter(|c| c.state == crate::ci::FileState::HandEdited)
+                    .map(|c| c.file.display.clone())
+                    .collect();
+                if edited.is_empty() || args.force {
+                    return Ok(());
+                }
+                Err(UserError::new(format!(
+                    "{} changed by hand, and `consign generate` would replace it",
+                    crate::error::list(&edited)
+                ))
+                .hint("move the change into the dist config, or pass `--force` to replace the file")
+                .into())
+            })?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = checked {
+        undo(&done.changes);
+        return Err(e.context("nothing was changed"));
+    }
 
     report(&done, global, printer)?;
     let wants_msi = answers.installers.contains(&InstallerKind::Msi);
@@ -47,7 +85,22 @@ pub fn exec(global: &GlobalArgs, args: &InitArgs, printer: &Printer) -> anyhow::
         let ws = load(global)?;
         super::generate::after_init(&ws, args.force, printer)?;
     }
+    if global.output_format == OutputFormat::Human {
+        printer.human(
+            "next steps:\n  1. review and commit these files\n  2. `consign plan` shows what a release builds\n  3. push a version tag (e.g. `git tag v1.2.3 && git push --tags`) to release\n",
+        );
+    }
     Ok(())
+}
+
+/// Put the files `changes` wrote back as they were (new files are removed).
+fn undo(changes: &[init::FileChange]) {
+    for c in changes.iter().rev() {
+        let _ = match &c.before {
+            Some(text) => crate::build::checksum::write_atomic(&c.path, text.as_bytes()),
+            None => std::fs::remove_file(&c.path),
+        };
+    }
 }
 
 pub(super) fn load(global: &GlobalArgs) -> anyhow::Result<Workspace> {

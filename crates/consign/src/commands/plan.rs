@@ -129,6 +129,10 @@ fn render_tree(m: &DistManifest) -> String {
                 ArtifactKind::UnifiedChecksum => "unified checksum",
                 ArtifactKind::SourceTarball => "source",
                 ArtifactKind::Symbols => "symbols",
+                ArtifactKind::ExtraArtifact => "extra",
+                ArtifactKind::Updater => "updater",
+                ArtifactKind::Sbom => "sbom",
+                ArtifactKind::OmniborArtifactId => "omnibor id",
                 ArtifactKind::Unknown => "other",
             };
             let _ = writeln!(out, "    {id} {DIM}[{kind}]{DIM:#}");

@@ -424,6 +424,7 @@ mod tests {
                 print_quiet_env_var: "MY_TOOL_PRINT_QUIET".to_string(),
                 print_verbose_env_var: "MY_TOOL_PRINT_VERBOSE".to_string(),
                 download_url_env_var: "MY_TOOL_DOWNLOAD_URL".to_string(),
+                ..Default::default()
             },
             aliases: BTreeMap::new(),
             success_msg: None,

@@ -245,7 +245,7 @@ fn install_path_value(spec: &InstallPathSpec) -> Result<Value> {
                 var_q => shell_quote(var),
                 value => var_ref(var),
                 subdir => shell_quote(subdir),
-                shown => format!("${var}/{subdir}"),
+                shown => if subdir.is_empty() { format!("${var}") } else { format!("${var}/{subdir}") },
             }
         }
     })
@@ -300,11 +300,13 @@ fn check_identifier(name: &str) -> Result<()> {
 }
 
 /// A relative directory below `~` or `$VAR`.
+/// An `install-path` subdirectory: relative (it may be empty under a
+/// variable, or climb with `..`, as cargo-dist allows).
 fn check_subdir(subdir: &str) -> Result<()> {
     check_text("install path", subdir)?;
     ensure!(
-        !subdir.is_empty() && !subdir.starts_with('/') && subdir.split('/').all(|p| p != ".."),
-        "install path subdirectory `{subdir}` must be relative and stay inside its parent"
+        !subdir.starts_with('/'),
+        "install path subdirectory `{subdir}` must be relative"
     );
     Ok(())
 }
@@ -328,6 +330,7 @@ mod tests {
             print_quiet_env_var: format!("{prefix}_PRINT_QUIET"),
             print_verbose_env_var: format!("{prefix}_PRINT_VERBOSE"),
             download_url_env_var: format!("{prefix}_DOWNLOAD_URL"),
+            ..Default::default()
         }
     }
 
@@ -479,6 +482,44 @@ mod tests {
         let cargo_pos = script.find("_try_cargo_home &&").unwrap();
         assert!(env_pos < home_pos && home_pos < cargo_pos, "order kept");
         assert_parses(&script);
+    }
+
+    #[test]
+    fn a_variable_alone_or_a_climbing_subdir_installs_where_it_says() {
+        let mut ctx = sample();
+        ctx.install_paths = vec![
+            InstallPathSpec::EnvSubdir {
+                var: "UNSET_BIN_HOME".to_string(),
+                subdir: String::new(),
+            },
+            InstallPathSpec::EnvSubdir {
+                var: "MY_DATA".to_string(),
+                subdir: "../bin".to_string(),
+            },
+        ];
+        let script = render(&ctx).unwrap();
+        assert_parses(&script);
+        let start = script.find("_try_env_subdir() {").unwrap();
+        let end = start + script[start..].find("\n}\n").unwrap() + 3;
+        let choose = script.find("_choose_from_install_paths() {").unwrap();
+        let choose_end = choose + script[choose..].find("\n}\n").unwrap() + 3;
+        let probe = |env: &[(&str, &str)]| {
+            let body = format!(
+                "_say_verbose() {{ :; }}\n_die() {{ echo die; exit 1; }}\n{}{}_choose_from_install_paths\necho \"$_dest\"\n",
+                &script[start..end],
+                &script[choose..choose_end]
+            );
+            let out = Command::new("sh")
+                .arg("-c")
+                .arg(body)
+                .env_clear()
+                .envs(env.iter().copied())
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        };
+        assert_eq!(probe(&[("UNSET_BIN_HOME", "/x/bin")]), "/x/bin");
+        assert_eq!(probe(&[("MY_DATA", "/d/share")]), "/d/share/../bin");
     }
 
     #[test]

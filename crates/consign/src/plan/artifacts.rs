@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use consign_manifest::{
-    Artifact, ArtifactId, ArtifactKind, Asset, AssetKind, CiInfo, GithubCiInfo, GithubMatrix,
-    GithubMatrixEntry,
+    Artifact, ArtifactId, ArtifactKind, Asset, AssetKind, CiInfo, Container, GithubCiInfo,
+    GithubMatrix, GithubMatrixEntry, RunStep,
 };
 use serde::Serialize;
 
-use super::step::Step;
+use super::step::{Phase, Step};
 use super::{AppRelease, ArtifactMode, PlanOptions, ResolvedHosting};
 use crate::error::UserError;
 use crate::installer::msi::MsiContext;
@@ -39,6 +39,10 @@ pub struct CargoBuild {
     pub default_features: bool,
     /// `--all-features`.
     pub all_features: bool,
+    /// `cargo-auditable`: build with `cargo auditable build`, which embeds
+    /// the dependency tree in the binaries.
+    #[serde(default)]
+    pub auditable: bool,
 }
 
 /// An archive to pack.
@@ -173,6 +177,49 @@ pub struct SourcePlan {
     pub recursive: bool,
 }
 
+/// An `extra-artifacts` entry: the command the global step runs and the
+/// files it makes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExtraPlan {
+    /// Where the command runs.
+    pub dir: PathBuf,
+    /// The command and its arguments.
+    pub command: Vec<String>,
+    /// Each file, as (path relative to `dir`, artifact name).
+    pub files: Vec<(String, String)>,
+}
+
+/// A `cargo cyclonedx` SBOM of one app (`cargo-cyclonedx`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SbomPlan {
+    /// The artifact name, `{app}.cdx.xml`.
+    pub name: String,
+    /// The package's `Cargo.toml`.
+    pub manifest_path: PathBuf,
+    /// Where `cargo cyclonedx` writes the file.
+    pub written_to: PathBuf,
+}
+
+/// The updater of one app for one target: axoupdater-cli, built for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UpdaterPlan {
+    /// The artifact name, `{app}-{target}-update`.
+    pub name: String,
+    /// The target triple.
+    pub target: String,
+}
+
+/// The OmniBOR artifact ID of another artifact (`omnibor`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OmniborPlan {
+    /// The artifact name, `{subject}.omnibor`.
+    pub name: String,
+    /// The artifact it identifies.
+    pub subject: String,
+    /// Whether the subject is a local artifact (so is its ID).
+    pub local: bool,
+}
+
 /// The unified checksum file, `{algo}.sum`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct UnifiedChecksumPlan {
@@ -259,6 +306,8 @@ pub struct BinstallStatus {
 struct Builder<'a> {
     hosting: &'a ResolvedHosting,
     checksum: Option<ChecksumAlgorithm>,
+    /// `omnibor`: an OmniBOR artifact ID beside each hashed artifact.
+    omnibor: bool,
     artifacts: BTreeMap<ArtifactId, Artifact>,
 }
 
@@ -270,11 +319,14 @@ impl Builder<'_> {
             .map(|b| format!("{b}/{name}"))
     }
 
-    /// Add an artifact (and, when `with_checksum`, its checksum file); returns the ids added.
-    fn add(&mut self, name: &str, mut artifact: Artifact, with_checksum: bool) -> Vec<ArtifactId> {
+    /// Add an artifact and, when `hashed` (archives, MSIs, OCI images, the
+    /// source tarball), its checksum file and OmniBOR ID as configured;
+    /// returns the ids added (the checksum's second).
+    fn add(&mut self, name: &str, mut artifact: Artifact, hashed: bool) -> Vec<ArtifactId> {
         let mut ids = vec![name.to_string()];
         artifact.name = Some(name.to_string());
         artifact.url = self.url(name);
+        let with_checksum = hashed;
         if let (true, Some(algo)) = (with_checksum, self.checksum) {
             let sum = format!("{name}.{algo}");
             artifact.checksum = Some(sum.clone());
@@ -290,9 +342,31 @@ impl Builder<'_> {
             );
             ids.push(sum);
         }
+        if hashed && self.omnibor {
+            let id = format!("{name}.omnibor");
+            self.artifacts.insert(
+                id.clone(),
+                Artifact {
+                    name: Some(id.clone()),
+                    kind: ArtifactKind::OmniborArtifactId,
+                    target_triples: artifact.target_triples.clone(),
+                    url: self.url(&id),
+                    ..Default::default()
+                },
+            );
+            ids.push(id);
+        }
         self.artifacts.insert(name.to_string(), artifact);
         ids
     }
+}
+
+/// The checksum artifact among the ids [`Builder::add`] returned.
+fn checksum_id(ids: &[ArtifactId]) -> Option<ArtifactId> {
+    ids.iter()
+        .skip(1)
+        .find(|i| !i.ends_with(".omnibor"))
+        .cloned()
 }
 
 pub(crate) fn plan_artifacts(
@@ -310,6 +384,7 @@ pub(crate) fn plan_artifacts(
     let mut b = Builder {
         hosting,
         checksum,
+        omnibor: ws.config.omnibor.unwrap_or(false),
         artifacts: BTreeMap::new(),
     };
     let mut release_artifacts: BTreeMap<String, Vec<ArtifactId>> = BTreeMap::new();
@@ -358,6 +433,22 @@ pub(crate) fn plan_artifacts(
                     ..Default::default()
                 };
                 ids.extend(b.add(&archive.name, artifact, true));
+                if app.config.install_updater.unwrap_or(false) {
+                    let updater = Artifact {
+                        kind: ArtifactKind::Updater,
+                        target_triples: vec![target.clone()],
+                        description: Some(format!(
+                            "The updater the installers install as `{name}-update`"
+                        )),
+                        ..Default::default()
+                    };
+                    let updater_name = format!("{name}-{target}-update");
+                    ids.extend(b.add(&updater_name, updater, false));
+                    beside.push(Step::Updater(UpdaterPlan {
+                        name: updater_name,
+                        target: target.clone(),
+                    }));
+                }
                 if app.installers.contains(&InstallerKind::Docker)
                     && targets::info(target).os == Os::Linux
                 {
@@ -377,7 +468,7 @@ pub(crate) fn plan_artifacts(
                             ..Default::default()
                         };
                         let oci_ids = b.add(oci, artifact, true);
-                        image.oci_checksum = oci_ids.get(1).cloned();
+                        image.oci_checksum = checksum_id(&oci_ids);
                         ids.extend(oci_ids);
                     }
                     beside.push(Step::Image(image));
@@ -397,7 +488,7 @@ pub(crate) fn plan_artifacts(
                     let msi_ids = b.add(&msi.name, artifact, true);
                     ids.extend(msi_ids.iter().cloned());
                     beside.push(Step::Msi(MsiPlan {
-                        checksum: msi_ids.get(1).cloned(),
+                        checksum: checksum_id(&msi_ids),
                         ..msi
                     }));
                 }
@@ -407,10 +498,57 @@ pub(crate) fn plan_artifacts(
         release_artifacts.insert(name.clone(), ids);
     }
 
+    if global {
+        for app in apps {
+            if app.config.cargo_cyclonedx.unwrap_or(false) {
+                let name = &app.package.name;
+                let sbom = Artifact {
+                    kind: ArtifactKind::Sbom,
+                    description: Some(format!("A CycloneDX software bill of materials of {name}")),
+                    ..Default::default()
+                };
+                let sbom_name = format!("{name}.cdx.xml");
+                let ids = b.add(&sbom_name, sbom, false);
+                global_steps.push(Step::Sbom(SbomPlan {
+                    written_to: app.package.dir.join(&sbom_name),
+                    name: sbom_name,
+                    manifest_path: app.package.manifest_path.clone(),
+                }));
+                release_artifacts
+                    .entry(name.clone())
+                    .or_default()
+                    .extend(ids);
+            }
+        }
+    }
+
     // Announcement-wide artifacts, listed in every release.
     let mut unified = None;
     if global && !apps.is_empty() {
         let mut shared = Vec::new();
+        for extra in ws.config.extra_artifacts.iter().flatten() {
+            let mut files = Vec::new();
+            for rel in &extra.artifacts {
+                let name = rel.rsplit('/').next().unwrap_or(rel).to_string();
+                if b.artifacts.contains_key(&name) {
+                    return Err(UserError::new(format!(
+                        "`extra-artifacts` lists `{rel}`, whose name `{name}` another artifact already has"
+                    ))
+                    .hint("rename the file the build command writes"));
+                }
+                let artifact = Artifact {
+                    kind: ArtifactKind::ExtraArtifact,
+                    ..Default::default()
+                };
+                shared.extend(b.add(&name, artifact, false));
+                files.push((rel.clone(), name));
+            }
+            global_steps.push(Step::Extra(ExtraPlan {
+                dir: ws.root.join(extra.working_dir.as_deref().unwrap_or("")),
+                command: extra.build.clone(),
+                files,
+            }));
+        }
         let first = &apps[0].package;
         let source = Artifact {
             kind: ArtifactKind::SourceTarball,
@@ -420,14 +558,16 @@ pub(crate) fn plan_artifacts(
             )),
             ..Default::default()
         };
-        let ids = b.add("source.tar.gz", source, true);
-        global_steps.push(Step::Source(SourcePlan {
-            name: ids[0].clone(),
-            checksum: ids.get(1).cloned(),
-            prefix: format!("{}-{}/", first.name, first.version),
-            recursive: ws.config.recursive_tarball.unwrap_or(false),
-        }));
-        shared.extend(ids);
+        if ws.config.source_tarball.unwrap_or(true) {
+            let ids = b.add("source.tar.gz", source, true);
+            global_steps.push(Step::Source(SourcePlan {
+                name: ids[0].clone(),
+                checksum: checksum_id(&ids),
+                prefix: format!("{}-{}/", first.name, first.version),
+                recursive: ws.config.recursive_tarball.unwrap_or(false),
+            }));
+            shared.extend(ids);
+        }
         if let Some(algo) = checksum {
             let name = format!("{algo}.sum");
             let sum = Artifact {
@@ -475,6 +615,22 @@ pub(crate) fn plan_artifacts(
     steps.extend(beside);
     steps.extend(global_steps);
     steps.extend(installers.into_iter().map(Step::Installer));
+    // OmniBOR IDs after what they identify: each in the phase of its subject.
+    let omnibor: Vec<Step> = b
+        .artifacts
+        .keys()
+        .filter_map(|name| {
+            let subject = name.strip_suffix(".omnibor")?;
+            Some(Step::Omnibor(OmniborPlan {
+                name: name.clone(),
+                subject: subject.to_string(),
+                local: steps
+                    .iter()
+                    .any(|st| st.phase() == Phase::Local && st.outputs().contains(&subject)),
+            }))
+        })
+        .collect();
+    steps.extend(omnibor);
     steps.extend(unified);
     Ok(Planned {
         steps,
@@ -557,7 +713,15 @@ fn plan_archive(
     let exe = targets::info(target).exe_suffix();
 
     let mut files = Vec::new();
+    let only = app
+        .config
+        .binaries
+        .as_ref()
+        .and_then(|b| b.get(target).or_else(|| b.get("*")));
     for bin in &pkg.binaries {
+        if only.is_some_and(|only| !only.contains(bin)) {
+            continue;
+        }
         let restricted = app
             .config
             .bins
@@ -731,11 +895,12 @@ fn plan_installers(
                     false,
                 )
             }
+            // No checksum file, as cargo-dist: npm keeps the package's integrity hash.
             InstallerKind::Npm => (
                 format!("{name}-npm-package.tar.gz"),
                 app.targets.clone(),
                 "Install prebuilt binaries into your npm project",
-                true,
+                false,
             ),
             InstallerKind::Docker => continue,
             InstallerKind::Msi => {
@@ -1101,6 +1266,7 @@ fn plan_builds(apps: &[AppRelease<'_>], archives: &[ArchivePlan]) -> Vec<CargoBu
             features: a.config.features.clone().unwrap_or_default(),
             default_features: a.config.default_features.unwrap_or(true),
             all_features: a.config.all_features.unwrap_or(false),
+            auditable: a.config.cargo_auditable.unwrap_or(false),
         };
         let precise = for_target
             .iter()
@@ -1108,11 +1274,12 @@ fn plan_builds(apps: &[AppRelease<'_>], archives: &[ArchivePlan]) -> Vec<CargoBu
         let first = settings(for_target[0]);
         let uniform = for_target.iter().all(|a| {
             let s = settings(a);
-            (s.features, s.default_features, s.all_features)
+            (s.features, s.default_features, s.all_features, s.auditable)
                 == (
                     first.features.clone(),
                     first.default_features,
                     first.all_features,
+                    first.auditable,
                 )
         });
         if precise || !uniform {
@@ -1125,6 +1292,52 @@ fn plan_builds(apps: &[AppRelease<'_>], archives: &[ArchivePlan]) -> Vec<CargoBu
         }
     }
     builds
+}
+
+/// The target triple of a runner machine: known from GitHub's image labels,
+/// else assumed to be the target it builds.
+fn runner_host(runner: &str, target: &str) -> String {
+    let arm = runner.contains("-arm") || runner.contains("arm64");
+    let known = if runner.starts_with("ubuntu-") {
+        Some(if arm {
+            "aarch64-unknown-linux-gnu"
+        } else {
+            "x86_64-unknown-linux-gnu"
+        })
+    } else if runner.starts_with("windows-") {
+        Some(if arm {
+            "aarch64-pc-windows-msvc"
+        } else {
+            "x86_64-pc-windows-msvc"
+        })
+    } else if runner.starts_with("macos-") {
+        let intel =
+            runner == "macos-13" || runner.ends_with("-intel") || runner.starts_with("macos-12");
+        Some(if intel {
+            "x86_64-apple-darwin"
+        } else {
+            "aarch64-apple-darwin"
+        })
+    } else {
+        None
+    };
+    known.map_or_else(|| target.to_string(), str::to_string)
+}
+
+/// The step that installs consign on a build machine (recorded as cargo-dist's `install_dist`).
+fn install_step(version: &Option<String>, host: &str) -> RunStep {
+    let version = version
+        .clone()
+        .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string());
+    RunStep {
+        shell: if host.contains("windows") {
+            "pwsh"
+        } else {
+            "sh"
+        }
+        .to_string(),
+        run: format!("cargo install consign --version {version} --locked"),
+    }
 }
 
 /// The CI section of the manifest: the GitHub build matrix.
@@ -1140,19 +1353,40 @@ pub(crate) fn ci_info(config: &DistConfig, apps: &[AppRelease<'_>]) -> Option<Ci
     targets.sort();
     targets.dedup();
     let runners = config.github_custom_runners.clone().unwrap_or_default();
-    let include = targets
-        .into_iter()
-        .map(|t| {
-            let default = targets::default_github_runner(t);
-            let custom = runners.get(t.as_str()).or_else(|| runners.get(default));
-            GithubMatrixEntry {
-                targets: vec![t.clone()],
-                runner: custom.map_or_else(|| default.to_string(), |c| c.runner.clone()),
-                dist_args: format!("--artifacts=local --target={t}"),
-                container: custom.and_then(|c| c.container.clone()),
+    let mut include: Vec<GithubMatrixEntry> = Vec::new();
+    for t in targets {
+        let default = targets::default_github_runner(t);
+        let custom = runners.get(t.as_str()).or_else(|| runners.get(default));
+        let runner = custom.map_or_else(|| default.to_string(), |c| c.runner.clone());
+        let host = custom
+            .and_then(|c| c.host.clone())
+            .unwrap_or_else(|| runner_host(&runner, t));
+        let entry = GithubMatrixEntry {
+            targets: vec![t.clone()],
+            dist_args: format!("--artifacts=local --target={t}"),
+            container: custom
+                .and_then(|c| c.container.clone())
+                .map(|image| Container {
+                    image,
+                    host: host.clone(),
+                    package_manager: None,
+                }),
+            install_dist: install_step(&config.consign_version, &host),
+            runner,
+            host,
+        };
+        // `merge-tasks`: one job per machine, building all of its targets.
+        let same_machine = include
+            .iter_mut()
+            .find(|e| e.runner == entry.runner && e.container == entry.container);
+        match same_machine {
+            Some(e) if config.merge_tasks.unwrap_or(false) => {
+                e.targets.push(t.clone());
+                e.dist_args.push_str(&format!(" --target={t}"));
             }
-        })
-        .collect();
+            _ => include.push(entry),
+        }
+    }
     Some(CiInfo {
         github: Some(GithubCiInfo {
             artifacts_matrix: Some(GithubMatrix { include }),

@@ -26,8 +26,9 @@ use crate::project::{Package, Workspace};
 use crate::targets;
 
 pub use artifacts::{
-    ArchiveFile, ArchivePlan, BinstallStatus, CargoBuild, FileSource, ImagePlan, InstallerMeta,
-    InstallerPlan, MsiPlan, SourcePlan, UnifiedChecksumPlan,
+    ArchiveFile, ArchivePlan, BinstallStatus, CargoBuild, ExtraPlan, FileSource, ImagePlan,
+    InstallerMeta, InstallerPlan, MsiPlan, OmniborPlan, SbomPlan, SourcePlan, UnifiedChecksumPlan,
+    UpdaterPlan,
 };
 pub use step::{Phase, PublishStep, Step};
 
@@ -211,8 +212,8 @@ pub fn plan(ws: &Workspace, opts: &PlanOptions) -> Result<Plan, UserError> {
             app_name: app.package.name.clone(),
             app_version: app.package.version.to_string(),
             env: Some(env_vars(&app.package.name)),
-            display_name: None,
-            display: None,
+            display_name: app.config.display_name.clone(),
+            display: app.config.display,
             artifacts: planned
                 .release_artifacts
                 .get(&app.package.name)
@@ -432,13 +433,19 @@ fn resolve_hosting(
     }
     if wants_github {
         if let Some(h) = &source {
-            let path = format!("/{}/{}/releases/download/{tag}", h.owner, h.project);
+            // `github-releases-repo` moves the release to another repository
+            // on the same GitHub.
+            let (owner, repo) = match config.github_releases_repo.as_deref() {
+                Some(other) => other.split_once('/').unwrap_or((other, "")),
+                None => (h.owner.as_str(), h.project.as_str()),
+            };
+            let path = format!("/{owner}/{repo}/releases/download/{tag}");
             download_base = Some(format!("{}{path}", h.web_base));
             manifest.github = Some(GithubHosting {
                 artifact_base_url: h.web_base.clone(),
                 artifact_download_path: path,
-                owner: h.owner.clone(),
-                repo: h.project.clone(),
+                owner: owner.to_string(),
+                repo: repo.to_string(),
             });
         }
     }
@@ -475,5 +482,8 @@ pub fn env_vars(app: &str) -> EnvironmentVariables {
         print_quiet_env_var: format!("{prefix}_PRINT_QUIET"),
         print_verbose_env_var: format!("{prefix}_PRINT_VERBOSE"),
         download_url_env_var: format!("{prefix}_DOWNLOAD_URL"),
+        github_base_url_env_var: format!("{prefix}_INSTALLER_GITHUB_BASE_URL"),
+        ghe_base_url_env_var: format!("{prefix}_INSTALLER_GHE_BASE_URL"),
+        github_token_env_var: format!("{prefix}_GITHUB_TOKEN"),
     }
 }

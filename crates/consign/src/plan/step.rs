@@ -10,7 +10,8 @@
 use serde::Serialize;
 
 use super::artifacts::{
-    ArchivePlan, CargoBuild, ImagePlan, InstallerPlan, MsiPlan, SourcePlan, UnifiedChecksumPlan,
+    ArchivePlan, CargoBuild, ExtraPlan, ImagePlan, InstallerPlan, MsiPlan, OmniborPlan, SbomPlan,
+    SourcePlan, UnifiedChecksumPlan, UpdaterPlan,
 };
 use crate::channel::{homebrew::TapPublish, npm::NpmPublish};
 
@@ -49,6 +50,14 @@ pub enum Step {
     Installer(InstallerPlan),
     /// The unified `{algo}.sum` over every artifact whose checksum is known.
     Checksums(UnifiedChecksumPlan),
+    /// `{app}-{target}-update`: axoupdater-cli built for the target.
+    Updater(UpdaterPlan),
+    /// Run an `extra-artifacts` command and release its files.
+    Extra(ExtraPlan),
+    /// `cargo cyclonedx`: an app's SBOM.
+    Sbom(SbomPlan),
+    /// The OmniBOR ID of an artifact (in its subject's phase).
+    Omnibor(OmniborPlan),
     /// Publish to a package channel (look, act, record).
     Publish(PublishStep),
 }
@@ -77,8 +86,18 @@ impl Step {
     /// The phase the step belongs to.
     pub fn phase(&self) -> Phase {
         match self {
-            Step::Cargo(_) | Step::Archive(_) | Step::Image(_) | Step::Msi(_) => Phase::Local,
-            Step::Source(_) | Step::Installer(_) | Step::Checksums(_) => Phase::Global,
+            Step::Cargo(_)
+            | Step::Archive(_)
+            | Step::Image(_)
+            | Step::Msi(_)
+            | Step::Updater(_) => Phase::Local,
+            Step::Omnibor(o) if o.local => Phase::Local,
+            Step::Source(_)
+            | Step::Installer(_)
+            | Step::Checksums(_)
+            | Step::Extra(_)
+            | Step::Sbom(_)
+            | Step::Omnibor(_) => Phase::Global,
             Step::Publish(_) => Phase::Publish,
         }
     }
@@ -110,6 +129,10 @@ impl Step {
                 out.extend(i.checksum.as_deref());
             }
             Step::Checksums(c) => out.push(c.name.as_str()),
+            Step::Updater(u) => out.push(u.name.as_str()),
+            Step::Extra(e) => out.extend(e.files.iter().map(|(_, n)| n.as_str())),
+            Step::Sbom(s) => out.push(s.name.as_str()),
+            Step::Omnibor(o) => out.push(o.name.as_str()),
         }
         out
     }
@@ -151,6 +174,22 @@ impl super::Plan {
     accessor!(
         /// The publishing steps.
         publishes, Publish, PublishStep
+    );
+    accessor!(
+        /// The updaters to build.
+        updaters, Updater, UpdaterPlan
+    );
+    accessor!(
+        /// The `extra-artifacts` commands.
+        extras, Extra, ExtraPlan
+    );
+    accessor!(
+        /// The SBOMs.
+        sboms, Sbom, SbomPlan
+    );
+    accessor!(
+        /// The OmniBOR IDs.
+        omnibor_ids, Omnibor, OmniborPlan
     );
 
     /// The source tarball, if planned.

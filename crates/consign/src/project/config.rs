@@ -272,11 +272,15 @@ impl GlibcVersion {
     }
 }
 
-/// A GitHub runner override: a runner label, optionally a container.
+/// A GitHub runner override: a runner label, optionally the target triple of
+/// the runner machine (`host`) and a container.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CustomRunner {
     /// The runner label.
     pub runner: String,
+    /// The runner machine's own target triple, when it is not the default
+    /// runner's (cargo-dist's `host`).
+    pub host: Option<String>,
     /// A container image to build in.
     pub container: Option<String>,
 }
@@ -318,17 +322,18 @@ pub enum InstallPath {
 }
 
 impl InstallPath {
-    /// Parse one entry. `~` or `~/` alone, and `$VAR` without a
-    /// subdirectory, are refused: they would install straight into a home or
-    /// variable directory the user did not mean to fill with binaries.
+    /// Parse one entry, as cargo-dist does: `CARGO_HOME`, `~/sub/dir`
+    /// (`~` or `~/` alone is refused: it would install straight into the home
+    /// directory), or `$VAR/sub/dir` where the subdirectory may be empty
+    /// (`$XDG_BIN_HOME/`) or climb (`$XDG_DATA_HOME/../bin`). `$VAR` without a
+    /// slash is refused, as cargo-dist refuses it.
     pub fn parse(s: &str) -> Option<Self> {
         if s == "CARGO_HOME" {
             return Some(InstallPath::CargoHome);
         }
         if let Some(rest) = s.strip_prefix("~/") {
             let sub = rest.trim_matches('/');
-            return (!sub.is_empty() && !sub.split('/').any(|c| c == ".."))
-                .then(|| InstallPath::HomeSubdir(sub.to_string()));
+            return (!sub.is_empty()).then(|| InstallPath::HomeSubdir(sub.to_string()));
         }
         let rest = s.strip_prefix('$')?;
         let (var, subdir) = rest.split_once('/')?;
@@ -336,11 +341,9 @@ impl InstallPath {
         let valid_var = !var.is_empty()
             && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             && !var.starts_with(|c: char| c.is_ascii_digit());
-        (valid_var && !subdir.is_empty() && !subdir.split('/').any(|c| c == "..")).then(|| {
-            InstallPath::EnvSubdir {
-                var: var.to_string(),
-                subdir: subdir.to_string(),
-            }
+        valid_var.then(|| InstallPath::EnvSubdir {
+            var: var.to_string(),
+            subdir: subdir.to_string(),
         })
     }
 }
@@ -354,6 +357,49 @@ pub struct BinConfig {
     pub path: Option<String>,
     /// The only targets it ships on.
     pub only_platforms: Option<Vec<String>>,
+}
+
+/// A `github-action-commits` value: the ref an action is used at (a commit
+/// SHA or a tag), and the comment written after it (`"<sha> # v4.2.0"`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionRef {
+    /// The ref after `@` (a 40-character SHA is lower-cased).
+    pub reference: String,
+    /// The text after `#`, if any.
+    pub comment: Option<String>,
+}
+
+impl ActionRef {
+    /// Parse `ref` or `ref # comment`. The ref may hold only characters that
+    /// need no quoting in YAML; the comment one line of text.
+    pub fn parse(s: &str) -> Option<ActionRef> {
+        let (reference, comment) = match s.split_once('#') {
+            Some((r, c)) => (
+                r.trim(),
+                Some(c.trim().to_string()).filter(|c| !c.is_empty()),
+            ),
+            None => (s.trim(), None),
+        };
+        let plain = !reference.is_empty()
+            && !reference.starts_with(['-', '.', '/'])
+            && reference
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+' | '/'));
+        if !plain || comment.as_deref().is_some_and(|c| c.contains(['\n', '\r'])) {
+            return None;
+        }
+        let reference = if Self::is_sha(reference) {
+            reference.to_ascii_lowercase()
+        } else {
+            reference.to_string()
+        };
+        Some(ActionRef { reference, comment })
+    }
+
+    /// Whether the ref is a full commit SHA.
+    pub fn is_sha(reference: &str) -> bool {
+        reference.len() == 40 && reference.bytes().all(|b| b.is_ascii_hexdigit())
+    }
 }
 
 /// A `publish-jobs` entry.
@@ -425,8 +471,8 @@ pub struct DistConfig {
     /// `consign-version` only (not `cargo-dist-version`): the consign the
     /// generated CI installs.
     pub consign_version: Option<String>,
-    /// `github-action-commits`: action (`owner/name`) → commit SHA to pin.
-    pub github_action_commits: Option<BTreeMap<String, String>>,
+    /// `github-action-commits`: action (`owner/name`) → the ref to use it at.
+    pub github_action_commits: Option<BTreeMap<String, ActionRef>>,
     /// `cache-builds`: cache cargo's registry and target dir in CI builds.
     pub cache_builds: Option<bool>,
     /// `post-announce-jobs`: user workflows run after the announcement.
@@ -434,6 +480,53 @@ pub struct DistConfig {
     /// `dispatch-repositories`: `owner/repo`s that `consign announce` sends a
     /// `repository_dispatch` to.
     pub dispatch_repositories: Option<Vec<String>>,
+    /// `plan-jobs`: user workflows run beside the plan.
+    pub plan_jobs: Option<Vec<String>>,
+    /// `local-artifacts-jobs`: user workflows that build local artifacts.
+    pub local_artifacts_jobs: Option<Vec<String>>,
+    /// `global-artifacts-jobs`: user workflows that build global artifacts.
+    pub global_artifacts_jobs: Option<Vec<String>>,
+    /// `host-jobs`: user workflows run beside the host job.
+    pub host_jobs: Option<Vec<String>>,
+    /// `build-local-artifacts`: `false` leaves building local artifacts to
+    /// `local-artifacts-jobs`.
+    pub build_local_artifacts: Option<bool>,
+    /// `github-custom-job-permissions`: user job name → permission → level.
+    pub github_custom_job_permissions: Option<BTreeMap<String, BTreeMap<String, String>>>,
+    /// `source-tarball`: `false` releases no `source.tar.gz`.
+    pub source_tarball: Option<bool>,
+    /// `cargo-auditable`: build with `cargo auditable build`.
+    pub cargo_auditable: Option<bool>,
+    /// `cargo-cyclonedx`: an SBOM per app with `cargo cyclonedx`.
+    pub cargo_cyclonedx: Option<bool>,
+    /// `omnibor`: an OmniBOR artifact ID beside each archive, MSI and the source tarball.
+    pub omnibor: Option<bool>,
+    /// `[[extra-artifacts]]`: files a command builds, released as they are.
+    pub extra_artifacts: Option<Vec<ExtraArtifact>>,
+    /// `display`: `false` leaves the app out of the announcement.
+    pub display: Option<bool>,
+    /// `display-name`: the name shown instead of the package name.
+    pub display_name: Option<String>,
+    /// `github-releases-repo`: `owner/repo` the GitHub Release is made on.
+    pub github_releases_repo: Option<String>,
+    /// `binaries`: per target (`"*"` for the others), the only binaries released.
+    pub binaries: Option<BTreeMap<String, Vec<String>>>,
+    /// `rust-toolchain-version`: the toolchain CI builds with.
+    pub rust_toolchain_version: Option<String>,
+    /// `merge-tasks`: build every target a runner builds in one CI job.
+    pub merge_tasks: Option<bool>,
+}
+
+/// An `[[extra-artifacts]]` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExtraArtifact {
+    /// Where `build` runs, relative to the config's directory (`working-dir`).
+    pub working_dir: Option<String>,
+    /// The command and its arguments.
+    pub build: Vec<String>,
+    /// The files it makes, relative to the working directory; each is
+    /// released under its file name.
+    pub artifacts: Vec<String>,
 }
 
 /// Keys consign reads. Kept in one list so that a misspelling can be matched
@@ -494,35 +587,48 @@ pub const KNOWN_KEYS: &[&str] = &[
     "cache-builds",
     "post-announce-jobs",
     "dispatch-repositories",
-];
-
-/// cargo-dist keys consign accepts but does not act on (yet). They are not
-/// warned about, so a cargo-dist config reads cleanly.
-pub const ACCEPTED_KEYS: &[&str] = &[
-    "rust-toolchain-version",
-    "merge-tasks",
     "plan-jobs",
     "local-artifacts-jobs",
     "global-artifacts-jobs",
     "host-jobs",
     "build-local-artifacts",
-    "ssldotcom-windows-sign",
-    "macos-sign",
+    "github-custom-job-permissions",
+    "source-tarball",
     "cargo-auditable",
     "cargo-cyclonedx",
     "omnibor",
     "extra-artifacts",
-    "package-libraries",
-    "install-libraries",
     "display",
     "display-name",
-    "binaries",
     "github-releases-repo",
-    "github-releases-submodule-path",
-    "source-tarball",
-    "homebrew-formula",
-    "msvc-crt-static",
+    "binaries",
+    "rust-toolchain-version",
+    "merge-tasks",
 ];
+
+/// cargo-dist keys consign does not support yet: reading one is an error
+/// that names the key, says why, and says what to do. Nothing is accepted and
+/// silently ignored.
+pub const REFUSED_KEYS: &[(&str, &str)] = &[
+    ("msvc-crt-static", "remove it; consign builds Windows binaries with Rust's default C runtime linkage (set `-C target-feature=+crt-static` in `.cargo/config.toml` for a static one)"),
+    ("npm-shrinkwrap", "remove it; the npm package has no shrinkwrap file"),
+    ("release-branch", "remove it and release by pushing a tag (or `dispatch-releases = true`)"),
+    ("ssldotcom-windows-sign", "remove it and sign Windows artifacts in a `local-artifacts-jobs` workflow"),
+    ("azure-windows-sign", "remove it and sign Windows artifacts in a `local-artifacts-jobs` workflow"),
+    ("macos-sign", "remove it and sign macOS binaries in a `local-artifacts-jobs` workflow"),
+    ("always-use-latest-updater", "remove it; the updater is built from the `axoupdater-cli` version consign pins"),
+    ("package-libraries", "remove it; archives hold binaries only"),
+    ("install-libraries", "remove it; installers install binaries only"),
+    ("mac-pkg-config", "remove it; there is no macOS `.pkg` installer"),
+    ("github-releases-submodule-path", "remove it; with `github-releases-repo` the release is tagged on that repository's default branch"),
+];
+
+/// cargo-dist keys that have nothing to act on in consign, with why; reading
+/// one is a warning that says so.
+pub const INERT_KEYS: &[(&str, &str)] = &[(
+    "cargo-dist-url-override",
+    "it tells cargo-dist's CI where to download cargo-dist, and consign's CI installs consign (`consign-version`); remove it",
+)];
 
 /// Reads values out of one TOML table, reporting problems at their spans.
 struct Reader<'a> {
@@ -671,6 +777,58 @@ impl Reader<'_> {
             .collect()
     }
 
+    /// One target triple.
+    fn targets_one(&self, key: &str, item: &Item) -> R<String> {
+        let s = item
+            .as_str()
+            .ok_or_else(|| self.err(key, item, "a target triple string", None))?;
+        check_target(s)
+            .map_err(|hint| self.err(key, item, "a target triple that rustc knows", Some(hint)))?;
+        Ok(s.to_string())
+    }
+
+    /// An array of tables (`[[x]]` or `x = [{...}]`).
+    fn tables<'i>(
+        &self,
+        key: &str,
+        item: &'i Item,
+        expected: &str,
+    ) -> R<Vec<&'i dyn toml_edit::TableLike>> {
+        match item {
+            Item::ArrayOfTables(a) => {
+                Ok(a.iter().map(|t| t as &dyn toml_edit::TableLike).collect())
+            }
+            Item::Value(Value::Array(a)) => a
+                .iter()
+                .map(|v| {
+                    v.as_inline_table()
+                        .map(|t| t as &dyn toml_edit::TableLike)
+                        .ok_or_else(|| self.value_err(key, v, "a table", None))
+                })
+                .collect(),
+            _ => Err(self.err(key, item, expected, None)),
+        }
+    }
+
+    /// `./name` entries naming reusable workflows in `.github/workflows/`;
+    /// returns the names.
+    fn user_jobs(&self, key: &str, item: &Item) -> R<Vec<String>> {
+        let jobs = self.strings(key, item, false)?;
+        jobs.into_iter()
+            .map(
+                |job| match job.strip_prefix("./").filter(|n| !n.is_empty()) {
+                    Some(name) => Ok(name.to_string()),
+                    None => Err(self.err(
+                        key,
+                        item,
+                        "`./name` entries naming workflows in `.github/workflows/`",
+                        Some(format!("write `./{}`", job.trim_start_matches(['.', '/']))),
+                    )),
+                },
+            )
+            .collect()
+    }
+
     fn table<'i>(&self, key: &str, item: &'i Item) -> R<&'i dyn toml_edit::TableLike> {
         item.as_table_like()
             .ok_or_else(|| self.err(key, item, "a table", None))
@@ -770,37 +928,163 @@ pub fn parse_dist_table(
                 let t = r.table(key, item)?;
                 let mut pins = BTreeMap::new();
                 for (action, v) in t.iter() {
-                    let sha = r.string(&format!("{key}.{action}"), v)?;
-                    if sha.len() != 40 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-                        return Err(r.err(
+                    let text = r.string(&format!("{key}.{action}"), v)?;
+                    let pin = ActionRef::parse(&text).ok_or_else(|| {
+                        r.err(
                             &format!("{key}.\"{action}\""),
                             v,
-                            "a full 40-character commit SHA",
-                            Some("copy the commit SHA of the action's release tag".into()),
-                        ));
-                    }
-                    pins.insert(action.to_string(), sha.to_ascii_lowercase());
+                            "a git ref (a commit SHA or a tag such as \"v4\"), optionally followed by ` # comment`",
+                            Some("a ref holds only letters, digits, `.`, `-`, `_`, `+` and `/`, and the comment fits on one line".into()),
+                        )
+                    })?;
+                    pins.insert(action.to_string(), pin);
                 }
                 c.github_action_commits = Some(pins);
             }
             "cache-builds" => c.cache_builds = Some(r.bool(key, item)?),
             "post-announce-jobs" => {
-                let jobs = r.strings(key, item, false)?;
-                let mut parsed = Vec::new();
-                for job in jobs {
-                    match job.strip_prefix("./").filter(|n| !n.is_empty()) {
-                        Some(name) => parsed.push(PublishJob::Custom(name.to_string())),
-                        None => {
-                            return Err(r.err(
-                                key,
-                                item,
-                                "`./name` entries naming workflows in `.github/workflows/`",
-                                Some(format!("write `./{}`", job.trim_start_matches(['.', '/']))),
-                            ))
+                c.post_announce_jobs = Some(
+                    r.user_jobs(key, item)?
+                        .into_iter()
+                        .map(PublishJob::Custom)
+                        .collect(),
+                )
+            }
+            "plan-jobs" => c.plan_jobs = Some(r.user_jobs(key, item)?),
+            "local-artifacts-jobs" => c.local_artifacts_jobs = Some(r.user_jobs(key, item)?),
+            "global-artifacts-jobs" => c.global_artifacts_jobs = Some(r.user_jobs(key, item)?),
+            "host-jobs" => c.host_jobs = Some(r.user_jobs(key, item)?),
+            "build-local-artifacts" => c.build_local_artifacts = Some(r.bool(key, item)?),
+            "source-tarball" => c.source_tarball = Some(r.bool(key, item)?),
+            "rust-toolchain-version" => {
+                let v = r.string(key, item)?;
+                let plain = !v.is_empty()
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
+                if !plain {
+                    return Err(r.err(
+                        key,
+                        item,
+                        "a rustup toolchain such as \"1.80.0\" or \"stable\"",
+                        None,
+                    ));
+                }
+                c.rust_toolchain_version = Some(v)
+            }
+            "merge-tasks" => c.merge_tasks = Some(r.bool(key, item)?),
+            "cargo-auditable" => c.cargo_auditable = Some(r.bool(key, item)?),
+            "cargo-cyclonedx" => c.cargo_cyclonedx = Some(r.bool(key, item)?),
+            "omnibor" => c.omnibor = Some(r.bool(key, item)?),
+            "display" => c.display = Some(r.bool(key, item)?),
+            "display-name" => c.display_name = Some(r.string(key, item)?),
+            "github-releases-repo" => {
+                let repo = r.string(key, item)?;
+                if !is_tap(&repo) {
+                    return Err(r.err(key, item, "`owner/repo`, e.g. \"my-org/releases\"", None));
+                }
+                c.github_releases_repo = Some(repo)
+            }
+            "binaries" => {
+                let t = r.table(key, item)?;
+                let mut map = BTreeMap::new();
+                for (target, v) in t.iter() {
+                    let sub = format!("{key}.{target}");
+                    if target != "*" {
+                        check_target(target).map_err(|hint| {
+                            r.err(
+                                &sub,
+                                v,
+                                "a target triple key (or `\"*\"` for the others)",
+                                Some(hint),
+                            )
+                        })?;
+                    }
+                    map.insert(target.to_string(), r.strings(&sub, v, false)?);
+                }
+                c.binaries = Some(map);
+            }
+            "extra-artifacts" => {
+                let tables = r.tables(key, item, "`[[dist.extra-artifacts]]` tables")?;
+                let mut extras = Vec::new();
+                for t in tables {
+                    let field = |name: &str| t.get(name);
+                    let build = match field("build") {
+                        Some(b) => r.strings(&format!("{key}.build"), b, false)?,
+                        None => Vec::new(),
+                    };
+                    let artifacts = match field("artifacts") {
+                        Some(a) => r.strings(&format!("{key}.artifacts"), a, false)?,
+                        None => Vec::new(),
+                    };
+                    if build.is_empty() || artifacts.is_empty() {
+                        return Err(r.err(
+                            key,
+                            item,
+                            "every entry to have a `build` command and at least one file in `artifacts`",
+                            Some("write `build = [\"make\", \"docs\"]` and `artifacts = [\"docs.tar.gz\"]`".into()),
+                        ));
+                    }
+                    if let Some(bad) = artifacts.iter().find(|a| {
+                        a.starts_with('/') || a.split('/').any(|p| p == "..") || a.ends_with('/')
+                    }) {
+                        return Err(r.err(
+                            &format!("{key}.artifacts"),
+                            item,
+                            "relative file paths inside the working directory",
+                            Some(format!("`{bad}` is not one")),
+                        ));
+                    }
+                    let working_dir = field("working-dir")
+                        .map(|w| r.string(&format!("{key}.working-dir"), w))
+                        .transpose()?;
+                    for (k, _) in t.iter() {
+                        if !["build", "artifacts", "working-dir"].contains(&k) {
+                            warn_unknown(
+                                file,
+                                &mut *warnings,
+                                &format!("{table_path}.{key}"),
+                                k,
+                                t.key(k),
+                                &["build", "artifacts", "working-dir"],
+                            );
                         }
                     }
+                    extras.push(ExtraArtifact {
+                        working_dir,
+                        build,
+                        artifacts,
+                    });
                 }
-                c.post_announce_jobs = Some(parsed);
+                c.extra_artifacts = Some(extras);
+            }
+            "github-custom-job-permissions" => {
+                let t = r.table(key, item)?;
+                let mut jobs = BTreeMap::new();
+                for (job, perms) in t.iter() {
+                    let sub = format!("{key}.{job}");
+                    let mut map = BTreeMap::new();
+                    for (perm, level) in r.table(&sub, perms)?.iter() {
+                        let what = format!("{sub}.{perm}");
+                        let valid_name = !perm.is_empty()
+                            && perm.chars().all(|c| c.is_ascii_lowercase() || c == '-');
+                        if !valid_name {
+                            return Err(r.err(
+                                &what,
+                                level,
+                                "a GitHub permission name such as `contents` or `id-token`",
+                                None,
+                            ));
+                        }
+                        let level = r.one_enum(&what, level, &["read", "write", "none"], |s| {
+                            ["read", "write", "none"]
+                                .contains(&s)
+                                .then(|| s.to_string())
+                        })?;
+                        map.insert(perm.to_string(), level);
+                    }
+                    jobs.insert(job.trim_start_matches("./").to_string(), map);
+                }
+                c.github_custom_job_permissions = Some(jobs);
             }
             "ci" => c.ci = Some(r.enums(key, item, CiBackend::ALL, CiBackend::parse)?),
             "installers" => {
@@ -840,6 +1124,7 @@ pub fn parse_dist_table(
                     let runner = if let Some(s) = v.as_str() {
                         CustomRunner {
                             runner: s.to_string(),
+                            host: None,
                             container: None,
                         }
                     } else if let Some(rt) = v.as_table_like() {
@@ -847,24 +1132,64 @@ pub fn parse_dist_table(
                             Some(x) => r.string(&format!("{sub}.runner"), x)?,
                             None => label.to_string(),
                         };
+                        let host = match rt.get("host") {
+                            Some(x) => Some(r.targets_one(&format!("{sub}.host"), x)?),
+                            None => None,
+                        };
                         let container = match rt.get("container") {
                             Some(x) if x.as_table_like().is_some() => {
-                                match x.as_table_like().and_then(|t| t.get("image")) {
+                                let ct = x.as_table_like().expect("checked");
+                                for (k, _) in ct.iter() {
+                                    if !["image", "host", "package-manager"].contains(&k) {
+                                        warn_unknown(
+                                            file,
+                                            &mut *warnings,
+                                            &format!("{table_path}.{sub}.container"),
+                                            k,
+                                            ct.key(k),
+                                            &["image", "host", "package-manager"],
+                                        );
+                                    }
+                                }
+                                match ct.get("image") {
                                     Some(img) => {
                                         Some(r.string(&format!("{sub}.container.image"), img)?)
                                     }
-                                    None => None,
+                                    None => {
+                                        return Err(r.err(
+                                            &format!("{sub}.container"),
+                                            x,
+                                            "a container table with an `image`",
+                                            Some("write `container = { image = \"quay.io/pypa/manylinux_2_28_x86_64\" }` or a plain image string".into()),
+                                        ))
+                                    }
                                 }
                             }
                             Some(x) => Some(r.string(&format!("{sub}.container"), x)?),
                             None => None,
                         };
-                        CustomRunner { runner, container }
+                        for (k, _) in rt.iter() {
+                            if !["runner", "host", "container"].contains(&k) {
+                                warn_unknown(
+                                    file,
+                                    &mut *warnings,
+                                    &format!("{table_path}.{sub}"),
+                                    k,
+                                    rt.key(k),
+                                    &["runner", "host", "container"],
+                                );
+                            }
+                        }
+                        CustomRunner {
+                            runner,
+                            host,
+                            container,
+                        }
                     } else {
                         return Err(r.err(
                             &sub,
                             v,
-                            "a runner label string, or a table with `runner` and `container`",
+                            "a runner label string, or a table with `runner`, `host` and `container`",
                             None,
                         ));
                     };
@@ -962,20 +1287,7 @@ pub fn parse_dist_table(
             }
             "bin" => {
                 let mut bins = Vec::new();
-                let tables: Vec<&dyn toml_edit::TableLike> = match item {
-                    Item::ArrayOfTables(a) => {
-                        a.iter().map(|t| t as &dyn toml_edit::TableLike).collect()
-                    }
-                    Item::Value(Value::Array(a)) => a
-                        .iter()
-                        .map(|v| {
-                            v.as_inline_table()
-                                .map(|t| t as &dyn toml_edit::TableLike)
-                                .ok_or_else(|| r.value_err(key, v, "a table with `name`", None))
-                        })
-                        .collect::<R<_>>()?,
-                    _ => return Err(r.err(key, item, "an array of tables (`[[dist.bin]]`)", None)),
-                };
+                let tables = r.tables(key, item, "an array of tables (`[[dist.bin]]`)")?;
                 for t in tables {
                     let name = match t.get("name") {
                         Some(n) => r.string("bin.name", n)?,
@@ -1169,7 +1481,34 @@ pub fn parse_dist_table(
                 }
                 c.dispatch_repositories = Some(repos)
             }
-            other if ACCEPTED_KEYS.contains(&other) => {}
+            other if REFUSED_KEYS.iter().any(|(k, _)| *k == other) => {
+                let what = REFUSED_KEYS
+                    .iter()
+                    .find(|(k, _)| *k == other)
+                    .map_or("", |(_, w)| w);
+                let mut e = UserError::new(format!(
+                    "`{table_path}.{other}` in `{}` is a cargo-dist setting that consign does not support yet",
+                    file.path.display()
+                ))
+                .hint(what.to_string());
+                if let Some(loc) = file.locate(table.key(other).and_then(|k| k.span())) {
+                    e = e.at(loc);
+                }
+                return Err(e);
+            }
+            other if INERT_KEYS.iter().any(|(k, _)| *k == other) => {
+                let why = INERT_KEYS
+                    .iter()
+                    .find(|(k, _)| *k == other)
+                    .map_or("", |(_, w)| w);
+                warnings.push(ConfigWarning {
+                    message: format!(
+                        "`{table_path}.{other}` in `{}` has no effect in consign: {why}",
+                        file.path.display()
+                    ),
+                    location: file.locate(table.key(other).and_then(|k| k.span())),
+                });
+            }
             other => warn_unknown(
                 file,
                 warnings,
@@ -1187,7 +1526,7 @@ fn install_path_hint(entry: &str) -> String {
     match entry {
         "~" | "~/" => "`~` alone would install into your home directory itself; name a subdirectory, e.g. `~/.local/bin`".into(),
         e if e.starts_with('$') => format!(
-            "`{e}` needs a subdirectory under the variable, e.g. `{}/bin`; a variable alone is not accepted",
+            "`{e}` needs a slash after the variable: `{0}/` for its directory itself, or a subdirectory such as `{0}/bin`",
             e.trim_end_matches('/')
         ),
         e => format!("`{e}` is none of these; write a home-relative path as `~/{}`", e.trim_start_matches('/')),
@@ -1277,6 +1616,23 @@ impl DistConfig {
             cache_builds,
             post_announce_jobs,
             dispatch_repositories,
+            plan_jobs,
+            local_artifacts_jobs,
+            global_artifacts_jobs,
+            host_jobs,
+            build_local_artifacts,
+            github_custom_job_permissions,
+            source_tarball,
+            cargo_auditable,
+            cargo_cyclonedx,
+            omnibor,
+            extra_artifacts,
+            display,
+            display_name,
+            github_releases_repo,
+            binaries,
+            rust_toolchain_version,
+            merge_tasks,
         )
     }
 }
@@ -1592,16 +1948,7 @@ publish-prereleases = true
 
     #[test]
     fn bad_install_path_and_glibc_are_errors() {
-        for bad in [
-            "~",
-            "~/",
-            "$HOME",
-            "$HOME/",
-            "$/bin",
-            "$1X/bin",
-            "~/../etc",
-            "relative/dir",
-        ] {
+        for bad in ["~", "~/", "$HOME", "$/bin", "$1X/bin", "relative/dir"] {
             let e = err(&format!(
                 "[dist]\ninstall-path = [\"CARGO_HOME\", \"{bad}\"]"
             ));
@@ -1646,14 +1993,194 @@ publish-prereleases = true
     }
 
     #[test]
+    fn install_path_takes_every_shape_cargo_dist_takes() {
+        let c = ok(
+            "[dist]\ninstall-path = [\"$XDG_BIN_HOME/\", \"$XDG_DATA_HOME/../bin\", \"~/.local/bin\"]",
+        );
+        assert_eq!(
+            c.install_path.unwrap(),
+            vec![
+                InstallPath::EnvSubdir {
+                    var: "XDG_BIN_HOME".into(),
+                    subdir: "".into()
+                },
+                InstallPath::EnvSubdir {
+                    var: "XDG_DATA_HOME".into(),
+                    subdir: "../bin".into()
+                },
+                InstallPath::HomeSubdir(".local/bin".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn action_refs_are_shas_or_tags_with_an_optional_comment() {
+        let c = ok("[dist.github-action-commits]\n\"actions/checkout\" = \"v7\"\n\"actions/cache\" = \"0057852BFAA89A56745CBA8C7296529D2FC39830 # v4.3.0\"\n");
+        let pins = c.github_action_commits.unwrap();
+        assert_eq!(
+            pins["actions/checkout"],
+            ActionRef {
+                reference: "v7".into(),
+                comment: None
+            }
+        );
+        assert_eq!(
+            pins["actions/cache"],
+            ActionRef {
+                reference: "0057852bfaa89a56745cba8c7296529d2fc39830".into(),
+                comment: Some("v4.3.0".into())
+            }
+        );
+        let e = err("[dist.github-action-commits]\n\"actions/checkout\" = \"v4; rm -rf\"\n");
+        assert!(e.message.contains("a git ref"), "{}", e.message);
+        assert_eq!(e.location.unwrap().line, 2);
+    }
+
+    #[test]
     fn axodotdev_hosting_is_refused_with_a_reason() {
         let e = err("[dist]\nhosting = [\"axodotdev\"]");
         assert!(e.hint.unwrap().contains("not supported"));
     }
 
+    /// Every key of cargo-dist 0.34's dist config (the fields of its
+    /// `DistMetadata` in `cargo-dist-0.34.0/src/config/v0.rs`), with
+    /// a value cargo-dist accepts.
+    const CARGO_DIST_KEYS: &[(&str, &str)] = &[
+        ("cargo-dist-version", "\"0.34.0\""),
+        ("cargo-dist-url-override", "\"https://example.com/dist\""),
+        ("rust-toolchain-version", "\"1.80.0\""),
+        ("dist", "true"),
+        ("ci", "[\"github\"]"),
+        ("pr-run-mode", "\"upload\""),
+        ("allow-dirty", "[\"ci\"]"),
+        ("installers", "[\"shell\"]"),
+        ("install-success-msg", "\"done\""),
+        ("tap", "\"acme/homebrew-tap\""),
+        ("formula", "\"tool\""),
+        ("dependencies", "{ apt = { libssl-dev = \"*\" } }"),
+        ("targets", "[\"x86_64-unknown-linux-gnu\"]"),
+        ("include", "[\"docs/guide.md\"]"),
+        ("auto-includes", "false"),
+        ("msvc-crt-static", "false"),
+        ("windows-archive", "\".zip\""),
+        ("unix-archive", "\".tar.gz\""),
+        ("npm-package", "\"tool-cli\""),
+        ("npm-shrinkwrap", "true"),
+        ("npm-scope", "\"@acme\""),
+        ("checksum", "\"sha512\""),
+        ("precise-builds", "true"),
+        ("merge-tasks", "true"),
+        ("fail-fast", "true"),
+        ("cache-builds", "true"),
+        ("build-local-artifacts", "false"),
+        ("dispatch-releases", "true"),
+        ("release-branch", "\"release\""),
+        ("install-path", "[\"$XDG_BIN_HOME/\", \"~/.local/bin\"]"),
+        ("features", "[\"fast\"]"),
+        ("default-features", "false"),
+        ("all-features", "true"),
+        ("plan-jobs", "[\"./check\"]"),
+        ("local-artifacts-jobs", "[\"./build-docker\"]"),
+        ("global-artifacts-jobs", "[\"./docs\"]"),
+        ("source-tarball", "false"),
+        ("recursive-tarball", "true"),
+        ("host-jobs", "[\"./mirror\"]"),
+        ("publish-jobs", "[\"homebrew\", \"./publish-crates\"]"),
+        ("post-announce-jobs", "[\"./notify\"]"),
+        ("publish-prereleases", "true"),
+        ("force-latest", "true"),
+        ("create-release", "false"),
+        ("github-releases-repo", "\"acme/public\""),
+        ("github-releases-submodule-path", "\"public\""),
+        ("github-release", "\"announce\""),
+        ("ssldotcom-windows-sign", "\"prod\""),
+        ("azure-windows-sign", "{ endpoint = \"https://eus.codesigning.azure.net\" }"),
+        ("macos-sign", "true"),
+        ("github-attestations", "true"),
+        ("github-attestations-filters", "[\"*.tar.xz\"]"),
+        ("github-attestations-phase", "\"announce\""),
+        ("hosting", "[\"simple\", \"github\"]"),
+        ("extra-artifacts", "[{ artifacts = [\"schema.json\"], build = [\"make\"] }]"),
+        ("github-custom-runners", "{ global = \"ubuntu-24.04\", x86_64-unknown-linux-gnu = { runner = \"big\", host = \"x86_64-unknown-linux-gnu\", container = { image = \"quay.io/pypa/manylinux_2_28_x86_64\", host = \"x86_64-unknown-linux-musl\", package-manager = \"apt\" } } }"),
+        ("github-custom-job-permissions", "{ build-docker = { packages = \"write\", contents = \"read\" } }"),
+        ("github-action-commits", "{ \"actions/checkout\" = \"v4\" }"),
+        ("bin-aliases", "{ tool = [\"t\"] }"),
+        ("tag-namespace", "\"tool\""),
+        ("install-updater", "true"),
+        ("always-use-latest-updater", "true"),
+        ("display", "false"),
+        ("display-name", "\"The Tool\""),
+        ("package-libraries", "[\"cdylib\"]"),
+        ("install-libraries", "[\"cdylib\"]"),
+        ("github-build-setup", "\"../build-setup.yml\""),
+        ("mac-pkg-config", "{ identifier = \"dev.acme.tool\" }"),
+        ("min-glibc-version", "{ \"*\" = \"2.17\" }"),
+        ("binaries", "{ x86_64-pc-windows-msvc = [\"tool\", \"toolw\"] }"),
+        ("cargo-auditable", "true"),
+        ("cargo-cyclonedx", "true"),
+        ("omnibor", "true"),
+        ("simple-download-url", "\"https://dl.example.com/{tag}\""),
+    ];
+
+    /// Every cargo-dist 0.34 key is read into the config (so the planner and
+    /// the generated CI act on it), refused with an error naming it and what
+    /// to do, or (when it has nothing to act on in consign) warned about with
+    /// why. None is silently dropped.
     #[test]
-    fn cargo_dist_keys_we_do_not_use_are_silent() {
-        ok("[dist]\nmerge-tasks = true\ncache-builds = true\n");
+    fn every_cargo_dist_key_is_honoured_or_refused() {
+        for (key, value) in CARGO_DIST_KEYS {
+            let (res, warnings) = parse(&format!("[dist]\n{key} = {value}\n"));
+            match res {
+                Err(e) => {
+                    assert!(
+                        REFUSED_KEYS.iter().any(|(k, _)| k == key),
+                        "{key} = {value} is refused but not listed as unsupported: {}",
+                        e.message
+                    );
+                    assert!(
+                        e.message.contains(&format!("`dist.{key}`"))
+                            && e.message.contains("consign does not support yet"),
+                        "{key}: {}",
+                        e.message
+                    );
+                    assert!(
+                        e.hint.is_some_and(|h| !h.is_empty()),
+                        "{key}: no what-to-do"
+                    );
+                }
+                Ok(c) if !warnings.is_empty() => {
+                    assert!(
+                        INERT_KEYS.iter().any(|(k, _)| k == key),
+                        "{key}: {warnings:?}"
+                    );
+                    assert!(warnings[0].message.contains("has no effect in consign"));
+                    assert_eq!(c, DistConfig::default(), "{key}");
+                }
+                Ok(c) => assert_ne!(
+                    c,
+                    DistConfig::default(),
+                    "{key} = {value} was accepted but read into nothing"
+                ),
+            }
+        }
+        // The lists hold only cargo-dist keys, and none is also read.
+        for (k, _) in REFUSED_KEYS.iter().chain(INERT_KEYS) {
+            assert!(CARGO_DIST_KEYS.iter().any(|(c, _)| c == k), "{k}");
+            assert!(!KNOWN_KEYS.contains(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn unsupported_cargo_dist_keys_are_refused_with_what_to_do() {
+        let e = err("[dist]\ninstallers = [\"shell\"]\nmacos-sign = true\n");
+        assert!(
+            e.message
+                .contains("`dist.macos-sign` in `dist-workspace.toml` is a cargo-dist setting that consign does not support yet"),
+            "{}",
+            e.message
+        );
+        assert!(e.hint.unwrap().contains("local-artifacts-jobs"));
+        assert_eq!(e.location.unwrap().line, 3);
     }
 
     #[test]
