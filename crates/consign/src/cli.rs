@@ -38,6 +38,10 @@ pub enum Command {
         /// Give up on one installer run after this many seconds
         #[arg(long, default_value_t = 120, value_name = "SECONDS")]
         timeout: u64,
+        /// Run each installed binary with these arguments to read its version
+        /// (default: the `verify-version-args` key, else `--version`; "" only runs it)
+        #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
+        version_args: Option<String>,
     },
     /// Show the shared libraries and glibc floor of built binaries
     Linkage {

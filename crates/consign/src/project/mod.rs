@@ -140,7 +140,7 @@ pub fn load(opts: &LoadOptions) -> anyhow::Result<Workspace> {
     let meta = meta?;
 
     let root = meta.workspace_root.clone();
-    let git = git.scoped_to(&root);
+    let git = git.scoped_to(&root, &meta.target_directory);
     let mut warnings = Vec::new();
 
     // Workspace config: dist-workspace.toml, dist.toml, or [workspace.metadata.dist].
