@@ -59,7 +59,7 @@ fn release() -> &'static Path {
         let ws = consign_workspace();
         let target_dir = repo_root().join("target/self-release");
         let out = Command::new(env!("CARGO_BIN_EXE_consign"))
-            .args(["build", "-t", HOST, "-q"])
+            .args(["build", "-t", HOST, "--artifacts", "all", "-q"])
             .current_dir(ws.path())
             .env("NO_COLOR", "1")
             .env("CARGO_TARGET_DIR", &target_dir)
@@ -95,9 +95,7 @@ fn consign_build_makes_consigns_own_installers_and_archives() {
         format!("consign-{HOST}.tar.xz"),
         format!("consign-{HOST}.tar.xz.sha256"),
         "consign-installer.sh".into(),
-        "consign-installer.sh.sha256".into(),
         "consign-installer.ps1".into(),
-        "consign-installer.ps1.sha256".into(),
         "consign.rb".into(),
         "consign-npm-package.tar.gz".into(),
         "source.tar.gz".into(),
@@ -105,6 +103,14 @@ fn consign_build_makes_consigns_own_installers_and_archives() {
         "dist-manifest.json".into(),
     ] {
         assert!(dir.join(&name).is_file(), "the release lacks `{name}`");
+    }
+    // The install step checks each installer against `sha256.sum`.
+    let sums = std::fs::read_to_string(dir.join("sha256.sum")).unwrap();
+    for name in ["consign-installer.sh", "consign-installer.ps1"] {
+        assert!(
+            sums.lines().any(|l| l.ends_with(&format!("*{name}"))),
+            "{sums}"
+        );
     }
     // The archive holds both binaries, in the directory binstall expects.
     let out = Command::new("tar")
@@ -184,10 +190,7 @@ fn the_generated_install_step_installs_the_prebuilt_release() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(
-        server.requests() >= 3,
-        "installer, its checksum, the archive"
-    );
+    assert!(server.requests() >= 3, "installer, sha256.sum, the archive");
     let bin_dir = std::fs::read_to_string(&github_path).unwrap();
     let consign = Path::new(bin_dir.trim()).join("consign");
     assert!(consign.is_file(), "{} is not installed", consign.display());

@@ -20,6 +20,33 @@ pub fn exec(args: &GlobalArgs, printer: &Printer) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// With `-v`: what the plan decided and why.
+fn show_decisions(plan: &Plan, printer: &Printer) {
+    let m = &plan.manifest;
+    let tag = m.announcement_tag.as_deref().unwrap_or("?");
+    printer.verbose(&format!(
+        "tag `{tag}`{}",
+        if m.announcement_tag_is_implicit {
+            " (inferred: every app has this version)"
+        } else {
+            ""
+        }
+    ));
+    for r in &m.releases {
+        printer.verbose(&format!("releasing `{}` {}", r.app_name, r.app_version));
+    }
+    for b in &plan.builds {
+        printer.verbose(&format!(
+            "building {} for `{}`",
+            crate::error::list(&b.packages),
+            b.target
+        ));
+    }
+    for name in m.artifacts.keys() {
+        printer.verbose(&format!("artifact {name}"));
+    }
+}
+
 /// What a dirty work tree means to a command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DirtyTree {
@@ -55,6 +82,7 @@ pub fn load_and_plan(
         every_app: false,
     };
     let plan = plan::plan(&ws, &opts)?;
+    show_decisions(&plan, printer);
     crate::ci::ensure_in_sync(&ws)?;
     check_clean(&ws, &plan, args.allow_dirty, dirty, printer)?;
     for w in &plan.warnings {
@@ -123,6 +151,11 @@ fn check_clean(
         DirtyTree::Warn => ws.git.dirty.iter().map(String::as_str).collect(),
         DirtyTree::Refuse => release_dirt(ws, plan),
     };
+    for f in ws.git.dirty.iter().filter(|f| !files.contains(&f.as_str())) {
+        printer.verbose(&format!(
+            "uncommitted `{f}` is not part of the release: not refusing the build"
+        ));
+    }
     if files.is_empty() || allow_dirty {
         return Ok(());
     }

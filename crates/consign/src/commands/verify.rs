@@ -102,9 +102,12 @@ fn render(report: &verify::VerifyReport) -> String {
         for c in r.checks.iter().filter(|c| !c.ok) {
             let _ = writeln!(out, "    {}: {}", c.name, c.detail);
         }
-        for note in &r.notes {
-            let _ = writeln!(out, "    note: {note}");
-        }
+    }
+    // The same note comes from every shell: show each once.
+    let notes: std::collections::BTreeSet<&String> =
+        report.results.iter().flat_map(|r| &r.notes).collect();
+    for note in notes {
+        let _ = writeln!(out, "note: {note}");
     }
     for s in &report.skipped {
         let _ = writeln!(out, "skipped {}: {}", s.what, s.reason);
