@@ -8,8 +8,9 @@
 # 2. Generates the workflow of a small workspace whose `consign-url-override`
 #    points at that server, cuts the Unix install step's `run:` script out of
 #    the YAML, and times it RUNS times (each with a fresh RUNNER_TEMP).
-# 3. Times `cargo install --locked --path crates/consign` once, into a fresh
-#    target directory and root: what a CI job does on a cache miss.
+# 3. Times `cargo install --locked --path crates/consign` once (in the same
+#    copy), into a fresh target directory and root: what a CI job does on a
+#    cache miss.
 #
 # Environment:
 #   RUNS       timed runs of the install step (default 5)
@@ -127,7 +128,7 @@ echo "install step: median ${median} s over $RUNS runs (${times[*]})"
 if [ "${SKIP_CARGO_INSTALL:-0}" != 1 ]; then
     echo "== timing cargo install --locked --path crates/consign (fresh target dir)" >&2
     t0=$(now)
-    (cd "$REPO" && CARGO_TARGET_DIR="$WORK/cargo-install-target" \
+    (cd "$src" && CARGO_TARGET_DIR="$WORK/cargo-install-target" \
         cargo install --locked -q --path crates/consign --root "$WORK/cargo-install-root")
     t1=$(now)
     cargo_s=$(elapsed "$t0" "$t1")
