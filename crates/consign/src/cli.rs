@@ -300,7 +300,7 @@ const ALWAYS: &[&str] = &["verbose", "quiet", "color"];
 /// hidden from its help and refused.
 pub fn meaningful_flags(command: &str) -> &'static [&'static str] {
     match command {
-        "plan" => &[
+        "plan" | "publish" => &[
             "tag",
             "targets",
             "installers",

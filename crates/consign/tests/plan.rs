@@ -541,7 +541,11 @@ fn bad_input_is_reported_with_location_and_hint() {
     // `plan` writes nothing: it only warns.
     let run = ws.consign(&["plan"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stderr.contains("warning: the git work tree"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: the git work tree"),
+        "{}",
+        run.stderr
+    );
     // `build` refuses the changed tracked file, not the untracked note.
     let run = ws.consign(&["build"]);
     run.fails_with(1, &["uncommitted changes", "src/main.rs", "--allow-dirty"]);

@@ -54,8 +54,13 @@ fn consign_workspace() -> TestWorkspace {
 
 /// consign's release for the host target: the directory of its files.
 fn release() -> &'static Path {
+    &built().1
+}
+
+/// The copy of consign's workspace and its release directory, built once.
+fn built() -> &'static (TestWorkspace, PathBuf) {
     static DIR: OnceLock<(TestWorkspace, PathBuf)> = OnceLock::new();
-    let (_, dir) = DIR.get_or_init(|| {
+    DIR.get_or_init(|| {
         let ws = consign_workspace();
         let target_dir = repo_root().join("target/self-release");
         let out = Command::new(env!("CARGO_BIN_EXE_consign"))
@@ -84,8 +89,7 @@ fn release() -> &'static Path {
             }
         }
         (ws, dir)
-    });
-    dir
+    })
 }
 
 #[test]
@@ -95,7 +99,6 @@ fn consign_build_makes_consigns_own_installers_and_archives() {
         format!("consign-{HOST}.tar.xz"),
         format!("consign-{HOST}.tar.xz.sha256"),
         "consign-installer.sh".into(),
-        "consign-installer.ps1".into(),
         "consign.rb".into(),
         "consign-npm-package.tar.gz".into(),
         "source.tar.gz".into(),
@@ -106,7 +109,7 @@ fn consign_build_makes_consigns_own_installers_and_archives() {
     }
     // The install step checks each installer against `sha256.sum`.
     let sums = std::fs::read_to_string(dir.join("sha256.sum")).unwrap();
-    for name in ["consign-installer.sh", "consign-installer.ps1"] {
+    for name in ["consign-installer.sh"] {
         assert!(
             sums.lines().any(|l| l.ends_with(&format!("*{name}"))),
             "{sums}"
@@ -123,6 +126,22 @@ fn consign_build_makes_consigns_own_installers_and_archives() {
         assert!(
             list.lines().any(|l| l == format!("consign-{HOST}/{bin}")),
             "archive lacks {bin}:\n{list}"
+        );
+    }
+    // The full release (every target) also has the PowerShell installer,
+    // the Windows zip and the macOS archives.
+    let plan = built().0.plan_json(&[]);
+    let names = artifact_names(&plan);
+    for name in [
+        "consign-installer.ps1",
+        "consign-x86_64-pc-windows-msvc.zip",
+        "consign-aarch64-apple-darwin.tar.xz",
+        "consign.rb",
+        "consign-npm-package.tar.gz",
+    ] {
+        assert!(
+            names.contains(&name.to_string()),
+            "the plan lacks {name}: {names:?}"
         );
     }
     // The shell installer points at consign's GitHub release.

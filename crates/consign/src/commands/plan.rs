@@ -35,7 +35,7 @@ fn show_decisions(plan: &Plan, printer: &Printer) {
     for r in &m.releases {
         printer.verbose(&format!("releasing `{}` {}", r.app_name, r.app_version));
     }
-    for b in &plan.builds {
+    for b in plan.builds() {
         printer.verbose(&format!(
             "building {} for `{}`",
             crate::error::list(&b.packages),
@@ -97,8 +97,7 @@ pub fn load_and_plan(
 /// untracked `Cargo.lock` is left to the caller.
 fn release_dirt<'a>(ws: &'a Workspace, plan: &Plan) -> Vec<&'a str> {
     let packed: Vec<String> = plan
-        .archives
-        .iter()
+        .archives()
         .flat_map(|a| &a.files)
         .filter_map(|f| match &f.source {
             FileSource::Path(p) => p
