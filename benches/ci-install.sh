@@ -91,6 +91,9 @@ ci = ["github"]
 installers = ["shell"]
 targets = ["$HOST"]
 consign-url-override = "http://127.0.0.1:$port"
+
+[profile.dist]
+inherits = "release"
 TOML
 echo 'fn main() {}' > "$user/src/main.rs"
 (cd "$user" && git init -q -b main && "$consign" generate -q)
