@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum};
 
 use crate::plan::ArtifactMode;
 use crate::project::config::{HostingProvider, InstallerKind};
@@ -30,21 +30,40 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show what a release would contain: apps, archives, installers, checksums and URLs
+    #[command(
+        after_help = "Examples:\n  consign plan                       the release of the current versions\n  consign plan --tag my-app-v1.2.3 -o json   one app's dist-manifest.json on stdout"
+    )]
     Plan,
     /// Build binaries, archives, checksums and the source tarball into `target/distrib/`
+    #[command(
+        after_help = "Examples:\n  consign build                      this machine's archive, installers and checksums\n  consign build -t x86_64-unknown-linux-musl --artifacts local   one target's archive"
+    )]
     Build,
     /// Run the built installers against the release files on a loopback server, under every shell
+    #[command(
+        after_help = "Examples:\n  consign build && consign verify\n  consign verify --version-args \"-V\"   for apps whose version flag is `-V`"
+    )]
     Verify {
         /// Give up on one installer run after this many seconds
         #[arg(long, default_value_t = 120, value_name = "SECONDS")]
         timeout: u64,
+        /// Run each installed binary with these arguments to read its version
+        /// (default: the `verify-version-args` key, else `--version`; "" only runs it)
+        #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
+        version_args: Option<String>,
     },
     /// Show the shared libraries and glibc floor of built binaries
+    #[command(
+        after_help = "Examples:\n  consign linkage                    the binaries of the last build\n  consign linkage target/dist/my-app -o json"
+    )]
     Linkage {
         /// Binaries to inspect (default: those of the last `consign build`)
         paths: Vec<PathBuf>,
     },
     /// Merge the `dist-manifest.json` files of several build machines into one
+    #[command(
+        after_help = "Example:\n  consign merge-manifests linux/dist-manifest.json mac/dist-manifest.json --output dist-manifest.json"
+    )]
     MergeManifests {
         /// The manifests to merge
         #[arg(required = true)]
@@ -54,16 +73,30 @@ pub enum Command {
         output: Option<PathBuf>,
     },
     /// Print the JSON Schema of `dist-manifest.json`
+    #[command(after_help = "Example:\n  consign manifest-schema > dist-manifest.schema.json")]
     ManifestSchema,
     /// Set up or update the release configuration, then run `generate`
+    #[command(
+        after_help = "Examples:\n  consign init                       asks, showing the current answers\n  consign init --yes -t x86_64-unknown-linux-gnu -i shell   no questions"
+    )]
     Init(InitArgs),
     /// Move dist configuration out of `Cargo.toml` metadata into `dist-workspace.toml`
+    #[command(after_help = "Example:\n  consign migrate && consign generate")]
     Migrate,
     /// Write the CI workflow (and `wix/main.wxs` when an MSI is configured) from the config
+    #[command(
+        after_help = "Examples:\n  consign generate                   write .github/workflows/release.yml\n  consign generate --check           exit 1 with a diff when it is stale (for CI)"
+    )]
     Generate(GenerateArgs),
     /// Create the GitHub Release for the tag and upload every artifact (resumable)
+    #[command(
+        after_help = "Token: `GITHUB_TOKEN` (else `GH_TOKEN`) with the `contents: write` permission on the repository\n(in GitHub Actions: `permissions: contents: write` and `GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}`).\n\nExamples:\n  consign host --tag v1.2.3          create, upload and publish; rerun after any failure to finish\n  consign host --steps create,upload --tag v1.2.3   leave the release a draft"
+    )]
     Host(HostArgs),
     /// Publish the release if still a draft, then notify downstream repositories
+    #[command(
+        after_help = "Token: `GITHUB_TOKEN` (else `GH_TOKEN`) with `contents: write` on the repository to publish;\n`dispatch-repositories` also need `contents: write` on each of them (a fine-grained or classic\n`repo` token: the workflow's own `GITHUB_TOKEN` cannot reach other repositories).\n\nExample:\n  consign announce --tag v1.2.3"
+    )]
     Announce(AnnounceArgs),
     /// Publish to the channels in `publish-jobs` (Homebrew tap, npm) and the crates to a cargo registry (`--only crates`, or `publish-crates = true`), resumable
     #[command(
@@ -260,6 +293,67 @@ pub enum ColorChoice {
     Never,
 }
 
+/// The flags every command shows and takes.
+const ALWAYS: &[&str] = &["verbose", "quiet", "color"];
+
+/// The other global flags that mean something to `command`; the rest are
+/// hidden from its help and refused.
+pub fn meaningful_flags(command: &str) -> &'static [&'static str] {
+    match command {
+        "plan" | "publish" => &[
+            "tag",
+            "targets",
+            "installers",
+            "artifacts",
+            "output_format",
+            "allow_dirty",
+            "manifest_path",
+        ],
+        "build" => &[
+            "tag",
+            "targets",
+            "installers",
+            "artifacts",
+            "output_format",
+            "allow_dirty",
+            "no_local_paths",
+            "manifest_path",
+        ],
+        "verify" | "linkage" => &["output_format", "manifest_path"],
+        "init" => &["targets", "installers", "output_format", "manifest_path"],
+        "migrate" | "generate" => &["manifest_path"],
+        "host" | "announce" => &["tag", "output_format", "manifest_path"],
+        _ => &[],
+    }
+}
+
+/// The command line, with each subcommand's help showing only its flags:
+/// the others are given to it as hidden copies, which clap then does not
+/// propagate over.
+pub fn command() -> clap::Command {
+    let mut cmd = Cli::command();
+    let globals: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    for name in names {
+        let keep = meaningful_flags(&name);
+        for arg in &globals {
+            let id = arg.get_id().as_str();
+            if !keep.contains(&id) && !ALWAYS.contains(&id) {
+                let hidden = arg.clone().hide(true);
+                cmd = cmd.mut_subcommand(&name, |sc| sc.arg(hidden));
+            }
+        }
+    }
+    cmd
+}
+
 /// Parse the arguments of `consign` or `cargo consign` (which cargo calls as
 /// `cargo-consign consign ...`).
 pub fn parse_from(args: impl IntoIterator<Item = std::ffi::OsString>) -> Cli {
@@ -270,5 +364,36 @@ pub fn parse_from(args: impl IntoIterator<Item = std::ffi::OsString>) -> Cli {
     if let Some(first) = args.first_mut() {
         *first = "consign".into();
     }
-    Cli::parse_from(args)
+    let mut cmd = command();
+    let matches = cmd.clone().get_matches_from(args);
+    if let Some((name, sub)) = matches.subcommand() {
+        let keep = meaningful_flags(name);
+        let refused = cmd
+            .get_arguments()
+            .filter(|a| a.is_global_set())
+            .filter(|a| {
+                let id = a.get_id().as_str();
+                !keep.contains(&id) && !ALWAYS.contains(&id)
+            })
+            .find(|a| {
+                sub.value_source(a.get_id().as_str())
+                    == Some(clap::parser::ValueSource::CommandLine)
+            })
+            .map(|a| {
+                a.get_long()
+                    .map_or_else(|| a.get_id().to_string(), |l| format!("--{l}"))
+            });
+        {
+            if let Some(flag) = refused {
+                cmd.error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!(
+                        "`{flag}` means nothing to `consign {name}`; see `consign {name} --help`"
+                    ),
+                )
+                .exit();
+            }
+        }
+    }
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }

@@ -5,11 +5,60 @@
 //! stderr is a terminal (anstream decides).
 
 use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::Mutex;
 
 use anstyle::{AnsiColor, Style};
 
 use crate::cli::ColorChoice;
 use crate::error::UserError;
+
+/// `-v` and `-q`, for the executors that print without a [`Printer`] (child
+/// processes' command lines and output).
+static VERBOSITY: AtomicU8 = AtomicU8::new(0);
+static QUIET: AtomicBool = AtomicBool::new(false);
+/// The spinner on screen, if any: child output is printed above it, never
+/// over it.
+static ACTIVE_BAR: Mutex<Option<indicatif::ProgressBar>> = Mutex::new(None);
+
+/// Print one line on stderr above the active spinner (or plainly when there
+/// is none), so the spinner never overwrites it.
+pub fn line_above_progress(line: &str) {
+    let bar = ACTIVE_BAR.lock().ok().and_then(|b| b.clone());
+    match bar {
+        Some(bar) => bar.suspend(|| {
+            let _ = writeln!(anstream::stderr(), "{line}");
+        }),
+        None => {
+            let _ = writeln!(anstream::stderr(), "{line}");
+        }
+    }
+}
+
+/// With `-v`, show a command about to run (`running: cargo build ...`).
+pub fn show_command(cmd: &std::process::Command) {
+    if VERBOSITY.load(Ordering::Relaxed) == 0 || QUIET.load(Ordering::Relaxed) {
+        return;
+    }
+    let words: Vec<String> = std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|w| {
+            let w = w.to_string_lossy();
+            if w.is_empty() || w.contains(|c: char| c.is_whitespace() || "'\"$".contains(c)) {
+                format!("'{}'", w.replace('\'', "'\\''"))
+            } else {
+                w.into_owned()
+            }
+        })
+        .collect();
+    line_above_progress(&format!("{DIM}running: {}{DIM:#}", words.join(" ")));
+}
+
+/// Whether stderr shows color (after `--color`, `NO_COLOR` and terminal
+/// detection): what child processes are told with their own `--color`.
+pub fn stderr_has_color() -> bool {
+    anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never
+}
 
 /// Where command output goes.
 #[derive(Clone, Copy, Debug)]
@@ -35,6 +84,8 @@ impl Printer {
             ColorChoice::Never => anstream::ColorChoice::Never,
         };
         choice.write_global();
+        VERBOSITY.store(verbose, Ordering::Relaxed);
+        QUIET.store(quiet, Ordering::Relaxed);
         Printer { quiet, verbose }
     }
 
@@ -63,7 +114,7 @@ impl Printer {
     /// Extra detail, shown with `-v`.
     pub fn verbose(&self, text: &str) {
         if self.verbose > 0 && !self.quiet {
-            let _ = writeln!(anstream::stderr(), "{DIM}{text}{DIM:#}");
+            line_above_progress(&format!("{DIM}{text}{DIM:#}"));
         }
     }
 
@@ -117,6 +168,9 @@ impl crate::build::Progress for StepProgress {
             );
             bar.set_message(step.to_string());
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            if let Ok(mut active) = ACTIVE_BAR.lock() {
+                *active = Some(bar.clone());
+            }
             *self.bar.borrow_mut() = Some(bar);
         } else {
             let _ = writeln!(anstream::stderr(), "{HEADING}  started{HEADING:#} {step}");
@@ -128,6 +182,9 @@ impl crate::build::Progress for StepProgress {
             return;
         }
         if let Some(bar) = self.bar.borrow_mut().take() {
+            if let Ok(mut active) = ACTIVE_BAR.lock() {
+                *active = None;
+            }
             bar.finish_and_clear();
         }
         let detail = if detail.is_empty() {

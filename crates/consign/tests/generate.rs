@@ -46,7 +46,7 @@ fn configs() -> Vec<(&'static str, TestWorkspace)> {
         (
             "dispatch_releases",
             single_app(&format!(
-                "{pin}installers = [\"shell\"]\n{TARGETS}dispatch-releases = true\ntag-namespace = \"tool\"\npr-run-mode = \"skip\"\n"
+                "{pin}installers = [\"shell\"]\n{TARGETS}consign-install = \"cargo-install\"\ndispatch-releases = true\ntag-namespace = \"tool\"\npr-run-mode = \"skip\"\n"
             )),
         ),
         (
@@ -410,7 +410,15 @@ fn bad_input_is_reported_before_anything_is_written() {
         ),
         (
             "ci = [\"github\"]\nconsign-version = \"latest\"\n",
-            &["`consign-version` is `latest`", "hint: write an exact version"],
+            &["consign-version", "expected an exact version", "hint: `latest` is not a semver version"],
+        ),
+        (
+            "ci = [\"github\"]\nconsign-install = \"cargo-install\"\nconsign-url-override = \"https://mirror.example/consign\"\n",
+            &["`consign-url-override` is set, but `consign-install` is `cargo-install`", "hint: remove `consign-url-override`"],
+        ),
+        (
+            "ci = [\"github\"]\nconsign-install = \"source\"\n",
+            &["builds the `consign` package of this workspace, but it has none"],
         ),
         (
             "ci = [\"github\"]\ntag-namespace = \"rel*\"\n",
@@ -443,7 +451,7 @@ fn bad_input_is_reported_before_anything_is_written() {
 #[test]
 fn cargo_dist_shapes_are_accepted_and_unused_config_is_named() {
     let ws = single_app(&format!(
-        "ci = [\"github\"]\ninstallers = [\"shell\"]\n{TARGETS}\
+        "ci = [\"github\"]\ninstallers = [\"shell\"]\n{TARGETS}cache-builds = true\n\
          github-custom-runners = {{ aarch64-unknown-linux-gnu = \"big-arm\", x86_64-unknown-linux-gun = \"big\" }}\n\
          github-action-commits = {{ \"actions/checkout\" = \"v7\", \"actions/cache\" = \"0057852bfaa89a56745cba8c7296529d2fc39830 # v4.3.0\", \"swatinem/rust-cache\" = \"v2\" }}\n"
     ));

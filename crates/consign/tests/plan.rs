@@ -501,7 +501,7 @@ fn source_host_forms_and_enterprise() {
         ),
     );
     ws.commit();
-    let m = ws.plan_json(&["-i", "shell"]);
+    let m = ws.plan_json(&[]);
     assert_eq!(
         m["releases"][0]["hosting"]["github"]["artifact_base_url"],
         "https://github.com"
@@ -630,15 +630,18 @@ fn bad_input_is_reported_with_location_and_hint() {
     let ws = single_app(TARGETS);
     ws.write("src/main.rs", "fn main() { println!(); }\n");
     ws.write("notes.txt", "untracked\n");
-    ws.consign(&["plan"]).fails_with(
-        1,
-        &[
-            "uncommitted changes",
-            "src/main.rs",
-            "notes.txt",
-            "--allow-dirty",
-        ],
+    // `plan` writes nothing: it only warns.
+    let run = ws.consign(&["plan"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: the git work tree"),
+        "{}",
+        run.stderr
     );
+    // `build` refuses the changed tracked file, not the untracked note.
+    let run = ws.consign(&["build"]);
+    run.fails_with(1, &["uncommitted changes", "src/main.rs", "--allow-dirty"]);
+    assert!(!run.stderr.contains("notes.txt"), "{}", run.stderr);
     assert_eq!(ws.consign(&["plan", "--allow-dirty"]).code, 0);
 }
 
@@ -654,18 +657,23 @@ fn usage_errors_exit_2_with_suggestions() {
 }
 
 #[test]
-fn misspelled_key_warns_and_continues() {
+fn misspelled_key_is_an_error_and_a_foreign_key_a_warning() {
+    // A typo could ship a release without what the key asked for.
     let ws = single_app(&format!("{TARGETS}instalers = [\"shell\"]\n"));
+    ws.consign(&["plan"]).fails_with(
+        1,
+        &[
+            "unknown key `workspace.metadata.dist.instalers`",
+            "hint: did you mean `installers`?",
+        ],
+    );
+    // A key far from every known one (another tool's) is only a warning.
+    let ws = single_app(&format!("{TARGETS}archive-format = \"zip\"\n"));
     let run = ws.consign(&["plan"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr
-            .contains("warning: unknown key `workspace.metadata.dist.instalers`"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("did you mean `installers`?"),
+            .contains("warning: unknown key `workspace.metadata.dist.archive-format`"),
         "{}",
         run.stderr
     );

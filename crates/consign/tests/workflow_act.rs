@@ -46,10 +46,12 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 /// A one-crate workspace that builds only for this machine, with `config` in
 /// `[workspace.metadata.dist]`, `files` added, `consign generate` run and
-/// everything committed.
+/// everything committed. CI gets consign with `cargo install`, which the
+/// runner script answers with the consign under test (a prebuilt install
+/// would download consign's release from GitHub).
 fn workspace(config: &str, files: &[(&str, &str)]) -> TestWorkspace {
     let manifest = format!(
-        "{}\n[workspace]\n\n[workspace.metadata.dist]\nci = [\"github\"]\ntargets = [\"x86_64-unknown-linux-gnu\"]\n{config}\n[profile.dist]\ninherits = \"release\"\n",
+        "{}\n[workspace]\n\n[workspace.metadata.dist]\nci = [\"github\"]\ntargets = [\"x86_64-unknown-linux-gnu\"]\nconsign-install = \"cargo-install\"\n{config}\n[profile.dist]\ninherits = \"release\"\n",
         package("tool", "1.2.3", "description = \"A tool\"\n")
     );
     let mut all: Vec<(&str, &str)> = vec![

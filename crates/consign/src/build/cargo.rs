@@ -7,7 +7,7 @@
 //! exist only there. Every check runs before any compiling starts.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead as _, BufReader, Read as _};
+use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -198,6 +198,14 @@ pub fn command(build: &CargoBuild, builder: Builder, root: &Path) -> Command {
             "--target",
             &build.target,
             "--message-format=json-render-diagnostics",
+            // cargo's stderr is a pipe (its lines are printed above the
+            // spinner), so say what the terminal takes: `--color` reaches cargo.
+            "--color",
+            if crate::output::stderr_has_color() {
+                "always"
+            } else {
+                "never"
+            },
         ])
         .current_dir(root);
     for p in &build.packages {
@@ -226,19 +234,30 @@ pub fn run(
     quiet: bool,
 ) -> anyhow::Result<Vec<BuiltBinary>> {
     let mut cmd = command(build, builder, root);
-    cmd.stdout(Stdio::piped()).stderr(if quiet {
-        Stdio::piped()
-    } else {
-        Stdio::inherit()
-    });
+    crate::output::show_command(&cmd);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd
         .spawn()
         .with_context(|| format!("failed to start `cargo {}`", builder.subcommand().join(" ")))?;
-    let stderr_thread = child.stderr.take().map(|mut e| {
+    // cargo's diagnostics: kept for the error with `-q`, else printed line
+    // by line above the spinner.
+    let stderr_thread = child.stderr.take().map(|e| {
         std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = e.read_to_string(&mut s);
-            s
+            let mut kept = String::new();
+            let mut reader = BufReader::new(e);
+            let mut buf = Vec::new();
+            while reader.read_until(b'\n', &mut buf).is_ok_and(|n| n > 0) {
+                let line = String::from_utf8_lossy(&buf);
+                let line = line.trim_end_matches(['\n', '\r']);
+                if quiet {
+                    kept.push_str(line);
+                    kept.push('\n');
+                } else {
+                    crate::output::line_above_progress(line);
+                }
+                buf.clear();
+            }
+            kept
         })
     });
     let mut binaries = Vec::new();

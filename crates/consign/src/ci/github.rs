@@ -20,7 +20,7 @@ use serde::Serialize;
 use super::{config_error, relative, CiInputs};
 use crate::error::{closest, list, UserError};
 use crate::project::config::{
-    ActionRef, AttestationPhase, DistConfig, InstallerKind, PrRunMode, PublishJob,
+    ActionRef, AttestationPhase, ConsignInstall, DistConfig, InstallerKind, PrRunMode, PublishJob,
 };
 use crate::project::Workspace;
 use crate::targets;
@@ -52,6 +52,7 @@ struct Workflow {
     dispatch: bool,
     tag_expression: String,
     consign_version: String,
+    install: Install,
     global_runner: String,
     working_directory: Option<String>,
     dist_dir: String,
@@ -93,6 +94,22 @@ struct Workflow {
     host_needs: String,
     announce_needs: String,
 }
+
+/// How each job gets consign (`consign-install`).
+#[derive(Debug, Serialize)]
+struct Install {
+    /// `prebuilt`, `cargo-install` or `source`.
+    mode: &'static str,
+    /// `prebuilt`: the directory of consign's release files, quoted for YAML.
+    url: String,
+    /// `source`: the `consign` package's directory, relative to the
+    /// working directory (for `cargo install --path`).
+    path: String,
+}
+
+/// Where consign's own releases are downloaded from: its GitHub release of
+/// `v{version}` (consign tags itself with a unified tag).
+const CONSIGN_RELEASES: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/releases/download");
 
 #[derive(Debug, Serialize)]
 struct BuildSetup {
@@ -148,6 +165,7 @@ pub(super) fn render(ws: &Workspace, inputs: &CiInputs) -> Result<String, UserEr
     };
 
     let consign_version = consign_version(ws, inputs)?;
+    let install = install(ws, &consign_version)?;
     let runners = config.github_custom_runners.clone().unwrap_or_default();
     check_custom_runners(ws, &apps, &runners)?;
     let global_runner = runners
@@ -349,6 +367,7 @@ pub(super) fn render(ws: &Workspace, inputs: &CiInputs) -> Result<String, UserEr
             "${{ github.event_name == 'push' && github.ref_name || '' }}".into()
         },
         consign_version,
+        install,
         global_runner: yaml_str(&global_runner),
         dist_dir: format!("{prefix}target/distrib"),
         target_dir: format!("{prefix}target"),
@@ -451,6 +470,48 @@ fn consign_version(ws: &Workspace, inputs: &CiInputs) -> Result<String, UserErro
             inputs.tool_version
         ))),
     }
+}
+
+/// How CI installs consign: prebuilt from consign's release (or the
+/// `consign-url-override` mirror), with `cargo install` from crates.io, or
+/// from this workspace's own `consign` package.
+fn install(ws: &Workspace, version: &str) -> Result<Install, UserError> {
+    let config = &ws.config;
+    let mode = config.consign_install.unwrap_or(ConsignInstall::Prebuilt);
+    let url = config
+        .consign_url_override
+        .clone()
+        .unwrap_or_else(|| format!("{CONSIGN_RELEASES}/v{version}"));
+    if config.consign_url_override.is_some() && mode != ConsignInstall::Prebuilt {
+        return Err(config_error(
+            ws,
+            &["consign-url-override"],
+            format!(
+                "`consign-url-override` is set, but `consign-install` is `{mode}`, which does not download consign"
+            ),
+        )
+        .hint("remove `consign-url-override`, or set `consign-install = \"prebuilt\"`"));
+    }
+    let mut path = String::new();
+    if mode == ConsignInstall::Source {
+        let Some(pkg) = ws.packages.iter().find(|p| p.name == "consign") else {
+            return Err(config_error(
+                ws,
+                &["consign-install"],
+                "`consign-install = \"source\"` builds the `consign` package of this workspace, but it has none".into(),
+            )
+            .hint("use `consign-install = \"prebuilt\"` (the default) to install consign's release"));
+        };
+        let dir = pkg.manifest_path.parent().unwrap_or(&ws.root);
+        path = relative(dir, &ws.root)
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| ".".into());
+    }
+    Ok(Install {
+        mode: mode.as_str(),
+        url: yaml_str(&url),
+        path: yaml_str(&path),
+    })
 }
 
 /// The runner labels of `github-custom-runners` keys that are used (a

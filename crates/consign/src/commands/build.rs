@@ -7,7 +7,12 @@ use crate::output::Printer;
 use crate::plan::ArtifactMode;
 
 pub fn exec(args: &GlobalArgs, printer: &Printer) -> anyhow::Result<()> {
-    let (ws, plan) = super::plan::load_and_plan(args, printer, ArtifactMode::Host)?;
+    let (ws, plan) = super::plan::load_and_plan(
+        args,
+        printer,
+        ArtifactMode::Host,
+        super::plan::DirtyTree::Refuse,
+    )?;
     let source_date_epoch = match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(v) if !v.trim().is_empty() => Some(v.trim().parse::<u64>().map_err(|_| {
             UserError::new(format!(

@@ -23,7 +23,10 @@ use crate::output::Printer;
 pub fn run(cli: &Cli, printer: &Printer) -> anyhow::Result<()> {
     match &cli.command {
         Command::Plan => plan::exec(&cli.global, printer),
-        Command::Verify { timeout } => verify::exec(&cli.global, *timeout, printer),
+        Command::Verify {
+            timeout,
+            version_args,
+        } => verify::exec(&cli.global, *timeout, version_args.as_deref(), printer),
         Command::Build => build::exec(&cli.global, printer),
         Command::Linkage { paths } => linkage::exec(&cli.global, paths, printer),
         Command::MergeManifests { manifests, output } => {

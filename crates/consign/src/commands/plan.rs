@@ -8,11 +8,11 @@ use consign_manifest::{ArtifactKind, DistManifest};
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::error::UserError;
 use crate::output::{Printer, DIM, HEADING};
-use crate::plan::{self, ArtifactMode, Plan, PlanOptions};
+use crate::plan::{self, ArtifactMode, FileSource, Plan, PlanOptions};
 use crate::project::{self, LoadOptions, Workspace};
 
 pub fn exec(args: &GlobalArgs, printer: &Printer) -> anyhow::Result<()> {
-    let (_, plan) = load_and_plan(args, printer, ArtifactMode::All)?;
+    let (_, plan) = load_and_plan(args, printer, ArtifactMode::All, DirtyTree::Warn)?;
     match args.output_format {
         OutputFormat::Json => printer.machine(&plan.manifest.to_json_pretty()),
         OutputFormat::Human => printer.human(&render_tree(&plan.manifest)),
@@ -20,12 +20,51 @@ pub fn exec(args: &GlobalArgs, printer: &Printer) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Load the workspace, check the work tree, and plan: shared by every
-/// command that starts from a plan.
+/// With `-v`: what the plan decided and why.
+fn show_decisions(plan: &Plan, printer: &Printer) {
+    let m = &plan.manifest;
+    let tag = m.announcement_tag.as_deref().unwrap_or("?");
+    printer.verbose(&format!(
+        "tag `{tag}`{}",
+        if m.announcement_tag_is_implicit {
+            " (inferred: every app has this version)"
+        } else {
+            ""
+        }
+    ));
+    for r in &m.releases {
+        printer.verbose(&format!("releasing `{}` {}", r.app_name, r.app_version));
+    }
+    for b in plan.builds() {
+        printer.verbose(&format!(
+            "building {} for `{}`",
+            crate::error::list(&b.packages),
+            b.target
+        ));
+    }
+    for name in m.artifacts.keys() {
+        printer.verbose(&format!("artifact {name}"));
+    }
+}
+
+/// What a dirty work tree means to a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DirtyTree {
+    /// It writes nothing (`plan`): a dirty tree is only a warning.
+    Warn,
+    /// It builds the release (`build`): changes to tracked files and
+    /// untracked files that go into the release are refused.
+    Refuse,
+}
+
+/// Load the workspace, plan, then check the generated CI and the work tree:
+/// shared by every command that starts from a plan. Config errors come
+/// first, before any drift diff or dirty-tree report.
 pub fn load_and_plan(
     args: &GlobalArgs,
     printer: &Printer,
     default_mode: ArtifactMode,
+    dirty: DirtyTree,
 ) -> anyhow::Result<(Workspace, Plan)> {
     let ws = project::load(&LoadOptions {
         manifest_path: args.manifest_path.clone(),
@@ -33,8 +72,6 @@ pub fn load_and_plan(
     for w in &ws.warnings {
         printer.warn(&w.to_string());
     }
-    check_clean(&ws, args.allow_dirty, printer)?;
-    crate::ci::ensure_in_sync(&ws)?;
     let opts = PlanOptions {
         tag: args.tag.clone(),
         targets: args.targets.clone(),
@@ -45,13 +82,58 @@ pub fn load_and_plan(
         every_app: false,
     };
     let plan = plan::plan(&ws, &opts)?;
+    show_decisions(&plan, printer);
+    crate::ci::ensure_in_sync(&ws)?;
+    check_clean(&ws, &plan, args.allow_dirty, dirty, printer)?;
     for w in &plan.warnings {
         printer.warn(w);
     }
     Ok((ws, plan))
 }
 
-fn check_clean(ws: &Workspace, allow_dirty: bool, printer: &Printer) -> anyhow::Result<()> {
+/// The dirty files (relative to the workspace) that would make a release
+/// differ from its commit: changed tracked files, and untracked files the
+/// build reads or packs (sources, manifests, archive contents). An
+/// untracked `Cargo.lock` is left to the caller.
+fn release_dirt<'a>(ws: &'a Workspace, plan: &Plan) -> Vec<&'a str> {
+    let packed: Vec<String> = plan
+        .archives()
+        .flat_map(|a| &a.files)
+        .filter_map(|f| match &f.source {
+            FileSource::Path(p) => p
+                .strip_prefix(&ws.root)
+                .ok()
+                .map(|r| r.to_string_lossy().replace('\\', "/")),
+            FileSource::Binary { .. } => None,
+        })
+        .collect();
+    ws.git
+        .dirty
+        .iter()
+        .filter(|f| {
+            if f.as_str() == "Cargo.lock" {
+                return false;
+            }
+            if !ws.git.untracked.contains(f) {
+                return true;
+            }
+            f.ends_with(".rs")
+                || f.ends_with("Cargo.toml")
+                || packed
+                    .iter()
+                    .any(|p| f.as_str() == p || f.starts_with(&format!("{p}/")))
+        })
+        .map(String::as_str)
+        .collect()
+}
+
+fn check_clean(
+    ws: &Workspace,
+    plan: &Plan,
+    allow_dirty: bool,
+    dirty: DirtyTree,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     if ws.git.toplevel.is_none() {
         printer.warn(&format!(
             "`{}` is not in a git repository, so the release cannot be tied to a commit",
@@ -59,31 +141,47 @@ fn check_clean(ws: &Workspace, allow_dirty: bool, printer: &Printer) -> anyhow::
         ));
         return Ok(());
     }
-    if ws.git.dirty.is_empty() || allow_dirty {
+    let lock_committed = !ws.git.untracked.iter().any(|f| f == "Cargo.lock")
+        && (ws.root.join("Cargo.lock").is_file() || dirty == DirtyTree::Warn);
+    if !allow_dirty && !lock_committed {
+        printer.warn("`Cargo.lock` is not committed: commit Cargo.lock for a locked release");
+    }
+    let files: Vec<&str> = match dirty {
+        DirtyTree::Warn => ws.git.dirty.iter().map(String::as_str).collect(),
+        DirtyTree::Refuse => release_dirt(ws, plan),
+    };
+    for f in ws.git.dirty.iter().filter(|f| !files.contains(&f.as_str())) {
+        printer.verbose(&format!(
+            "uncommitted `{f}` is not part of the release: not refusing the build"
+        ));
+    }
+    if files.is_empty() || allow_dirty {
         return Ok(());
     }
     const SHOWN: usize = 10;
-    let mut files: String = ws
-        .git
-        .dirty
+    let mut list: String = files
         .iter()
         .take(SHOWN)
         .map(|f| format!("\n  {f}"))
         .collect();
-    if ws.git.dirty.len() > SHOWN {
-        let _ = write!(files, "\n  ... and {} more", ws.git.dirty.len() - SHOWN);
+    if files.len() > SHOWN {
+        let _ = write!(list, "\n  ... and {} more", files.len() - SHOWN);
     }
-    let hint = if ws.git.dirty.iter().any(|f| f == "Cargo.lock") {
-        "commit `Cargo.lock` (a release should build from locked dependencies) and any other changes, or pass `--allow-dirty`"
-    } else {
-        "commit or stash them so the release matches a commit, or pass `--allow-dirty`"
-    };
-    Err(UserError::new(format!(
-        "the git work tree of `{}` has uncommitted changes:{files}",
+    let message = format!(
+        "the git work tree of `{}` has uncommitted changes:{list}",
         ws.root.display()
-    ))
-    .hint(hint)
-    .into())
+    );
+    match dirty {
+        DirtyTree::Warn => {
+            printer.warn(&format!(
+                "{message}\n`consign build` refuses changed tracked files and uncommitted files that go into the release"
+            ));
+            Ok(())
+        }
+        DirtyTree::Refuse => Err(UserError::new(message)
+            .hint("commit or stash them so the release matches a commit, or pass `--allow-dirty`")
+            .into()),
+    }
 }
 
 /// announcement → releases → artifacts → contents.

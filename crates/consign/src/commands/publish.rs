@@ -26,7 +26,12 @@ pub fn exec(global: &GlobalArgs, args: &PublishArgs, printer: &Printer) -> anyho
         super::publish_crates::exec(global, &args.crates, args.dry_run, json, printer)?;
         return Ok(());
     }
-    let (ws, plan) = super::plan::load_and_plan(global, printer, ArtifactMode::All)?;
+    let (ws, plan) = super::plan::load_and_plan(
+        global,
+        printer,
+        ArtifactMode::All,
+        super::plan::DirtyTree::Refuse,
+    )?;
     let crates = args.only.iter().any(|c| c == CRATES)
         || (args.only.is_empty() && ws.config.publish_crates == Some(true));
     let only: Vec<&str> = args.only.iter().map(String::as_str).collect();

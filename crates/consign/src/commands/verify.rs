@@ -9,12 +9,34 @@ use crate::error::UserError;
 use crate::output::{Printer, HEADING};
 use crate::verify;
 
-pub fn exec(args: &GlobalArgs, timeout: u64, printer: &Printer) -> anyhow::Result<()> {
+pub fn exec(
+    args: &GlobalArgs,
+    timeout: u64,
+    version_args: Option<&str>,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     // The plan says which artifact is which installer.
-    let (_, plan) = super::plan::load_and_plan(args, printer, crate::plan::ArtifactMode::All)?;
+    let (ws, plan) = super::plan::load_and_plan(
+        args,
+        printer,
+        crate::plan::ArtifactMode::All,
+        super::plan::DirtyTree::Warn,
+    )?;
     let kinds = plan
         .installers()
         .map(|i| (i.artifact.clone(), i.kind))
+        .collect();
+    // The flag for every app, else each app's `verify-version-args`.
+    let version_args: verify::VersionArgs = ws
+        .packages
+        .iter()
+        .filter_map(|p| {
+            let words = match version_args {
+                Some(flag) => flag.split_whitespace().map(str::to_string).collect(),
+                None => ws.config_for(p).verify_version_args?,
+            };
+            Some((p.name.clone(), words))
+        })
         .collect();
     let dist = plan.layout.dist_dir.clone();
     let manifest = build::read_manifest(
@@ -28,6 +50,7 @@ pub fn exec(args: &GlobalArgs, timeout: u64, printer: &Printer) -> anyhow::Resul
         &kinds,
         crate::targets::host_triple(),
         Duration::from_secs(timeout),
+        &version_args,
     )?;
     match args.output_format {
         OutputFormat::Json => printer.machine(&(serde_json::to_string_pretty(&report)? + "\n")),
@@ -79,6 +102,12 @@ fn render(report: &verify::VerifyReport) -> String {
         for c in r.checks.iter().filter(|c| !c.ok) {
             let _ = writeln!(out, "    {}: {}", c.name, c.detail);
         }
+    }
+    // The same note comes from every shell: show each once.
+    let notes: std::collections::BTreeSet<&String> =
+        report.results.iter().flat_map(|r| &r.notes).collect();
+    for note in notes {
+        let _ = writeln!(out, "note: {note}");
     }
     for s in &report.skipped {
         let _ = writeln!(out, "skipped {}: {}", s.what, s.reason);

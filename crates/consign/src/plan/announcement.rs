@@ -41,6 +41,12 @@ pub fn parse_tag(
     }
     let parts: Vec<&str> = rest.split('/').collect();
     let last = *parts.last().unwrap_or(&"");
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(UserError::new(format!(
+            "tag `{tag}` has an empty path component (a leading, trailing or doubled `/`)"
+        ))
+        .hint("tag the release as `v1.2.3`, `my-app-v1.2.3` or `my-app/1.2.3`; release URLs embed the tag"));
+    }
 
     // pkg/1.2.3 and any/prefix/pkg/v1.2.3: the component before the version is a package.
     if parts.len() >= 2 {
@@ -69,10 +75,37 @@ pub fn parse_tag(
             version: parse_version(tag, version)?,
         });
     }
-    Ok(ParsedTag {
-        package: None,
-        version: parse_version(tag, last)?,
-    })
+    match parse_version(tag, last) {
+        Ok(version) => Ok(ParsedTag {
+            package: None,
+            version,
+        }),
+        Err(e) => Err(unknown_package(tag, last, package_names).unwrap_or(e)),
+    }
+}
+
+/// For a tag like `mytoo-v0.1.0` whose prefix is no package: the error that
+/// names the prefix, with the closest package name.
+fn unknown_package(tag: &str, last: &str, package_names: &[&str]) -> Option<UserError> {
+    let (name, _) = last.match_indices('-').find_map(|(i, _)| {
+        let version = &last[i + 1..];
+        let bare = version.strip_prefix(['v', 'V']).unwrap_or(version);
+        Version::parse(bare).is_ok().then(|| (&last[..i], version))
+    })?;
+    let mut hint = match crate::error::closest(name, package_names.iter().copied()) {
+        Some(near) => format!("did you mean `{near}`? "),
+        None => String::new(),
+    };
+    hint.push_str(&format!(
+        "the packages are {}; a tag for every app is `v{{version}}`",
+        crate::error::list(package_names)
+    ));
+    Some(
+        UserError::new(format!(
+            "tag `{tag}` names package `{name}`, which is not in this workspace"
+        ))
+        .hint(hint),
+    )
 }
 
 fn parse_version(tag: &str, text: &str) -> Result<Version, UserError> {
@@ -249,6 +282,27 @@ mod tests {
 
     fn parse(tag: &str) -> Result<ParsedTag, UserError> {
         parse_tag(tag, &["my-app", "my", "my-app-cli", "lib"], None)
+    }
+
+    #[test]
+    fn an_unknown_package_in_a_tag_is_named_with_the_closest() {
+        let e = parse("my-ap-v1.2.3").unwrap_err();
+        assert!(e.message.contains("names package `my-ap`"), "{}", e.message);
+        assert!(e.hint.unwrap().starts_with("did you mean `my-app`?"));
+        let e = parse("zzz-v1.2.3").unwrap_err();
+        assert!(e.message.contains("`zzz`"), "{}", e.message);
+    }
+
+    #[test]
+    fn empty_path_components_are_refused() {
+        for tag in ["/0.1.0", "v0.1.0/", "my-app//1.2.3"] {
+            let e = parse(tag).unwrap_err();
+            assert!(
+                e.message.contains("empty path component"),
+                "{tag}: {}",
+                e.message
+            );
+        }
     }
 
     fn singular(tag: &str) -> (Option<String>, Version) {

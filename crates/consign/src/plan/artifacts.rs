@@ -399,6 +399,22 @@ pub(crate) fn plan_artifacts(
         && !apps.is_empty()
         && !apps.iter().any(|a| a.targets.contains(&opts.host_target))
     {
+        if !opts.targets.is_empty() {
+            // Every target asked for is another machine's: building nothing
+            // and exiting 0 would look like success.
+            return Err(UserError::new(format!(
+                "nothing to build here: {} cannot be built with `--artifacts=host` on this `{}` machine",
+                crate::error::list(&opts.targets),
+                opts.host_target
+            ))
+            .hint(format!(
+                "build them in CI (the generated workflow runs each target on its own runner); \
+                 or here with `--artifacts=local`, using `cargo-zigbuild` for other Linux and Unix targets \
+                 and `cargo-xwin` for `*-pc-windows-msvc` (macOS targets need a macOS machine); \
+                 `--target {}` builds this machine's target",
+                opts.host_target
+            )));
+        }
         warnings.push(format!(
             "the host target `{}` is not configured for any app, so `--artifacts=host` plans no archives",
             opts.host_target

@@ -175,6 +175,14 @@ pub fn plan(ws: &Workspace, opts: &PlanOptions) -> Result<Plan, UserError> {
             .hint(format!("add `{t}` to `targets` in the dist config")));
         }
     }
+    for i in &opts.installers {
+        if !apps.is_empty() && !apps.iter().any(|a| a.installers.contains(i)) {
+            return Err(UserError::new(format!(
+                "installer `{i}` given with `--installer` is not configured for any app"
+            ))
+            .hint(format!("add \"{i}\" to `installers` in the dist config")));
+        }
+    }
 
     // Every distributed package must agree on the source host.
     let singular = selection.package.as_deref();

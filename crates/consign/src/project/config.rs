@@ -139,6 +139,18 @@ string_enum!(
 );
 
 string_enum!(
+    /// How the generated CI gets consign (`consign-install`).
+    ConsignInstall {
+        /// consign's own installer, from consign's release of `consign-version` (the default)
+        Prebuilt = "prebuilt",
+        /// `cargo install consign --version {consign-version} --locked`
+        CargoInstall = "cargo-install",
+        /// `cargo install --path` of the `consign` package of this workspace (consign's own CI)
+        Source = "source",
+    }
+);
+
+string_enum!(
     /// Generated files allowed to differ from what consign would generate.
     DirtyAllowance { Ci = "ci", Msi = "msi" }
 );
@@ -471,6 +483,14 @@ pub struct DistConfig {
     /// `consign-version` only (not `cargo-dist-version`): the consign the
     /// generated CI installs.
     pub consign_version: Option<String>,
+    /// `consign-install`: how the generated CI installs consign.
+    pub consign_install: Option<ConsignInstall>,
+    /// `consign-url-override`: where the prebuilt consign release is
+    /// downloaded from instead of consign's GitHub release.
+    pub consign_url_override: Option<String>,
+    /// `verify-version-args`: the arguments `consign verify` runs each
+    /// installed binary with to read its version (`[]`: only run it).
+    pub verify_version_args: Option<Vec<String>>,
     /// `github-action-commits`: action (`owner/name`) → the ref to use it at.
     pub github_action_commits: Option<BTreeMap<String, ActionRef>>,
     /// `cache-builds`: cache cargo's registry and target dir in CI builds.
@@ -534,6 +554,9 @@ pub struct ExtraArtifact {
 pub const KNOWN_KEYS: &[&str] = &[
     "cargo-dist-version",
     "consign-version",
+    "consign-install",
+    "consign-url-override",
+    "verify-version-args",
     "ci",
     "installers",
     "targets",
@@ -677,6 +700,20 @@ impl Reader<'_> {
     fn bool(&self, key: &str, item: &Item) -> R<bool> {
         item.as_bool()
             .ok_or_else(|| self.err(key, item, "`true` or `false`", None))
+    }
+
+    /// A semver version (`cargo-dist-version`, `consign-version`).
+    fn version(&self, key: &str, item: &Item) -> R<String> {
+        let v = self.string(key, item)?;
+        match semver::Version::parse(&v) {
+            Ok(_) => Ok(v),
+            Err(e) => Err(self.err(
+                key,
+                item,
+                "an exact version like \"0.30.2\"",
+                Some(format!("`{v}` is not a semver version: {e}")),
+            )),
+        }
     }
 
     fn string(&self, key: &str, item: &Item) -> R<String> {
@@ -914,13 +951,13 @@ pub fn parse_dist_table(
         match key {
             // `consign-version` pins consign; a `cargo-dist-version` beside it is cargo-dist's.
             "cargo-dist-version" => {
-                let v = r.string(key, item)?;
+                let v = r.version(key, item)?;
                 if !table.contains_key("consign-version") {
                     c.dist_version = Some(v);
                 }
             }
             "consign-version" => {
-                let v = r.string(key, item)?;
+                let v = r.version(key, item)?;
                 c.consign_version = Some(v.clone());
                 c.dist_version = Some(v);
             }
@@ -942,6 +979,26 @@ pub fn parse_dist_table(
                 c.github_action_commits = Some(pins);
             }
             "cache-builds" => c.cache_builds = Some(r.bool(key, item)?),
+            "consign-install" => {
+                c.consign_install =
+                    Some(r.one_enum(key, item, ConsignInstall::ALL, ConsignInstall::parse)?)
+            }
+            "consign-url-override" => {
+                let url = r.string(key, item)?;
+                if !url.starts_with("https://") && !url.starts_with("http://") {
+                    return Err(r.err(
+                        key,
+                        item,
+                        "the URL of a directory holding consign's release files",
+                        Some(
+                            "e.g. \"https://github.com/my-org/consign/releases/download/v0.1.0\""
+                                .into(),
+                        ),
+                    ));
+                }
+                c.consign_url_override = Some(url.trim_end_matches('/').to_string())
+            }
+            "verify-version-args" => c.verify_version_args = Some(r.strings(key, item, false)?),
             "post-announce-jobs" => {
                 c.post_announce_jobs = Some(
                     r.user_jobs(key, item)?
@@ -1509,6 +1566,20 @@ pub fn parse_dist_table(
                     location: file.locate(table.key(other).and_then(|k| k.span())),
                 });
             }
+            // A near miss of a key consign reads is a typo: ignoring it
+            // could ship a release without what the key asked for.
+            other if typo_of(other).is_some() => {
+                let near = typo_of(other).unwrap_or_default();
+                let mut e = UserError::new(format!(
+                    "unknown key `{table_path}.{other}` in `{}`",
+                    file.path.display()
+                ))
+                .hint(format!("did you mean `{near}`?"));
+                if let Some(loc) = file.locate(table.key(other).and_then(|k| k.span())) {
+                    e = e.at(loc);
+                }
+                return Err(e);
+            }
             other => warn_unknown(
                 file,
                 warnings,
@@ -1520,6 +1591,17 @@ pub fn parse_dist_table(
         }
     }
     Ok(c)
+}
+
+/// The known key `key` is a misspelling of: one or two edits away, and
+/// short edits only on long enough keys (`msi` is not a typo of `ci`).
+fn typo_of(key: &str) -> Option<&'static str> {
+    KNOWN_KEYS
+        .iter()
+        .map(|k| (strsim::osa_distance(key, k), *k))
+        .filter(|(d, _)| *d <= 2 && d * 3 <= key.len())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
 }
 
 fn install_path_hint(entry: &str) -> String {
@@ -1612,6 +1694,9 @@ impl DistConfig {
             publish_crates,
             github_enterprise_url,
             consign_version,
+            consign_install,
+            consign_url_override,
+            verify_version_args,
             github_action_commits,
             cache_builds,
             post_announce_jobs,
@@ -1865,22 +1950,42 @@ publish-prereleases = true
     }
 
     #[test]
-    fn misspelled_key_warns_with_the_closest() {
-        let (r, w) = parse("[dist]\ninstalers = [\"shell\"]\n");
-        assert!(r.is_ok());
-        assert_eq!(w.len(), 1);
-        assert!(
-            w[0].message.contains("`dist.instalers`"),
-            "{}",
-            w[0].message
-        );
-        assert!(
-            w[0].message.contains("did you mean `installers`?"),
-            "{}",
-            w[0].message
-        );
-        let loc = w[0].location.as_ref().unwrap();
+    fn misspelled_key_is_an_error_with_the_closest() {
+        let e = err("[dist]\ninstalers = [\"shell\"]\n");
+        assert!(e.message.contains("`dist.instalers`"), "{}", e.message);
+        assert_eq!(e.hint.as_deref(), Some("did you mean `installers`?"));
+        let loc = e.location.as_ref().unwrap();
         assert_eq!((loc.line, loc.column), (2, 1));
+    }
+
+    #[test]
+    fn a_key_far_from_every_known_key_only_warns() {
+        // cargo-dist ignores keys it does not know; so do we, unless a key is a typo.
+        let (r, w) = parse("[dist]\nmsi = true\narchive-format = \"zip\"\n");
+        assert!(r.is_ok());
+        assert_eq!(w.len(), 2, "{w:?}");
+    }
+
+    #[test]
+    fn versions_must_be_semver() {
+        for key in ["cargo-dist-version", "consign-version"] {
+            let e = err(&format!("[dist]\n{key} = \"banana\"\n"));
+            assert!(e.message.contains(key), "{}", e.message);
+            assert!(e.hint.as_deref().unwrap().contains("`banana`"), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn reads_how_ci_installs_consign() {
+        let c = ok("[dist]\nconsign-install = \"source\"\nconsign-url-override = \"http://127.0.0.1:1/r/\"\nverify-version-args = [\"-V\"]\n");
+        assert_eq!(c.consign_install, Some(ConsignInstall::Source));
+        assert_eq!(
+            c.consign_url_override.as_deref(),
+            Some("http://127.0.0.1:1/r")
+        );
+        assert_eq!(c.verify_version_args, Some(vec!["-V".to_string()]));
+        let e = err("[dist]\nconsign-url-override = \"ftp://x\"\n");
+        assert!(e.message.contains("consign-url-override"), "{}", e.message);
     }
 
     #[test]

@@ -8,8 +8,11 @@ use std::process::Command;
 pub struct GitState {
     /// The repository's top-level directory; `None` outside a git repository.
     pub toplevel: Option<PathBuf>,
-    /// Modified, staged or untracked files, relative to the top level.
+    /// Modified, staged or untracked files, relative to the top level
+    /// (relative to the workspace after [`GitState::scoped_to`]).
     pub dirty: Vec<String>,
+    /// The untracked ones among `dirty`.
+    pub untracked: Vec<String>,
 }
 
 /// `git status` of the repository containing `dir`.
@@ -24,7 +27,7 @@ pub fn status(dir: &Path) -> GitState {
     let Some(toplevel) = toplevel else {
         return GitState::default();
     };
-    let dirty = Command::new("git")
+    let entries = Command::new("git")
         .args(["status", "--porcelain=v1", "-z", "--untracked-files=all"])
         .current_dir(&toplevel)
         .output()
@@ -34,12 +37,18 @@ pub fn status(dir: &Path) -> GitState {
         .unwrap_or_default();
     GitState {
         toplevel: Some(toplevel),
-        dirty,
+        untracked: entries
+            .iter()
+            .filter(|(_, untracked)| *untracked)
+            .map(|(p, _)| p.clone())
+            .collect(),
+        dirty: entries.into_iter().map(|(p, _)| p).collect(),
     }
 }
 
-/// The paths in `git status --porcelain=v1 -z` output.
-fn parse_porcelain(out: &[u8]) -> Vec<String> {
+/// The paths in `git status --porcelain=v1 -z` output, each with whether it
+/// is untracked.
+fn parse_porcelain(out: &[u8]) -> Vec<(String, bool)> {
     let mut paths = Vec::new();
     let mut fields = out.split(|b| *b == 0).filter(|f| !f.is_empty());
     while let Some(entry) = fields.next() {
@@ -47,7 +56,7 @@ fn parse_porcelain(out: &[u8]) -> Vec<String> {
             continue;
         }
         let (code, path) = entry.split_at(3);
-        paths.push(String::from_utf8_lossy(path).into_owned());
+        paths.push((String::from_utf8_lossy(path).into_owned(), code == b"?? "));
         // Renames and copies carry the original path as an extra field.
         if code[0] == b'R' || code[0] == b'C' {
             fields.next();
@@ -57,27 +66,45 @@ fn parse_porcelain(out: &[u8]) -> Vec<String> {
 }
 
 impl GitState {
-    /// Keep only the dirty files under `root` (the workspace), as paths relative to `root`.
-    pub fn scoped_to(mut self, root: &Path) -> GitState {
-        if let Some(top) = &self.toplevel {
-            // Canonicalize both sides: git prints resolved paths.
-            let top = top.canonicalize().unwrap_or_else(|_| top.clone());
-            let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-            if let Ok(prefix) = root.strip_prefix(&top) {
-                let prefix = prefix.to_string_lossy().replace('\\', "/");
-                self.dirty = self
-                    .dirty
-                    .into_iter()
-                    .filter_map(|p| {
-                        if prefix.is_empty() {
-                            Some(p)
-                        } else {
-                            p.strip_prefix(&format!("{prefix}/")).map(str::to_string)
-                        }
+    /// Keep only the dirty files under `root` (the workspace), as paths
+    /// relative to `root`, leaving out cargo's `target_dir`: build output is
+    /// never dirt, with or without a `.gitignore`.
+    pub fn scoped_to(mut self, root: &Path, target_dir: &Path) -> GitState {
+        let Some(top) = &self.toplevel else {
+            return self;
+        };
+        // Canonicalize every side: git prints resolved paths.
+        let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        let top = canon(top);
+        let root = canon(root);
+        let Ok(prefix) = root.strip_prefix(&top) else {
+            return self;
+        };
+        let prefix = prefix.to_string_lossy().replace('\\', "/");
+        let target = canon(target_dir)
+            .strip_prefix(&root)
+            .ok()
+            .map(|t| t.to_string_lossy().replace('\\', "/"))
+            .filter(|t| !t.is_empty());
+        let keep = |paths: Vec<String>| -> Vec<String> {
+            paths
+                .into_iter()
+                .filter_map(|p| {
+                    if prefix.is_empty() {
+                        Some(p)
+                    } else {
+                        p.strip_prefix(&format!("{prefix}/")).map(str::to_string)
+                    }
+                })
+                .filter(|p| {
+                    target.as_ref().is_none_or(|t| {
+                        p != t && p != &format!("{t}/") && !p.starts_with(&format!("{t}/"))
                     })
-                    .collect();
-            }
-        }
+                })
+                .collect()
+        };
+        self.dirty = keep(self.dirty);
+        self.untracked = keep(self.untracked);
         self
     }
 }
@@ -91,7 +118,30 @@ mod tests {
         let out = b" M src/a.rs\0?? new file.txt\0R  to.rs\0from.rs\0";
         assert_eq!(
             parse_porcelain(out),
-            vec!["src/a.rs", "new file.txt", "to.rs"]
+            vec![
+                ("src/a.rs".to_string(), false),
+                ("new file.txt".to_string(), true),
+                ("to.rs".to_string(), false)
+            ]
         );
+    }
+
+    #[test]
+    fn the_target_dir_is_never_dirt() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("ws");
+        std::fs::create_dir_all(root.join("target/debug")).unwrap();
+        let state = GitState {
+            toplevel: Some(dir.path().to_path_buf()),
+            dirty: vec![
+                "ws/target/debug/app".into(),
+                "ws/notes.txt".into(),
+                "other.txt".into(),
+            ],
+            untracked: vec!["ws/target/debug/app".into(), "ws/notes.txt".into()],
+        }
+        .scoped_to(&root, &root.join("target"));
+        assert_eq!(state.dirty, vec!["notes.txt"]);
+        assert_eq!(state.untracked, vec!["notes.txt"]);
     }
 }

@@ -140,7 +140,7 @@ pub fn load(opts: &LoadOptions) -> anyhow::Result<Workspace> {
     let meta = meta?;
 
     let root = meta.workspace_root.clone();
-    let git = git.scoped_to(&root);
+    let git = git.scoped_to(&root, &meta.target_directory);
     let mut warnings = Vec::new();
 
     // Workspace config: dist-workspace.toml, dist.toml, or [workspace.metadata.dist].
@@ -156,7 +156,7 @@ pub fn load(opts: &LoadOptions) -> anyhow::Result<Workspace> {
         if path.is_file() {
             let file = SourceFile::read(&path)?;
             let doc = file.parse()?;
-            check_members(&file, &doc, &mut warnings);
+            check_members(&file, &doc, &mut warnings)?;
             if let Some(cfg) = config::read_dist_at(&file, &doc, "dist", &mut warnings)? {
                 found.push((
                     cfg,
@@ -238,6 +238,16 @@ pub fn load(opts: &LoadOptions) -> anyhow::Result<Workspace> {
             }
         }
         let changelog = read_changelog(&dir, &dir_files)?;
+        if p.name.len() > MAX_PACKAGE_NAME {
+            return Err(UserError::new(format!(
+                "package `{}…` in `{}` has a {}-byte name; release file names are built from it and must stay under 255 bytes",
+                p.name.chars().take(40).collect::<String>(),
+                p.manifest_path.display(),
+                p.name.len()
+            ))
+            .hint(format!("use a name of at most {MAX_PACKAGE_NAME} characters (crates.io's limit)"))
+            .into());
+        }
         packages.push(Package {
             name: p.name,
             version: p.version,
@@ -278,23 +288,42 @@ pub fn load(opts: &LoadOptions) -> anyhow::Result<Workspace> {
     })
 }
 
+/// The longest package name consign releases: crates.io's limit, which keeps
+/// every artifact name (`{name}-{target}.tar.xz`) well under 255 bytes.
+const MAX_PACKAGE_NAME: usize = 64;
+
 /// `[workspace].members` in `dist-workspace.toml`: consign builds Cargo
-/// workspaces, so other member kinds are noted and ignored.
+/// workspaces, so other member kinds are noted and ignored; a `cargo:` member
+/// must be a directory with a `Cargo.toml`.
 fn check_members(
     file: &SourceFile,
     doc: &toml_edit::Document<&str>,
     warnings: &mut Vec<ConfigWarning>,
-) {
+) -> Result<(), UserError> {
     let Some(members) = doc
         .get("workspace")
         .and_then(|w| w.get("members"))
         .and_then(|m| m.as_array())
     else {
-        return;
+        return Ok(());
     };
+    let base = file.path.parent().unwrap_or(Path::new("."));
     for m in members.iter() {
         let Some(s) = m.as_str() else { continue };
-        if !s.starts_with("cargo:") {
+        if let Some(dir) = s.strip_prefix("cargo:") {
+            if !base.join(dir).join("Cargo.toml").is_file() {
+                let mut e = UserError::new(format!(
+                    "workspace member `{s}` in `{}` names no Cargo workspace: `{}` does not exist",
+                    file.path.display(),
+                    base.join(dir).join("Cargo.toml").display()
+                ))
+                .hint("write `members = [\"cargo:.\"]` for the Cargo workspace beside this file, or the path to its directory");
+                if let Some(loc) = file.locate(m.span()) {
+                    e = e.at(loc);
+                }
+                return Err(e);
+            }
+        } else {
             warnings.push(ConfigWarning {
                 message: format!(
                     "workspace member `{s}` in `{}` is ignored: consign releases Cargo workspaces (`cargo:` members)",
@@ -304,6 +333,7 @@ fn check_members(
             });
         }
     }
+    Ok(())
 }
 
 /// The workspace root directory, without reading any config: `cargo

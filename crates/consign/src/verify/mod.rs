@@ -55,6 +55,9 @@ pub struct CaseResult {
     pub checks: Vec<Check>,
     /// Wall time of the first install.
     pub install_ms: u128,
+    /// What was seen but is no failure (a binary that prints no version).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// The whole verification.
@@ -90,7 +93,16 @@ struct Expectation {
     version: String,
     binaries: Vec<String>,
     download_env: String,
+    version_args: Vec<String>,
 }
+
+/// The arguments each app's binaries are run with to print their version
+/// (`verify-version-args`, `--version-args`); apps not listed use
+/// [`DEFAULT_VERSION_ARGS`].
+pub type VersionArgs = std::collections::BTreeMap<String, Vec<String>>;
+
+/// What a binary is run with to read its version, unless configured.
+pub const DEFAULT_VERSION_ARGS: &[&str] = &["--version"];
 
 /// Verify the installers in `dist` (as described by `manifest`) on this `host`.
 pub fn verify(
@@ -99,6 +111,7 @@ pub fn verify(
     kinds: &BTreeMap<String, InstallerKind>,
     host: &str,
     timeout: Duration,
+    version_args: &VersionArgs,
 ) -> anyhow::Result<VerifyReport> {
     let mut skipped = Vec::new();
     let mut expectations = Vec::new();
@@ -170,6 +183,10 @@ pub fn verify(
             version: release.app_version.clone(),
             binaries,
             download_env,
+            version_args: version_args
+                .get(&release.app_name)
+                .cloned()
+                .unwrap_or_else(|| DEFAULT_VERSION_ARGS.iter().map(|a| a.to_string()).collect()),
         });
     }
 
@@ -283,12 +300,13 @@ fn run_case(
     };
     checks.push(receipt_check);
 
-    // 3. The binaries run and print the version.
+    // 3. The binaries run; one that prints another version is stale.
     let bin_dir = prefix.as_ref().and_then(|p| {
         [p.clone(), p.join("bin")]
             .into_iter()
             .find(|d| exp.binaries.first().is_some_and(|b| d.join(b).is_file()))
     });
+    let mut notes = Vec::new();
     let runs = match &bin_dir {
         None => Check {
             name: "runs",
@@ -298,19 +316,30 @@ fn run_case(
         Some(dir) => {
             let mut failures = Vec::new();
             for bin in &exp.binaries {
+                let shown = std::iter::once(bin.as_str())
+                    .chain(exp.version_args.iter().map(String::as_str))
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 let out = Command::new(dir.join(bin))
-                    .arg("--version")
+                    .args(&exp.version_args)
                     .env_clear()
                     .env("HOME", &home_path)
                     .output();
                 match out {
-                    Ok(o)
-                        if o.status.success()
-                            && String::from_utf8_lossy(&o.stdout).contains(&exp.version) => {}
-                    Ok(o) => failures.push(format!(
-                        "`{bin} --version` printed {:?}",
-                        String::from_utf8_lossy(&o.stdout).trim()
-                    )),
+                    Ok(o) => match version_check(&o, &exp.version) {
+                        VersionSeen::Same => {}
+                        VersionSeen::NotRun(why) => {
+                            failures.push(format!("`{shown}` did not run: {why}"))
+                        }
+                        VersionSeen::Other(v) => failures.push(format!(
+                            "`{shown}` printed version {v}, but the release is {}: the archive holds a stale binary",
+                            exp.version
+                        )),
+                        VersionSeen::None => notes.push(format!(
+                            "`{shown}` ran but printed no version (expected {}); set `verify-version-args` to the arguments that print it",
+                            exp.version
+                        )),
+                    },
                     Err(e) => failures.push(format!("`{bin}` did not start: {e}")),
                 }
             }
@@ -376,7 +405,50 @@ fn run_case(
         passed: checks.iter().all(|c| c.ok),
         checks,
         install_ms,
+        notes,
     })
+}
+
+/// What a binary's version output says.
+#[derive(Debug, PartialEq)]
+enum VersionSeen {
+    /// It ran and printed the release's version.
+    Same,
+    /// It printed another version.
+    Other(String),
+    /// It ran and printed nothing that looks like a version.
+    None,
+    /// It did not run (killed by a signal, or the loader failed).
+    NotRun(String),
+}
+
+/// Judge a binary's run by its output alone: a different version is a
+/// stale binary, no version at all is only worth a note.
+fn version_check(out: &std::process::Output, expected: &str) -> VersionSeen {
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    match out.status.code() {
+        None => return VersionSeen::NotRun(format!("{}", out.status)),
+        // 126/127: the loader or the kernel could not run it.
+        Some(126 | 127) => return VersionSeen::NotRun(tail(&text)),
+        Some(_) => {}
+    }
+    let expected = semver::Version::parse(expected).ok();
+    let mut other = None;
+    for word in text.split(|c: char| c.is_whitespace() || "()[],;:'\"".contains(c)) {
+        let word = word.strip_prefix(['v', 'V']).unwrap_or(word);
+        let Ok(v) = semver::Version::parse(word) else {
+            continue;
+        };
+        if Some(&v) == expected.as_ref() {
+            return VersionSeen::Same;
+        }
+        other.get_or_insert(v.to_string());
+    }
+    other.map_or(VersionSeen::None, VersionSeen::Other)
 }
 
 /// Run the installer; (success, combined output). Killed after `timeout`.
@@ -421,4 +493,51 @@ fn run(
 fn tail(text: &str) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(3)..].join(" / ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::ExitStatusExt as _;
+
+    fn output(code: i32, stdout: &str) -> std::process::Output {
+        std::process::Output {
+            status: std::process::ExitStatus::from_raw(code << 8),
+            stdout: stdout.as_bytes().to_vec(),
+            stderr: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_version_check_fails_only_a_stale_binary() {
+        assert_eq!(
+            version_check(&output(0, "tool 1.2.3\n"), "1.2.3"),
+            VersionSeen::Same
+        );
+        assert_eq!(
+            version_check(&output(0, "tool v1.2.3 (abc 2026)\n"), "1.2.3"),
+            VersionSeen::Same
+        );
+        // `cargo new`'s hello world ignores `--version`.
+        assert_eq!(
+            version_check(&output(0, "Hello, world!\n"), "1.2.3"),
+            VersionSeen::None
+        );
+        // An app that refuses the flag still ran.
+        assert_eq!(
+            version_check(&output(2, "error: unknown flag\n"), "1.2.3"),
+            VersionSeen::None
+        );
+        assert_eq!(
+            version_check(&output(0, "tool 1.2.2\n"), "1.2.3"),
+            VersionSeen::Other("1.2.2".into())
+        );
+        assert!(matches!(
+            version_check(
+                &output(127, "error while loading shared libraries\n"),
+                "1.2.3"
+            ),
+            VersionSeen::NotRun(_)
+        ));
+    }
 }
