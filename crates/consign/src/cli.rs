@@ -319,7 +319,7 @@ pub fn meaningful_flags(command: &str) -> &'static [&'static str] {
             "no_local_paths",
             "manifest_path",
         ],
-        "verify" | "linkage" => &["output_format", "manifest_path"],
+        "verify" | "linkage" | "publish-status" => &["output_format", "manifest_path"],
         "init" => &["targets", "installers", "output_format", "manifest_path"],
         "migrate" | "generate" => &["manifest_path"],
         "host" | "announce" => &["tag", "output_format", "manifest_path"],
