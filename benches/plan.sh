@@ -12,6 +12,7 @@
 #   BENCH_DIR  where the workspace is generated (default $REPO/bench-work/large-ws;
 #              it is deleted and recreated on every run)
 #   LIBS, APPS passed to gen-large-workspace.py (default 200 / 10)
+#   CONSIGN    a consign binary to time (default: build this checkout's release)
 #
 # If `hyperfine` is on PATH, its comparison is printed as well.
 set -euo pipefail
@@ -22,7 +23,10 @@ RUNS="${RUNS:-15}"
 WS="${BENCH_DIR:-$REPO/bench-work/large-ws}"
 LIBS="${LIBS:-200}"
 APPS="${APPS:-10}"
-CONSIGN="$REPO/target/release/consign"
+# CONSIGN: a consign binary to time instead of building this checkout's
+# (e.g. an older release, to compare before and after a change).
+CONSIGN_GIVEN="${CONSIGN:-}"
+CONSIGN="${CONSIGN:-$REPO/target/release/consign}"
 
 if ! [[ "$RUNS" =~ ^[1-9][0-9]*$ ]]; then
     echo "error: RUNS must be a positive integer, got '$RUNS'" >&2
@@ -34,7 +38,7 @@ trap 'rm -rf "$TMP"' EXIT
 ERR="$TMP/stderr"
 
 echo "==> building consign (release)" >&2
-(cd "$REPO" && cargo build --release -p consign)
+[ -n "$CONSIGN_GIVEN" ] || (cd "$REPO" && cargo build --release -p consign)
 
 echo "==> generating workspace in $WS" >&2
 python3 "$SCRIPT_DIR/gen-large-workspace.py" "$WS" --libs "$LIBS" --apps "$APPS" >&2
