@@ -357,15 +357,7 @@ fn manifests_from_several_machines_merge() {
 fn recursive_tarball_includes_submodules() {
     let sub = TestWorkspace::new(&[("lib.txt", "from the submodule\n")]);
     let ws = app("recursive-tarball = true\n");
-    ws.git(&[
-        "-c",
-        "protocol.file.allow=always",
-        "submodule",
-        "add",
-        "-q",
-        sub.path().to_str().unwrap(),
-        "vendor/sub",
-    ]);
+    ws.add_submodule(sub.path(), "vendor/sub");
     ws.commit();
     let run = ws.consign(&["build", "-a", "global"]);
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -34,34 +34,9 @@ fn cargo_new() -> (TestWorkspace, std::path::PathBuf) {
     (ws, dir)
 }
 
-fn commit(ws: &TestWorkspace, dir: &std::path::Path) {
-    for args in [
-        &["add", "-A"][..],
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-            "commit",
-            "-q",
-            "-m",
-            "commit",
-        ][..],
-    ] {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let _ = ws;
+fn commit(dir: &std::path::Path) {
+    git_in(dir, &["add", "-A"]);
+    git_in(dir, &["commit", "-q", "-m", "commit"]);
 }
 
 fn run(ws: &TestWorkspace, dir: &std::path::Path, args: &[&str]) -> Run {
@@ -73,7 +48,7 @@ fn initialized() -> (TestWorkspace, std::path::PathBuf) {
     let (ws, dir) = cargo_new();
     let r = run(&ws, &dir, &["init", "--yes"]);
     assert_eq!(r.code, 0, "init:\n{}", r.stderr);
-    commit(&ws, &dir);
+    commit(&dir);
     (ws, dir)
 }
 
@@ -109,7 +84,7 @@ fn verify_fails_a_stale_binary_and_takes_the_version_command() {
         "fn main() {\n    if std::env::args().any(|a| a == \"-V\") {\n        println!(\"mytool 0.0.9\");\n    }\n}\n",
     )
     .unwrap();
-    commit(&ws, &dir);
+    commit(&dir);
     let r = run(&ws, &dir, &["build"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     // `--version` prints nothing: passes with a note.
@@ -183,13 +158,8 @@ fn build_refuses_only_tracked_changes_and_release_files() {
 #[test]
 fn the_target_dir_is_not_dirt_without_a_gitignore() {
     let (ws, dir) = initialized();
-    let out = Command::new("git")
-        .args(["rm", "-q", ".gitignore"])
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    commit(&ws, &dir);
+    git_in(&dir, &["rm", "-q", ".gitignore"]);
+    commit(&dir);
     for _ in 0..2 {
         let r = run(&ws, &dir, &["build", "--allow-dirty"]);
         assert_eq!(r.code, 0, "{}", r.stderr);
@@ -251,7 +221,7 @@ fn config_errors_come_before_the_drift_diff() {
         format!("{config}pr-run-mode = \"skip\"\nhosting = [\"simple\"]\n"),
     )
     .unwrap();
-    commit(&ws, &dir);
+    commit(&dir);
     let r = run(&ws, &dir, &["plan"]);
     r.fails_with(1, &["simple-download-url"]);
     assert!(!r.stderr.contains("consign generate"), "{}", r.stderr);

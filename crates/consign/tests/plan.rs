@@ -358,12 +358,7 @@ fn tag_errors() {
 #[test]
 fn prerelease_uses_unreleased_notes() {
     let ws = single_app(TARGETS);
-    ws.write(
-        "Cargo.toml",
-        &std::fs::read_to_string(ws.path().join("Cargo.toml"))
-            .unwrap()
-            .replace("1.2.3", "2.0.0-rc.1"),
-    );
+    ws.replace_in("Cargo.toml", "1.2.3", "2.0.0-rc.1");
     ws.commit();
     let m = ws.plan_json(&[]);
     assert_eq!(m["announcement_tag"], "v2.0.0-rc.1");
@@ -510,12 +505,7 @@ fn source_host_forms_and_enterprise() {
     let ws = single_app(&format!(
         "{TARGETS}installers = [\"shell\"]\ngithub-enterprise-url = \"https://ghe.acme.test\"\n"
     ));
-    ws.write(
-        "Cargo.toml",
-        &std::fs::read_to_string(ws.path().join("Cargo.toml"))
-            .unwrap()
-            .replace("github.com", "ghe.acme.test"),
-    );
+    ws.replace_in("Cargo.toml", "github.com", "ghe.acme.test");
     ws.commit();
     let m = ws.plan_json(&[]);
     assert_eq!(
@@ -524,12 +514,7 @@ fn source_host_forms_and_enterprise() {
     );
 
     let ws = single_app(TARGETS);
-    ws.write(
-        "Cargo.toml",
-        &std::fs::read_to_string(ws.path().join("Cargo.toml"))
-            .unwrap()
-            .replace("github.com", "gitlab.com"),
-    );
+    ws.replace_in("Cargo.toml", "github.com", "gitlab.com");
     ws.commit();
     ws.consign(&["plan"]).fails_with(
         1,
@@ -616,12 +601,7 @@ fn bad_input_is_reported_with_location_and_hint() {
 
     // No [profile.dist].
     let ws = single_app(TARGETS);
-    ws.write(
-        "Cargo.toml",
-        &std::fs::read_to_string(ws.path().join("Cargo.toml"))
-            .unwrap()
-            .replace("[profile.dist]", "[profile.other]"),
-    );
+    ws.replace_in("Cargo.toml", "[profile.dist]", "[profile.other]");
     ws.commit();
     ws.consign(&["plan"])
         .fails_with(1, &["no `[profile.dist]`", "`consign init` adds it"]);
@@ -797,11 +777,10 @@ fn cargo_subcommand_works() {
 #[test]
 fn missing_repository_blocks_fetching_installers() {
     let ws = single_app(&format!("{TARGETS}installers = [\"shell\"]\n"));
-    ws.write(
+    ws.replace_in(
         "Cargo.toml",
-        &std::fs::read_to_string(ws.path().join("Cargo.toml"))
-            .unwrap()
-            .replace("repository = \"https://github.com/acme/tools\"\n", ""),
+        "repository = \"https://github.com/acme/tools\"\n",
+        "",
     );
     ws.commit();
     ws.consign(&["plan"]).fails_with(

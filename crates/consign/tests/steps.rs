@@ -34,14 +34,10 @@ fn steps_run_local_then_global_then_publish_and_cover_the_manifest() {
     let ws = single_app(&format!(
         "installers = [\"shell\", \"powershell\", \"homebrew\", \"npm\", \"msi\", \"docker\"]\ntap = \"acme/homebrew-tap\"\npublish-jobs = [\"homebrew\", \"npm\"]\ntargets = [\"{HOST}\", \"x86_64-unknown-linux-musl\", \"aarch64-apple-darwin\", \"x86_64-pc-windows-msvc\"]\n"
     ));
-    ws.write(
+    ws.replace_in(
         "Cargo.toml",
-        &std::fs::read_to_string(ws.path().join("Cargo.toml"))
-            .unwrap()
-            .replace(
-                "[workspace]",
-                "[package.metadata.wix]\nupgrade-guid = \"3B4C9A7E-1F2D-4E5A-8B6C-7D8E9F0A1B2C\"\npath-guid = \"4C5DAB8F-2A3E-4F6B-9C7D-8E9FA0B1C2D3\"\n\n[workspace]",
-            ),
+        "[workspace]",
+        "[package.metadata.wix]\nupgrade-guid = \"3B4C9A7E-1F2D-4E5A-8B6C-7D8E9F0A1B2C\"\npath-guid = \"4C5DAB8F-2A3E-4F6B-9C7D-8E9FA0B1C2D3\"\n\n[workspace]",
     );
     ws.commit();
     let plan = load_plan(&ws, ArtifactMode::All);
@@ -152,15 +148,7 @@ fn the_recursive_source_tarball_takes_submodules_at_the_release_commit() {
     let ws = single_app(&format!(
         "recursive-tarball = true\ntargets = [\"{HOST}\"]\n"
     ));
-    ws.git(&[
-        "-c",
-        "protocol.file.allow=always",
-        "submodule",
-        "add",
-        "-q",
-        sub.path().to_str().unwrap(),
-        "vendor/sub",
-    ]);
+    ws.add_submodule(sub.path(), "vendor/sub");
     ws.lock_and_commit();
     // The submodule's work tree moves on after the release commit.
     let inner = ws.path().join("vendor/sub");

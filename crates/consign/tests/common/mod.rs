@@ -47,6 +47,26 @@ impl TestWorkspace {
         git_in(self.path(), args);
     }
 
+    /// Replace `from` with `to` in the workspace file `path` (not committed).
+    pub fn replace_in(&self, path: &str, from: &str, to: &str) {
+        let text = std::fs::read_to_string(self.path().join(path)).unwrap();
+        assert!(text.contains(from), "`{from}` is not in {path}:\n{text}");
+        self.write(path, &text.replace(from, to));
+    }
+
+    /// Add the repository at `source` as a submodule at `path` (not committed).
+    pub fn add_submodule(&self, source: &Path, path: &str) {
+        self.git(&[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            source.to_str().unwrap(),
+            path,
+        ]);
+    }
+
     pub fn commit(&self) {
         self.git(&["add", "-A"]);
         self.git(&["commit", "-q", "--allow-empty", "-m", "commit"]);
