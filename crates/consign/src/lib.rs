@@ -19,6 +19,7 @@ pub mod installer;
 pub mod output;
 pub mod plan;
 pub mod project;
+pub mod release;
 pub mod targets;
 pub mod verify;
 
