@@ -425,116 +425,400 @@ pub enum PublishJob {
     Custom(String),
 }
 
-/// Every dist config key, typed. `None` means "not set here".
-#[derive(Clone, Debug, Default, PartialEq)]
-#[allow(missing_docs)]
-pub struct DistConfig {
-    pub dist_version: Option<String>,
-    pub ci: Option<Vec<CiBackend>>,
-    pub installers: Option<Vec<InstallerKind>>,
-    pub targets: Option<Vec<String>>,
-    pub pr_run_mode: Option<PrRunMode>,
-    pub allow_dirty: Option<AllowDirty>,
-    pub github_attestations: Option<bool>,
-    pub github_attestations_phase: Option<AttestationPhase>,
-    pub github_attestations_filters: Option<Vec<String>>,
-    pub minimum_glibc_version: Option<GlibcRequirement>,
-    pub github_custom_runners: Option<BTreeMap<String, CustomRunner>>,
-    pub github_build_setup: Option<String>,
-    pub build_setup: Option<BuildSetup>,
-    pub dependencies: Option<SystemDependencies>,
-    pub dispatch_releases: Option<bool>,
-    pub recursive_tarball: Option<bool>,
-    pub install_updater: Option<bool>,
-    pub install_path: Option<Vec<InstallPath>>,
-    pub bins: Option<Vec<BinConfig>>,
-    pub unix_archive: Option<ArchiveFormat>,
-    pub windows_archive: Option<ArchiveFormat>,
-    pub checksum: Option<ChecksumAlgorithm>,
-    /// `compression`: how hard archives are compressed (default `best`).
-    pub compression: Option<Compression>,
-    pub include: Option<Vec<String>>,
-    pub auto_includes: Option<bool>,
-    pub features: Option<Vec<String>>,
-    pub default_features: Option<bool>,
-    pub all_features: Option<bool>,
-    pub precise_builds: Option<bool>,
-    pub dist: Option<bool>,
-    pub tap: Option<String>,
-    pub formula: Option<String>,
-    pub npm_scope: Option<String>,
-    pub npm_package: Option<String>,
-    pub npm_registry: Option<String>,
-    pub publish_jobs: Option<Vec<PublishJob>>,
-    pub hosting: Option<Vec<HostingProvider>>,
-    pub simple_download_url: Option<String>,
-    pub bin_aliases: Option<BTreeMap<String, Vec<String>>>,
-    pub install_success_msg: Option<String>,
-    pub tag_namespace: Option<String>,
-    pub fail_fast: Option<bool>,
-    pub create_release: Option<bool>,
-    pub github_release: Option<GithubReleasePhase>,
-    pub force_latest: Option<bool>,
-    pub publish_prereleases: Option<bool>,
-    /// `publish-crates` (consign only): the generated workflow publishes the
-    /// workspace's crates to crates.io with `consign publish`.
-    pub publish_crates: Option<bool>,
-    pub github_enterprise_url: Option<String>,
-    /// `consign-version` only (not `cargo-dist-version`): the consign the
+/// Declares every dist config key once: its TOML names, its field and type in
+/// [`DistConfig`], its doc, and its parser. From the one list come the struct,
+/// [`KNOWN_KEYS`] (for typo matching), [`KEYS`] (names and docs),
+/// [`DistConfig::overlay`] (a package's value replaces the workspace's, for
+/// every key) and the reader's dispatch.
+macro_rules! dist_keys {
+    ($(
+        $(#[doc = $doc:literal])+
+        [$($key:literal)|+] $field:ident: $ty:ty = $parse:expr;
+    )+) => {
+        /// Every dist config key, typed. `None` means "not set here".
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub struct DistConfig {
+            $($(#[doc = $doc])+ pub $field: Option<$ty>,)+
+        }
+
+        /// Every key consign reads, with its aliases and doc.
+        pub const KEYS: &[KeySpec] = &[$(KeySpec {
+            names: &[$($key),+],
+            doc: concat!($($doc, "\n"),+),
+        },)+];
+
+        /// Keys consign reads (aliases included), so that a misspelling can be
+        /// matched against all of them.
+        pub const KNOWN_KEYS: &[&str] = &[$($($key,)+)+];
+
+        impl DistConfig {
+            /// This config with every key set in `over` replaced by `over`'s
+            /// value (a package's config over the workspace's).
+            pub fn overlay(&self, over: &DistConfig) -> DistConfig {
+                DistConfig { $($field: over.$field.clone().or_else(|| self.$field.clone()),)+ }
+            }
+        }
+
+        /// Reads `key` into `c` if consign knows it; `false` if it does not.
+        fn read_key(
+            r: &Reader<'_>,
+            warnings: &mut Vec<ConfigWarning>,
+            key: &str,
+            item: &Item,
+            c: &mut DistConfig,
+        ) -> R<bool> {
+            match key {
+                $($($key)|+ => {
+                    let parse: Parse<$ty> = $parse;
+                    c.$field = Some(parse(r, warnings, key, item)?);
+                })+
+                _ => return Ok(false),
+            }
+            Ok(true)
+        }
+    };
+}
+
+/// A key as [`KEYS`] lists it.
+#[derive(Clone, Copy, Debug)]
+pub struct KeySpec {
+    /// The key's name, then its aliases.
+    pub names: &'static [&'static str],
+    /// What it does, from its declaration.
+    pub doc: &'static str,
+}
+
+/// A key's parser: the table's reader, the warnings so far, the key as
+/// written, and its value.
+type Parse<T> = fn(&Reader<'_>, &mut Vec<ConfigWarning>, &str, &Item) -> R<T>;
+
+fn boolean(r: &Reader<'_>, _: &mut Vec<ConfigWarning>, key: &str, item: &Item) -> R<bool> {
+    r.bool(key, item)
+}
+
+fn string(r: &Reader<'_>, _: &mut Vec<ConfigWarning>, key: &str, item: &Item) -> R<String> {
+    r.string(key, item)
+}
+
+fn version(r: &Reader<'_>, _: &mut Vec<ConfigWarning>, key: &str, item: &Item) -> R<String> {
+    r.version(key, item)
+}
+
+fn user_jobs(r: &Reader<'_>, _: &mut Vec<ConfigWarning>, key: &str, item: &Item) -> R<Vec<String>> {
+    r.user_jobs(key, item)
+}
+
+/// An `http(s)://` URL, without a trailing slash.
+fn base_url(r: &Reader<'_>, key: &str, item: &Item, example: &str) -> R<String> {
+    let url = r.string(key, item)?;
+    if !url.starts_with("https://") && !url.starts_with("http://") {
+        return Err(r.err(key, item, example, None));
+    }
+    Ok(url)
+}
+
+dist_keys! {
+    /// `cargo-dist-version`: the version of the tool the generated CI
+    /// installs (a `consign-version` beside it wins).
+    ["cargo-dist-version"] dist_version: String = version;
+    /// `consign-version` (not `cargo-dist-version`): the consign the
     /// generated CI installs.
-    pub consign_version: Option<String>,
+    ["consign-version"] consign_version: String = version;
     /// `consign-install`: how the generated CI installs consign.
-    pub consign_install: Option<ConsignInstall>,
+    ["consign-install"] consign_install: ConsignInstall = |r, _, key, item| {
+        r.one_enum(key, item, ConsignInstall::ALL, ConsignInstall::parse)
+    };
     /// `consign-url-override`: where the prebuilt consign release is
     /// downloaded from instead of consign's GitHub release.
-    pub consign_url_override: Option<String>,
+    ["consign-url-override"] consign_url_override: String = |r, _, key, item| {
+        let url = r.string(key, item)?;
+        if !url.starts_with("https://") && !url.starts_with("http://") {
+            return Err(r.err(
+                key,
+                item,
+                "the URL of a directory holding consign's release files",
+                Some("e.g. \"https://github.com/my-org/consign/releases/download/v0.1.0\"".into()),
+            ));
+        }
+        Ok(url.trim_end_matches('/').to_string())
+    };
     /// `verify-version-args`: the arguments `consign verify` runs each
     /// installed binary with to read its version (`[]`: only run it).
-    pub verify_version_args: Option<Vec<String>>,
+    ["verify-version-args"] verify_version_args: Vec<String> = |r, _, key, item| {
+        r.strings(key, item, false)
+    };
+    /// `ci`: the CI backends to generate (`github`).
+    ["ci"] ci: Vec<CiBackend> = |r, _, key, item| r.enums(key, item, CiBackend::ALL, CiBackend::parse);
+    /// `installers`: the installers to build.
+    ["installers"] installers: Vec<InstallerKind> = |r, _, key, item| {
+        r.enums(key, item, InstallerKind::ALL, InstallerKind::parse)
+    };
+    /// `targets`: the target triples to build.
+    ["targets"] targets: Vec<String> = |r, _, key, item| r.targets(key, item);
+    /// `pr-run-mode`: what the workflow does on a pull request.
+    ["pr-run-mode"] pr_run_mode: PrRunMode = |r, _, key, item| {
+        r.one_enum(key, item, PrRunMode::ALL, PrRunMode::parse)
+    };
+    /// `allow-dirty`: `true`, or the generated files allowed to differ.
+    ["allow-dirty"] allow_dirty: AllowDirty = |r, _, key, item| {
+        Ok(match item.as_bool() {
+            Some(b) => AllowDirty::All(b),
+            None => AllowDirty::Only(r.enums(key, item, DirtyAllowance::ALL, DirtyAllowance::parse)?),
+        })
+    };
+    /// `github-attestations`: attest the artifacts' build provenance.
+    ["github-attestations"] github_attestations: bool = boolean;
+    /// `github-attestations-phase`: the job that attests.
+    ["github-attestations-phase"] github_attestations_phase: AttestationPhase = |r, _, key, item| {
+        r.one_enum(key, item, AttestationPhase::ALL, AttestationPhase::parse)
+    };
+    /// `github-attestations-filters`: the artifacts attested.
+    ["github-attestations-filters"] github_attestations_filters: Vec<String> = |r, _, key, item| {
+        r.strings(key, item, true)
+    };
+    /// `min-glibc-version`: the oldest glibc the Linux GNU binaries support,
+    /// for all targets or per target.
+    ["min-glibc-version" | "minimum-glibc-version"] minimum_glibc_version: GlibcRequirement = |r, _, key, item| {
+        r.glibc(key, item)
+    };
+    /// `github-custom-runners`: the runner (and host, container) per target.
+    ["github-custom-runners"] github_custom_runners: BTreeMap<String, CustomRunner> = custom_runners;
+    /// `github-build-setup`: steps (a file in `.github/workflows/`) run
+    /// before each build.
+    ["github-build-setup"] github_build_setup: String = string;
+    /// `global-build-config`: extra build steps and system packages.
+    ["global-build-config"] build_setup: BuildSetup = build_setup;
+    /// `dependencies`: system packages per package manager.
+    ["dependencies"] dependencies: SystemDependencies = system_dependencies;
+    /// `dispatch-releases`: release from `workflow_dispatch`, not a tag push.
+    ["dispatch-releases"] dispatch_releases: bool = boolean;
+    /// `recursive-tarball`: the source tarball includes submodules.
+    ["recursive-tarball" | "recursive-tarballs"] recursive_tarball: bool = boolean;
+    /// `install-updater`: ship and install `{app}-update`.
+    ["install-updater"] install_updater: bool = boolean;
+    /// `install-path`: where installers put binaries, in order of preference.
+    ["install-path"] install_path: Vec<InstallPath> = |r, _, key, item| {
+        let entries = r.strings(key, item, true)?;
+        let mut paths = Vec::new();
+        for entry in entries {
+            paths.push(InstallPath::parse(&entry).ok_or_else(|| {
+                r.err(key, item, "`CARGO_HOME`, `~/sub/dir` or `$VAR/sub/dir`", Some(install_path_hint(&entry)))
+            })?);
+        }
+        if paths.is_empty() {
+            return Err(r.err(key, item, "at least one entry", None));
+        }
+        Ok(paths)
+    };
+    /// `[[bin]]`: binaries, with their path and platforms.
+    ["bin"] bins: Vec<BinConfig> = bin_tables;
+    /// `unix-archive`: the archive format on Unix targets.
+    ["unix-archive"] unix_archive: ArchiveFormat = |r, _, key, item| {
+        r.one_enum(key, item, ArchiveFormat::ALL, ArchiveFormat::parse)
+    };
+    /// `windows-archive`: the archive format on Windows targets.
+    ["windows-archive"] windows_archive: ArchiveFormat = |r, _, key, item| {
+        r.one_enum(key, item, ArchiveFormat::ALL, ArchiveFormat::parse)
+    };
+    /// `checksum`: the checksum algorithm (`false` for none).
+    ["checksum"] checksum: ChecksumAlgorithm = |r, _, key, item| {
+        Ok(match item.as_bool() {
+            Some(false) => ChecksumAlgorithm::False,
+            _ => r.one_enum(key, item, ChecksumAlgorithm::ALL, ChecksumAlgorithm::parse)?,
+        })
+    };
+    /// `compression`: how hard archives are compressed (default `best`).
+    ["compression"] compression: Compression = |r, _, key, item| {
+        r.one_enum(key, item, Compression::ALL, Compression::parse)
+    };
+    /// `include`: extra files in every archive.
+    ["include"] include: Vec<String> = |r, _, key, item| r.strings(key, item, true);
+    /// `auto-includes`: README, LICENSE and CHANGELOG files go in archives.
+    ["auto-includes"] auto_includes: bool = boolean;
+    /// `features`: cargo features to build with.
+    ["features"] features: Vec<String> = |r, _, key, item| r.strings(key, item, false);
+    /// `default-features`: build with the default features.
+    ["default-features"] default_features: bool = boolean;
+    /// `all-features`: build with every feature.
+    ["all-features"] all_features: bool = boolean;
+    /// `precise-builds`: one cargo build per package.
+    ["precise-builds"] precise_builds: bool = boolean;
+    /// `dist`: whether the package is released at all.
+    ["dist"] dist: bool = boolean;
+    /// `tap`: the Homebrew tap repository, `owner/repo`.
+    ["tap"] tap: String = |r, _, key, item| {
+        let tap = r.string(key, item)?;
+        if !is_tap(&tap) {
+            return Err(r.err(key, item, "`owner/repo`, e.g. \"my-org/homebrew-tap\"", None));
+        }
+        Ok(tap)
+    };
+    /// `formula`: the Homebrew formula's name.
+    ["formula"] formula: String = string;
+    /// `npm-scope`: the npm scope (`@my-org`) of the npm package.
+    ["npm-scope"] npm_scope: String = |r, _, key, item| {
+        let scope = r.string(key, item)?;
+        if !is_npm_scope(&scope) {
+            return Err(r.err(key, item, "an npm scope like \"@my-org\"", None));
+        }
+        Ok(scope)
+    };
+    /// `npm-package`: the npm package's name.
+    ["npm-package"] npm_package: String = string;
+    /// `npm-registry`: the npm registry published to.
+    ["npm-registry"] npm_registry: String = |r, _, key, item| {
+        base_url(r, key, item, "an http(s) URL like \"https://registry.npmjs.org\"")
+    };
+    /// `publish-jobs`: what the workflow publishes after hosting.
+    ["publish-jobs"] publish_jobs: Vec<PublishJob> = publish_jobs;
+    /// `hosting`: where artifacts are hosted.
+    ["hosting"] hosting: Vec<HostingProvider> = |r, _, key, item| {
+        if item.as_str() == Some("axodotdev")
+            || item.as_array().is_some_and(|a| a.iter().any(|v| v.as_str() == Some("axodotdev")))
+        {
+            return Err(r.err(
+                key,
+                item,
+                &format!("one of {}", list(HostingProvider::ALL)),
+                Some("axo Releases hosting is not supported by consign; use `github`".into()),
+            ));
+        }
+        r.enums(key, item, HostingProvider::ALL, HostingProvider::parse)
+    };
+    /// `simple-download-url`: the base URL of `simple` hosting.
+    ["simple-download-url"] simple_download_url: String = string;
+    /// `bin-aliases`: binary → the aliases installers create.
+    ["bin-aliases"] bin_aliases: BTreeMap<String, Vec<String>> = |r, _, key, item| {
+        let t = r.table(key, item)?;
+        let mut aliases = BTreeMap::new();
+        for (bin, v) in t.iter() {
+            aliases.insert(bin.to_string(), r.strings(&format!("{key}.{bin}"), v, true)?);
+        }
+        Ok(aliases)
+    };
+    /// `install-success-msg`: what installers print when they are done.
+    ["install-success-msg"] install_success_msg: String = string;
+    /// `tag-namespace`: the prefix release tags must have.
+    ["tag-namespace"] tag_namespace: String = string;
+    /// `fail-fast`: one failed build cancels the others.
+    ["fail-fast"] fail_fast: bool = boolean;
+    /// `create-release`: the workflow creates the GitHub Release.
+    ["create-release"] create_release: bool = boolean;
+    /// `github-release`: when the GitHub Release is created.
+    ["github-release"] github_release: GithubReleasePhase = |r, _, key, item| {
+        r.one_enum(key, item, GithubReleasePhase::ALL, GithubReleasePhase::parse)
+    };
+    /// `force-latest`: mark every release as the latest.
+    ["force-latest"] force_latest: bool = boolean;
+    /// `publish-prereleases`: publish pre-releases to package managers too.
+    ["publish-prereleases"] publish_prereleases: bool = boolean;
+    /// `publish-crates` (consign only): the generated workflow publishes the
+    /// workspace's crates to crates.io with `consign publish`.
+    ["publish-crates"] publish_crates: bool = boolean;
+    /// `github-enterprise-url`: the GitHub Enterprise server's base URL.
+    ["github-enterprise-url"] github_enterprise_url: String = |r, _, key, item| {
+        let url = base_url(r, key, item, "a base URL like \"https://github.example.com\"")?;
+        Ok(url.trim_end_matches('/').to_string())
+    };
     /// `github-action-commits`: action (`owner/name`) → the ref to use it at.
-    pub github_action_commits: Option<BTreeMap<String, ActionRef>>,
+    ["github-action-commits"] github_action_commits: BTreeMap<String, ActionRef> = |r, _, key, item| {
+        let t = r.table(key, item)?;
+        let mut pins = BTreeMap::new();
+        for (action, v) in t.iter() {
+            let text = r.string(&format!("{key}.{action}"), v)?;
+            let pin = ActionRef::parse(&text).ok_or_else(|| {
+                r.err(
+                    &format!("{key}.\"{action}\""),
+                    v,
+                    "a git ref (a commit SHA or a tag such as \"v4\"), optionally followed by ` # comment`",
+                    Some("a ref holds only letters, digits, `.`, `-`, `_`, `+` and `/`, and the comment fits on one line".into()),
+                )
+            })?;
+            pins.insert(action.to_string(), pin);
+        }
+        Ok(pins)
+    };
     /// `cache-builds`: cache cargo's registry and target dir in CI builds.
-    pub cache_builds: Option<bool>,
+    ["cache-builds"] cache_builds: bool = boolean;
     /// `post-announce-jobs`: user workflows run after the announcement.
-    pub post_announce_jobs: Option<Vec<PublishJob>>,
+    ["post-announce-jobs"] post_announce_jobs: Vec<PublishJob> = |r, _, key, item| {
+        Ok(r.user_jobs(key, item)?.into_iter().map(PublishJob::Custom).collect())
+    };
     /// `dispatch-repositories`: `owner/repo`s that `consign announce` sends a
     /// `repository_dispatch` to.
-    pub dispatch_repositories: Option<Vec<String>>,
+    ["dispatch-repositories"] dispatch_repositories: Vec<String> = |r, _, key, item| {
+        let repos = r.strings(key, item, false)?;
+        if let Some(bad) = repos.iter().find(|s| s.split('/').count() != 2 || s.split('/').any(str::is_empty)) {
+            return Err(r.err(
+                key,
+                item,
+                "an array of `owner/repo` names, e.g. [\"my-org/my-docs\"]",
+                Some(format!("`{bad}` is not `owner/repo`")),
+            ));
+        }
+        Ok(repos)
+    };
     /// `plan-jobs`: user workflows run beside the plan.
-    pub plan_jobs: Option<Vec<String>>,
+    ["plan-jobs"] plan_jobs: Vec<String> = user_jobs;
     /// `local-artifacts-jobs`: user workflows that build local artifacts.
-    pub local_artifacts_jobs: Option<Vec<String>>,
+    ["local-artifacts-jobs"] local_artifacts_jobs: Vec<String> = user_jobs;
     /// `global-artifacts-jobs`: user workflows that build global artifacts.
-    pub global_artifacts_jobs: Option<Vec<String>>,
+    ["global-artifacts-jobs"] global_artifacts_jobs: Vec<String> = user_jobs;
     /// `host-jobs`: user workflows run beside the host job.
-    pub host_jobs: Option<Vec<String>>,
+    ["host-jobs"] host_jobs: Vec<String> = user_jobs;
     /// `build-local-artifacts`: `false` leaves building local artifacts to
     /// `local-artifacts-jobs`.
-    pub build_local_artifacts: Option<bool>,
+    ["build-local-artifacts"] build_local_artifacts: bool = boolean;
     /// `github-custom-job-permissions`: user job name → permission → level.
-    pub github_custom_job_permissions: Option<BTreeMap<String, BTreeMap<String, String>>>,
+    ["github-custom-job-permissions"] github_custom_job_permissions: BTreeMap<String, BTreeMap<String, String>> = job_permissions;
     /// `source-tarball`: `false` releases no `source.tar.gz`.
-    pub source_tarball: Option<bool>,
+    ["source-tarball"] source_tarball: bool = boolean;
     /// `cargo-auditable`: build with `cargo auditable build`.
-    pub cargo_auditable: Option<bool>,
+    ["cargo-auditable"] cargo_auditable: bool = boolean;
     /// `cargo-cyclonedx`: an SBOM per app with `cargo cyclonedx`.
-    pub cargo_cyclonedx: Option<bool>,
+    ["cargo-cyclonedx"] cargo_cyclonedx: bool = boolean;
     /// `omnibor`: an OmniBOR artifact ID beside each archive, MSI and the source tarball.
-    pub omnibor: Option<bool>,
+    ["omnibor"] omnibor: bool = boolean;
     /// `[[extra-artifacts]]`: files a command builds, released as they are.
-    pub extra_artifacts: Option<Vec<ExtraArtifact>>,
+    ["extra-artifacts"] extra_artifacts: Vec<ExtraArtifact> = extra_artifacts;
     /// `display`: `false` leaves the app out of the announcement.
-    pub display: Option<bool>,
+    ["display"] display: bool = boolean;
     /// `display-name`: the name shown instead of the package name.
-    pub display_name: Option<String>,
+    ["display-name"] display_name: String = string;
     /// `github-releases-repo`: `owner/repo` the GitHub Release is made on.
-    pub github_releases_repo: Option<String>,
+    ["github-releases-repo"] github_releases_repo: String = |r, _, key, item| {
+        let repo = r.string(key, item)?;
+        if !is_tap(&repo) {
+            return Err(r.err(key, item, "`owner/repo`, e.g. \"my-org/releases\"", None));
+        }
+        Ok(repo)
+    };
     /// `binaries`: per target (`"*"` for the others), the only binaries released.
-    pub binaries: Option<BTreeMap<String, Vec<String>>>,
+    ["binaries"] binaries: BTreeMap<String, Vec<String>> = |r, _, key, item| {
+        let t = r.table(key, item)?;
+        let mut map = BTreeMap::new();
+        for (target, v) in t.iter() {
+            let sub = format!("{key}.{target}");
+            if target != "*" {
+                check_target(target).map_err(|hint| {
+                    r.err(&sub, v, "a target triple key (or `\"*\"` for the others)", Some(hint))
+                })?;
+            }
+            map.insert(target.to_string(), r.strings(&sub, v, false)?);
+        }
+        Ok(map)
+    };
     /// `rust-toolchain-version`: the toolchain CI builds with.
-    pub rust_toolchain_version: Option<String>,
+    ["rust-toolchain-version"] rust_toolchain_version: String = |r, _, key, item| {
+        let v = r.string(key, item)?;
+        let plain = !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
+        if !plain {
+            return Err(r.err(key, item, "a rustup toolchain such as \"1.80.0\" or \"stable\"", None));
+        }
+        Ok(v)
+    };
     /// `merge-tasks`: build every target a runner builds in one CI job.
-    pub merge_tasks: Option<bool>,
+    ["merge-tasks"] merge_tasks: bool = boolean;
 }
 
 /// An `[[extra-artifacts]]` entry.
@@ -548,86 +832,6 @@ pub struct ExtraArtifact {
     /// released under its file name.
     pub artifacts: Vec<String>,
 }
-
-/// Keys consign reads. Kept in one list so that a misspelling can be matched
-/// against all of them.
-pub const KNOWN_KEYS: &[&str] = &[
-    "cargo-dist-version",
-    "consign-version",
-    "consign-install",
-    "consign-url-override",
-    "verify-version-args",
-    "ci",
-    "installers",
-    "targets",
-    "pr-run-mode",
-    "allow-dirty",
-    "github-attestations",
-    "github-attestations-phase",
-    "github-attestations-filters",
-    "minimum-glibc-version",
-    "min-glibc-version",
-    "github-custom-runners",
-    "github-build-setup",
-    "global-build-config",
-    "dependencies",
-    "dispatch-releases",
-    "recursive-tarball",
-    "recursive-tarballs",
-    "install-updater",
-    "install-path",
-    "bin",
-    "unix-archive",
-    "windows-archive",
-    "checksum",
-    "compression",
-    "include",
-    "auto-includes",
-    "features",
-    "default-features",
-    "all-features",
-    "precise-builds",
-    "dist",
-    "tap",
-    "formula",
-    "npm-scope",
-    "npm-package",
-    "npm-registry",
-    "publish-jobs",
-    "hosting",
-    "simple-download-url",
-    "bin-aliases",
-    "install-success-msg",
-    "tag-namespace",
-    "fail-fast",
-    "create-release",
-    "github-release",
-    "force-latest",
-    "publish-prereleases",
-    "publish-crates",
-    "github-enterprise-url",
-    "github-action-commits",
-    "cache-builds",
-    "post-announce-jobs",
-    "dispatch-repositories",
-    "plan-jobs",
-    "local-artifacts-jobs",
-    "global-artifacts-jobs",
-    "host-jobs",
-    "build-local-artifacts",
-    "github-custom-job-permissions",
-    "source-tarball",
-    "cargo-auditable",
-    "cargo-cyclonedx",
-    "omnibor",
-    "extra-artifacts",
-    "display",
-    "display-name",
-    "github-releases-repo",
-    "binaries",
-    "rust-toolchain-version",
-    "merge-tasks",
-];
 
 /// cargo-dist keys consign does not support yet: reading one is an error
 /// that names the key, says why, and says what to do. Nothing is accepted and
@@ -695,6 +899,23 @@ impl Reader<'_> {
         }
         e.hint = hint;
         e
+    }
+
+    /// A warning for each key of the sub-table `sub` (of this table) that is
+    /// not in `allowed`.
+    fn warn_unknown_in(
+        &self,
+        warnings: &mut Vec<ConfigWarning>,
+        sub: &str,
+        t: &dyn toml_edit::TableLike,
+        allowed: &[&str],
+    ) {
+        for (k, _) in t.iter() {
+            if !allowed.contains(&k) {
+                let path = format!("{}.{sub}", self.table_path);
+                warn_unknown(self.file, warnings, &path, k, t.key(k), allowed);
+            }
+        }
     }
 
     fn bool(&self, key: &str, item: &Item) -> R<bool> {
@@ -948,596 +1169,10 @@ pub fn parse_dist_table(
     let r = Reader { file, table_path };
     let mut c = DistConfig::default();
     for (key, item) in table.iter() {
+        if read_key(&r, warnings, key, item, &mut c)? {
+            continue;
+        }
         match key {
-            // `consign-version` pins consign; a `cargo-dist-version` beside it is cargo-dist's.
-            "cargo-dist-version" => {
-                let v = r.version(key, item)?;
-                if !table.contains_key("consign-version") {
-                    c.dist_version = Some(v);
-                }
-            }
-            "consign-version" => {
-                let v = r.version(key, item)?;
-                c.consign_version = Some(v.clone());
-                c.dist_version = Some(v);
-            }
-            "github-action-commits" => {
-                let t = r.table(key, item)?;
-                let mut pins = BTreeMap::new();
-                for (action, v) in t.iter() {
-                    let text = r.string(&format!("{key}.{action}"), v)?;
-                    let pin = ActionRef::parse(&text).ok_or_else(|| {
-                        r.err(
-                            &format!("{key}.\"{action}\""),
-                            v,
-                            "a git ref (a commit SHA or a tag such as \"v4\"), optionally followed by ` # comment`",
-                            Some("a ref holds only letters, digits, `.`, `-`, `_`, `+` and `/`, and the comment fits on one line".into()),
-                        )
-                    })?;
-                    pins.insert(action.to_string(), pin);
-                }
-                c.github_action_commits = Some(pins);
-            }
-            "cache-builds" => c.cache_builds = Some(r.bool(key, item)?),
-            "consign-install" => {
-                c.consign_install =
-                    Some(r.one_enum(key, item, ConsignInstall::ALL, ConsignInstall::parse)?)
-            }
-            "consign-url-override" => {
-                let url = r.string(key, item)?;
-                if !url.starts_with("https://") && !url.starts_with("http://") {
-                    return Err(r.err(
-                        key,
-                        item,
-                        "the URL of a directory holding consign's release files",
-                        Some(
-                            "e.g. \"https://github.com/my-org/consign/releases/download/v0.1.0\""
-                                .into(),
-                        ),
-                    ));
-                }
-                c.consign_url_override = Some(url.trim_end_matches('/').to_string())
-            }
-            "verify-version-args" => c.verify_version_args = Some(r.strings(key, item, false)?),
-            "post-announce-jobs" => {
-                c.post_announce_jobs = Some(
-                    r.user_jobs(key, item)?
-                        .into_iter()
-                        .map(PublishJob::Custom)
-                        .collect(),
-                )
-            }
-            "plan-jobs" => c.plan_jobs = Some(r.user_jobs(key, item)?),
-            "local-artifacts-jobs" => c.local_artifacts_jobs = Some(r.user_jobs(key, item)?),
-            "global-artifacts-jobs" => c.global_artifacts_jobs = Some(r.user_jobs(key, item)?),
-            "host-jobs" => c.host_jobs = Some(r.user_jobs(key, item)?),
-            "build-local-artifacts" => c.build_local_artifacts = Some(r.bool(key, item)?),
-            "source-tarball" => c.source_tarball = Some(r.bool(key, item)?),
-            "rust-toolchain-version" => {
-                let v = r.string(key, item)?;
-                let plain = !v.is_empty()
-                    && v.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
-                if !plain {
-                    return Err(r.err(
-                        key,
-                        item,
-                        "a rustup toolchain such as \"1.80.0\" or \"stable\"",
-                        None,
-                    ));
-                }
-                c.rust_toolchain_version = Some(v)
-            }
-            "merge-tasks" => c.merge_tasks = Some(r.bool(key, item)?),
-            "cargo-auditable" => c.cargo_auditable = Some(r.bool(key, item)?),
-            "cargo-cyclonedx" => c.cargo_cyclonedx = Some(r.bool(key, item)?),
-            "omnibor" => c.omnibor = Some(r.bool(key, item)?),
-            "display" => c.display = Some(r.bool(key, item)?),
-            "display-name" => c.display_name = Some(r.string(key, item)?),
-            "github-releases-repo" => {
-                let repo = r.string(key, item)?;
-                if !is_tap(&repo) {
-                    return Err(r.err(key, item, "`owner/repo`, e.g. \"my-org/releases\"", None));
-                }
-                c.github_releases_repo = Some(repo)
-            }
-            "binaries" => {
-                let t = r.table(key, item)?;
-                let mut map = BTreeMap::new();
-                for (target, v) in t.iter() {
-                    let sub = format!("{key}.{target}");
-                    if target != "*" {
-                        check_target(target).map_err(|hint| {
-                            r.err(
-                                &sub,
-                                v,
-                                "a target triple key (or `\"*\"` for the others)",
-                                Some(hint),
-                            )
-                        })?;
-                    }
-                    map.insert(target.to_string(), r.strings(&sub, v, false)?);
-                }
-                c.binaries = Some(map);
-            }
-            "extra-artifacts" => {
-                let tables = r.tables(key, item, "`[[dist.extra-artifacts]]` tables")?;
-                let mut extras = Vec::new();
-                for t in tables {
-                    let field = |name: &str| t.get(name);
-                    let build = match field("build") {
-                        Some(b) => r.strings(&format!("{key}.build"), b, false)?,
-                        None => Vec::new(),
-                    };
-                    let artifacts = match field("artifacts") {
-                        Some(a) => r.strings(&format!("{key}.artifacts"), a, false)?,
-                        None => Vec::new(),
-                    };
-                    if build.is_empty() || artifacts.is_empty() {
-                        return Err(r.err(
-                            key,
-                            item,
-                            "every entry to have a `build` command and at least one file in `artifacts`",
-                            Some("write `build = [\"make\", \"docs\"]` and `artifacts = [\"docs.tar.gz\"]`".into()),
-                        ));
-                    }
-                    if let Some(bad) = artifacts.iter().find(|a| {
-                        a.starts_with('/') || a.split('/').any(|p| p == "..") || a.ends_with('/')
-                    }) {
-                        return Err(r.err(
-                            &format!("{key}.artifacts"),
-                            item,
-                            "relative file paths inside the working directory",
-                            Some(format!("`{bad}` is not one")),
-                        ));
-                    }
-                    let working_dir = field("working-dir")
-                        .map(|w| r.string(&format!("{key}.working-dir"), w))
-                        .transpose()?;
-                    for (k, _) in t.iter() {
-                        if !["build", "artifacts", "working-dir"].contains(&k) {
-                            warn_unknown(
-                                file,
-                                &mut *warnings,
-                                &format!("{table_path}.{key}"),
-                                k,
-                                t.key(k),
-                                &["build", "artifacts", "working-dir"],
-                            );
-                        }
-                    }
-                    extras.push(ExtraArtifact {
-                        working_dir,
-                        build,
-                        artifacts,
-                    });
-                }
-                c.extra_artifacts = Some(extras);
-            }
-            "github-custom-job-permissions" => {
-                let t = r.table(key, item)?;
-                let mut jobs = BTreeMap::new();
-                for (job, perms) in t.iter() {
-                    let sub = format!("{key}.{job}");
-                    let mut map = BTreeMap::new();
-                    for (perm, level) in r.table(&sub, perms)?.iter() {
-                        let what = format!("{sub}.{perm}");
-                        let valid_name = !perm.is_empty()
-                            && perm.chars().all(|c| c.is_ascii_lowercase() || c == '-');
-                        if !valid_name {
-                            return Err(r.err(
-                                &what,
-                                level,
-                                "a GitHub permission name such as `contents` or `id-token`",
-                                None,
-                            ));
-                        }
-                        let level = r.one_enum(&what, level, &["read", "write", "none"], |s| {
-                            ["read", "write", "none"]
-                                .contains(&s)
-                                .then(|| s.to_string())
-                        })?;
-                        map.insert(perm.to_string(), level);
-                    }
-                    jobs.insert(job.trim_start_matches("./").to_string(), map);
-                }
-                c.github_custom_job_permissions = Some(jobs);
-            }
-            "ci" => c.ci = Some(r.enums(key, item, CiBackend::ALL, CiBackend::parse)?),
-            "installers" => {
-                c.installers = Some(r.enums(key, item, InstallerKind::ALL, InstallerKind::parse)?)
-            }
-            "targets" => c.targets = Some(r.targets(key, item)?),
-            "pr-run-mode" => {
-                c.pr_run_mode = Some(r.one_enum(key, item, PrRunMode::ALL, PrRunMode::parse)?)
-            }
-            "allow-dirty" => {
-                c.allow_dirty = Some(match item.as_bool() {
-                    Some(b) => AllowDirty::All(b),
-                    None => AllowDirty::Only(r.enums(
-                        key,
-                        item,
-                        DirtyAllowance::ALL,
-                        DirtyAllowance::parse,
-                    )?),
-                })
-            }
-            "github-attestations" => c.github_attestations = Some(r.bool(key, item)?),
-            "github-attestations-phase" => {
-                c.github_attestations_phase =
-                    Some(r.one_enum(key, item, AttestationPhase::ALL, AttestationPhase::parse)?)
-            }
-            "github-attestations-filters" => {
-                c.github_attestations_filters = Some(r.strings(key, item, true)?)
-            }
-            "minimum-glibc-version" | "min-glibc-version" => {
-                c.minimum_glibc_version = Some(r.glibc(key, item)?)
-            }
-            "github-custom-runners" => {
-                let t = r.table(key, item)?;
-                let mut runners = BTreeMap::new();
-                for (label, v) in t.iter() {
-                    let sub = format!("{key}.{label}");
-                    let runner = if let Some(s) = v.as_str() {
-                        CustomRunner {
-                            runner: s.to_string(),
-                            host: None,
-                            container: None,
-                        }
-                    } else if let Some(rt) = v.as_table_like() {
-                        let runner = match rt.get("runner") {
-                            Some(x) => r.string(&format!("{sub}.runner"), x)?,
-                            None => label.to_string(),
-                        };
-                        let host = match rt.get("host") {
-                            Some(x) => Some(r.targets_one(&format!("{sub}.host"), x)?),
-                            None => None,
-                        };
-                        let container = match rt.get("container") {
-                            Some(x) if x.as_table_like().is_some() => {
-                                let ct = x.as_table_like().expect("checked");
-                                for (k, _) in ct.iter() {
-                                    if !["image", "host", "package-manager"].contains(&k) {
-                                        warn_unknown(
-                                            file,
-                                            &mut *warnings,
-                                            &format!("{table_path}.{sub}.container"),
-                                            k,
-                                            ct.key(k),
-                                            &["image", "host", "package-manager"],
-                                        );
-                                    }
-                                }
-                                match ct.get("image") {
-                                    Some(img) => {
-                                        Some(r.string(&format!("{sub}.container.image"), img)?)
-                                    }
-                                    None => {
-                                        return Err(r.err(
-                                            &format!("{sub}.container"),
-                                            x,
-                                            "a container table with an `image`",
-                                            Some("write `container = { image = \"quay.io/pypa/manylinux_2_28_x86_64\" }` or a plain image string".into()),
-                                        ))
-                                    }
-                                }
-                            }
-                            Some(x) => Some(r.string(&format!("{sub}.container"), x)?),
-                            None => None,
-                        };
-                        for (k, _) in rt.iter() {
-                            if !["runner", "host", "container"].contains(&k) {
-                                warn_unknown(
-                                    file,
-                                    &mut *warnings,
-                                    &format!("{table_path}.{sub}"),
-                                    k,
-                                    rt.key(k),
-                                    &["runner", "host", "container"],
-                                );
-                            }
-                        }
-                        CustomRunner {
-                            runner,
-                            host,
-                            container,
-                        }
-                    } else {
-                        return Err(r.err(
-                            &sub,
-                            v,
-                            "a runner label string, or a table with `runner`, `host` and `container`",
-                            None,
-                        ));
-                    };
-                    runners.insert(label.to_string(), runner);
-                }
-                c.github_custom_runners = Some(runners);
-            }
-            "github-build-setup" => c.github_build_setup = Some(r.string(key, item)?),
-            "global-build-config" => {
-                let t = r.table(key, item)?;
-                let mut setup = BuildSetup::default();
-                for (k, v) in t.iter() {
-                    let sub = format!("{key}.{k}");
-                    match k {
-                        "extra-build-steps" => {
-                            setup.extra_build_steps = r.strings(&sub, v, false)?
-                        }
-                        "system-packages" => setup.system_packages = r.strings(&sub, v, false)?,
-                        other => warn_unknown(
-                            file,
-                            &mut *warnings,
-                            &format!("{table_path}.{key}"),
-                            other,
-                            t.key(other),
-                            &["extra-build-steps", "system-packages"],
-                        ),
-                    }
-                }
-                c.build_setup = Some(setup);
-            }
-            "dependencies" => {
-                let t = r.table(key, item)?;
-                let mut deps = SystemDependencies::default();
-                for (manager, v) in t.iter() {
-                    let sub = format!("{key}.{manager}");
-                    let target = match manager {
-                        "apt" => &mut deps.apt,
-                        "homebrew" => &mut deps.homebrew,
-                        "chocolatey" => &mut deps.chocolatey,
-                        other => {
-                            warn_unknown(
-                                file,
-                                &mut *warnings,
-                                &format!("{table_path}.{key}"),
-                                other,
-                                t.key(other),
-                                &["apt", "homebrew", "chocolatey"],
-                            );
-                            continue;
-                        }
-                    };
-                    for (pkg, ver) in r.table(&sub, v)?.iter() {
-                        let version = if let Some(s) = ver.as_str() {
-                            s.to_string()
-                        } else if let Some(vt) = ver.as_table_like() {
-                            match vt.get("version") {
-                                Some(x) => r.string(&format!("{sub}.{pkg}.version"), x)?,
-                                None => "*".to_string(),
-                            }
-                        } else {
-                            return Err(r.err(
-                                &format!("{sub}.{pkg}"),
-                                ver,
-                                "a version string (\"*\" for any) or a table with `version`",
-                                None,
-                            ));
-                        };
-                        target.insert(pkg.to_string(), version);
-                    }
-                }
-                c.dependencies = Some(deps);
-            }
-            "dispatch-releases" => c.dispatch_releases = Some(r.bool(key, item)?),
-            "recursive-tarball" | "recursive-tarballs" => {
-                c.recursive_tarball = Some(r.bool(key, item)?)
-            }
-            "install-updater" => c.install_updater = Some(r.bool(key, item)?),
-            "install-path" => {
-                let entries = r.strings(key, item, true)?;
-                let mut paths = Vec::new();
-                for entry in entries {
-                    paths.push(InstallPath::parse(&entry).ok_or_else(|| {
-                        r.err(
-                            key,
-                            item,
-                            "`CARGO_HOME`, `~/sub/dir` or `$VAR/sub/dir`",
-                            Some(install_path_hint(&entry)),
-                        )
-                    })?);
-                }
-                if paths.is_empty() {
-                    return Err(r.err(key, item, "at least one entry", None));
-                }
-                c.install_path = Some(paths);
-            }
-            "bin" => {
-                let mut bins = Vec::new();
-                let tables = r.tables(key, item, "an array of tables (`[[dist.bin]]`)")?;
-                for t in tables {
-                    let name = match t.get("name") {
-                        Some(n) => r.string("bin.name", n)?,
-                        None => {
-                            return Err(r.err(
-                                key,
-                                item,
-                                "every `[[bin]]` entry to have a `name`",
-                                None,
-                            ))
-                        }
-                    };
-                    let path = t.get("path").map(|p| r.string("bin.path", p)).transpose()?;
-                    let only_platforms = t
-                        .get("only-platforms")
-                        .map(|p| r.targets("bin.only-platforms", p))
-                        .transpose()?;
-                    for (k, _) in t.iter() {
-                        if !["name", "path", "only-platforms"].contains(&k) {
-                            warn_unknown(
-                                file,
-                                &mut *warnings,
-                                &format!("{table_path}.bin"),
-                                k,
-                                t.key(k),
-                                &["name", "path", "only-platforms"],
-                            );
-                        }
-                    }
-                    bins.push(BinConfig {
-                        name,
-                        path,
-                        only_platforms,
-                    });
-                }
-                c.bins = Some(bins);
-            }
-            "unix-archive" => {
-                c.unix_archive =
-                    Some(r.one_enum(key, item, ArchiveFormat::ALL, ArchiveFormat::parse)?)
-            }
-            "windows-archive" => {
-                c.windows_archive =
-                    Some(r.one_enum(key, item, ArchiveFormat::ALL, ArchiveFormat::parse)?)
-            }
-            "checksum" => {
-                c.checksum = Some(match item.as_bool() {
-                    Some(false) => ChecksumAlgorithm::False,
-                    _ => r.one_enum(key, item, ChecksumAlgorithm::ALL, ChecksumAlgorithm::parse)?,
-                })
-            }
-            "compression" => {
-                c.compression = Some(r.one_enum(key, item, Compression::ALL, Compression::parse)?)
-            }
-            "include" => c.include = Some(r.strings(key, item, true)?),
-            "auto-includes" => c.auto_includes = Some(r.bool(key, item)?),
-            "features" => c.features = Some(r.strings(key, item, false)?),
-            "default-features" => c.default_features = Some(r.bool(key, item)?),
-            "all-features" => c.all_features = Some(r.bool(key, item)?),
-            "precise-builds" => c.precise_builds = Some(r.bool(key, item)?),
-            "dist" => c.dist = Some(r.bool(key, item)?),
-            "tap" => {
-                let tap = r.string(key, item)?;
-                if !is_tap(&tap) {
-                    return Err(r.err(
-                        key,
-                        item,
-                        "`owner/repo`, e.g. \"my-org/homebrew-tap\"",
-                        None,
-                    ));
-                }
-                c.tap = Some(tap)
-            }
-            "formula" => c.formula = Some(r.string(key, item)?),
-            "npm-registry" => {
-                let url = r.string(key, item)?;
-                if !(url.starts_with("https://") || url.starts_with("http://")) {
-                    return Err(r.err(
-                        key,
-                        item,
-                        "an http(s) URL like \"https://registry.npmjs.org\"",
-                        None,
-                    ));
-                }
-                c.npm_registry = Some(url)
-            }
-            "npm-scope" => {
-                let scope = r.string(key, item)?;
-                if !is_npm_scope(&scope) {
-                    return Err(r.err(key, item, "an npm scope like \"@my-org\"", None));
-                }
-                c.npm_scope = Some(scope)
-            }
-            "npm-package" => c.npm_package = Some(r.string(key, item)?),
-            "publish-jobs" => {
-                let jobs = r.strings(key, item, false)?;
-                let elements: Vec<&Value> = item
-                    .as_array()
-                    .map(|a| a.iter().collect())
-                    .unwrap_or_default();
-                let mut parsed = Vec::new();
-                for (i, job) in jobs.into_iter().enumerate() {
-                    parsed.push(match job.as_str() {
-                        "homebrew" => PublishJob::Homebrew,
-                        "npm" => PublishJob::Npm,
-                        custom if custom.starts_with("./") && custom.len() > 2 => {
-                            PublishJob::Custom(custom[2..].to_string())
-                        }
-                        _ => {
-                            let expected = "`homebrew`, `npm`, or `./name` for a custom workflow";
-                            let hint = closest(&job, ["homebrew", "npm"])
-                                .map(|c| format!("did you mean `{c}`?"));
-                            return Err(match elements.get(i) {
-                                Some(v) => r.value_err(key, v, expected, hint),
-                                None => r.err(key, item, expected, hint),
-                            });
-                        }
-                    });
-                }
-                c.publish_jobs = Some(parsed);
-            }
-            "hosting" => {
-                if item.as_str() == Some("axodotdev")
-                    || item
-                        .as_array()
-                        .is_some_and(|a| a.iter().any(|v| v.as_str() == Some("axodotdev")))
-                {
-                    return Err(r.err(
-                        key,
-                        item,
-                        &format!("one of {}", list(HostingProvider::ALL)),
-                        Some(
-                            "axo Releases hosting is not supported by consign; use `github`".into(),
-                        ),
-                    ));
-                }
-                c.hosting =
-                    Some(r.enums(key, item, HostingProvider::ALL, HostingProvider::parse)?)
-            }
-            "simple-download-url" => c.simple_download_url = Some(r.string(key, item)?),
-            "bin-aliases" => {
-                let t = r.table(key, item)?;
-                let mut aliases = BTreeMap::new();
-                for (bin, v) in t.iter() {
-                    aliases.insert(
-                        bin.to_string(),
-                        r.strings(&format!("{key}.{bin}"), v, true)?,
-                    );
-                }
-                c.bin_aliases = Some(aliases);
-            }
-            "install-success-msg" => c.install_success_msg = Some(r.string(key, item)?),
-            "tag-namespace" => c.tag_namespace = Some(r.string(key, item)?),
-            "fail-fast" => c.fail_fast = Some(r.bool(key, item)?),
-            "create-release" => c.create_release = Some(r.bool(key, item)?),
-            "github-release" => {
-                c.github_release = Some(r.one_enum(
-                    key,
-                    item,
-                    GithubReleasePhase::ALL,
-                    GithubReleasePhase::parse,
-                )?)
-            }
-            "force-latest" => c.force_latest = Some(r.bool(key, item)?),
-            "publish-prereleases" => c.publish_prereleases = Some(r.bool(key, item)?),
-            "publish-crates" => c.publish_crates = Some(r.bool(key, item)?),
-            "github-enterprise-url" => {
-                let url = r.string(key, item)?;
-                if !url.starts_with("https://") && !url.starts_with("http://") {
-                    return Err(r.err(
-                        key,
-                        item,
-                        "a base URL like \"https://github.example.com\"",
-                        None,
-                    ));
-                }
-                c.github_enterprise_url = Some(url.trim_end_matches('/').to_string())
-            }
-            "dispatch-repositories" => {
-                let repos = r.strings(key, item, false)?;
-                if let Some(bad) = repos
-                    .iter()
-                    .find(|s| s.split('/').count() != 2 || s.split('/').any(str::is_empty))
-                {
-                    return Err(r.err(
-                        key,
-                        item,
-                        "an array of `owner/repo` names, e.g. [\"my-org/my-docs\"]",
-                        Some(format!("`{bad}` is not `owner/repo`")),
-                    ));
-                }
-                c.dispatch_repositories = Some(repos)
-            }
             other if REFUSED_KEYS.iter().any(|(k, _)| *k == other) => {
                 let what = REFUSED_KEYS
                     .iter()
@@ -1590,6 +1225,10 @@ pub fn parse_dist_table(
             ),
         }
     }
+    // `consign-version` pins consign; a `cargo-dist-version` beside it is cargo-dist's.
+    if c.consign_version.is_some() {
+        c.dist_version.clone_from(&c.consign_version);
+    }
     Ok(c)
 }
 
@@ -1615,6 +1254,288 @@ fn install_path_hint(entry: &str) -> String {
     }
 }
 
+/// `github-custom-runners`: label → a runner string, or a table with
+/// `runner`, `host` and `container`.
+fn custom_runners(
+    r: &Reader<'_>,
+    warnings: &mut Vec<ConfigWarning>,
+    key: &str,
+    item: &Item,
+) -> R<BTreeMap<String, CustomRunner>> {
+    let t = r.table(key, item)?;
+    let mut runners = BTreeMap::new();
+    for (label, v) in t.iter() {
+        let sub = format!("{key}.{label}");
+        let runner = if let Some(s) = v.as_str() {
+            CustomRunner {
+                runner: s.to_string(),
+                host: None,
+                container: None,
+            }
+        } else if let Some(rt) = v.as_table_like() {
+            let runner = match rt.get("runner") {
+                Some(x) => r.string(&format!("{sub}.runner"), x)?,
+                None => label.to_string(),
+            };
+            let host = match rt.get("host") {
+                Some(x) => Some(r.targets_one(&format!("{sub}.host"), x)?),
+                None => None,
+            };
+            let container = match rt.get("container") {
+                Some(x) if x.as_table_like().is_some() => {
+                    let ct = x.as_table_like().expect("checked");
+                    r.warn_unknown_in(
+                        warnings,
+                        &format!("{sub}.container"),
+                        ct,
+                        &["image", "host", "package-manager"],
+                    );
+                    match ct.get("image") {
+                        Some(img) => Some(r.string(&format!("{sub}.container.image"), img)?),
+                        None => {
+                            return Err(r.err(
+                                &format!("{sub}.container"),
+                                x,
+                                "a container table with an `image`",
+                                Some("write `container = { image = \"quay.io/pypa/manylinux_2_28_x86_64\" }` or a plain image string".into()),
+                            ))
+                        }
+                    }
+                }
+                Some(x) => Some(r.string(&format!("{sub}.container"), x)?),
+                None => None,
+            };
+            r.warn_unknown_in(warnings, &sub, rt, &["runner", "host", "container"]);
+            CustomRunner {
+                runner,
+                host,
+                container,
+            }
+        } else {
+            return Err(r.err(
+                &sub,
+                v,
+                "a runner label string, or a table with `runner`, `host` and `container`",
+                None,
+            ));
+        };
+        runners.insert(label.to_string(), runner);
+    }
+    Ok(runners)
+}
+
+/// `global-build-config`: `extra-build-steps` and `system-packages`.
+fn build_setup(
+    r: &Reader<'_>,
+    warnings: &mut Vec<ConfigWarning>,
+    key: &str,
+    item: &Item,
+) -> R<BuildSetup> {
+    let t = r.table(key, item)?;
+    let mut setup = BuildSetup::default();
+    for (k, v) in t.iter() {
+        let sub = format!("{key}.{k}");
+        match k {
+            "extra-build-steps" => setup.extra_build_steps = r.strings(&sub, v, false)?,
+            "system-packages" => setup.system_packages = r.strings(&sub, v, false)?,
+            _ => {}
+        }
+    }
+    r.warn_unknown_in(warnings, key, t, &["extra-build-steps", "system-packages"]);
+    Ok(setup)
+}
+
+/// `dependencies`: package manager → package → version (or a table with one).
+fn system_dependencies(
+    r: &Reader<'_>,
+    warnings: &mut Vec<ConfigWarning>,
+    key: &str,
+    item: &Item,
+) -> R<SystemDependencies> {
+    let t = r.table(key, item)?;
+    let mut deps = SystemDependencies::default();
+    r.warn_unknown_in(warnings, key, t, &["apt", "homebrew", "chocolatey"]);
+    for (manager, v) in t.iter() {
+        let sub = format!("{key}.{manager}");
+        let target = match manager {
+            "apt" => &mut deps.apt,
+            "homebrew" => &mut deps.homebrew,
+            "chocolatey" => &mut deps.chocolatey,
+            _ => continue,
+        };
+        for (pkg, ver) in r.table(&sub, v)?.iter() {
+            let version = if let Some(s) = ver.as_str() {
+                s.to_string()
+            } else if let Some(vt) = ver.as_table_like() {
+                match vt.get("version") {
+                    Some(x) => r.string(&format!("{sub}.{pkg}.version"), x)?,
+                    None => "*".to_string(),
+                }
+            } else {
+                return Err(r.err(
+                    &format!("{sub}.{pkg}"),
+                    ver,
+                    "a version string (\"*\" for any) or a table with `version`",
+                    None,
+                ));
+            };
+            target.insert(pkg.to_string(), version);
+        }
+    }
+    Ok(deps)
+}
+
+/// `[[bin]]` tables with `name`, `path` and `only-platforms`.
+fn bin_tables(
+    r: &Reader<'_>,
+    warnings: &mut Vec<ConfigWarning>,
+    key: &str,
+    item: &Item,
+) -> R<Vec<BinConfig>> {
+    let mut bins = Vec::new();
+    for t in r.tables(key, item, "an array of tables (`[[dist.bin]]`)")? {
+        let name = match t.get("name") {
+            Some(n) => r.string("bin.name", n)?,
+            None => return Err(r.err(key, item, "every `[[bin]]` entry to have a `name`", None)),
+        };
+        let path = t.get("path").map(|p| r.string("bin.path", p)).transpose()?;
+        let only_platforms = t
+            .get("only-platforms")
+            .map(|p| r.targets("bin.only-platforms", p))
+            .transpose()?;
+        r.warn_unknown_in(warnings, "bin", t, &["name", "path", "only-platforms"]);
+        bins.push(BinConfig {
+            name,
+            path,
+            only_platforms,
+        });
+    }
+    Ok(bins)
+}
+
+/// `publish-jobs`: `homebrew`, `npm`, or `./name` for a user workflow.
+fn publish_jobs(
+    r: &Reader<'_>,
+    _: &mut Vec<ConfigWarning>,
+    key: &str,
+    item: &Item,
+) -> R<Vec<PublishJob>> {
+    let jobs = r.strings(key, item, false)?;
+    let elements: Vec<&Value> = item
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let mut parsed = Vec::new();
+    for (i, job) in jobs.into_iter().enumerate() {
+        parsed.push(match job.as_str() {
+            "homebrew" => PublishJob::Homebrew,
+            "npm" => PublishJob::Npm,
+            custom if custom.starts_with("./") && custom.len() > 2 => {
+                PublishJob::Custom(custom[2..].to_string())
+            }
+            _ => {
+                let expected = "`homebrew`, `npm`, or `./name` for a custom workflow";
+                let hint =
+                    closest(&job, ["homebrew", "npm"]).map(|c| format!("did you mean `{c}`?"));
+                return Err(match elements.get(i) {
+                    Some(v) => r.value_err(key, v, expected, hint),
+                    None => r.err(key, item, expected, hint),
+                });
+            }
+        });
+    }
+    Ok(parsed)
+}
+
+/// `github-custom-job-permissions`: job → permission → `read`/`write`/`none`.
+fn job_permissions(
+    r: &Reader<'_>,
+    _: &mut Vec<ConfigWarning>,
+    key: &str,
+    item: &Item,
+) -> R<BTreeMap<String, BTreeMap<String, String>>> {
+    let t = r.table(key, item)?;
+    let mut jobs = BTreeMap::new();
+    for (job, perms) in t.iter() {
+        let sub = format!("{key}.{job}");
+        let mut map = BTreeMap::new();
+        for (perm, level) in r.table(&sub, perms)?.iter() {
+            let what = format!("{sub}.{perm}");
+            let valid_name =
+                !perm.is_empty() && perm.chars().all(|c| c.is_ascii_lowercase() || c == '-');
+            if !valid_name {
+                return Err(r.err(
+                    &what,
+                    level,
+                    "a GitHub permission name such as `contents` or `id-token`",
+                    None,
+                ));
+            }
+            let level = r.one_enum(&what, level, &["read", "write", "none"], |s| {
+                ["read", "write", "none"]
+                    .contains(&s)
+                    .then(|| s.to_string())
+            })?;
+            map.insert(perm.to_string(), level);
+        }
+        jobs.insert(job.trim_start_matches("./").to_string(), map);
+    }
+    Ok(jobs)
+}
+
+/// `[[extra-artifacts]]` tables with `build`, `artifacts` and `working-dir`.
+fn extra_artifacts(
+    r: &Reader<'_>,
+    warnings: &mut Vec<ConfigWarning>,
+    key: &str,
+    item: &Item,
+) -> R<Vec<ExtraArtifact>> {
+    let mut extras = Vec::new();
+    for t in r.tables(key, item, "`[[dist.extra-artifacts]]` tables")? {
+        let build = match t.get("build") {
+            Some(b) => r.strings(&format!("{key}.build"), b, false)?,
+            None => Vec::new(),
+        };
+        let artifacts = match t.get("artifacts") {
+            Some(a) => r.strings(&format!("{key}.artifacts"), a, false)?,
+            None => Vec::new(),
+        };
+        if build.is_empty() || artifacts.is_empty() {
+            return Err(r.err(
+                key,
+                item,
+                "every entry to have a `build` command and at least one file in `artifacts`",
+                Some(
+                    "write `build = [\"make\", \"docs\"]` and `artifacts = [\"docs.tar.gz\"]`"
+                        .into(),
+                ),
+            ));
+        }
+        if let Some(bad) = artifacts
+            .iter()
+            .find(|a| a.starts_with('/') || a.split('/').any(|p| p == "..") || a.ends_with('/'))
+        {
+            return Err(r.err(
+                &format!("{key}.artifacts"),
+                item,
+                "relative file paths inside the working directory",
+                Some(format!("`{bad}` is not one")),
+            ));
+        }
+        let working_dir = t
+            .get("working-dir")
+            .map(|w| r.string(&format!("{key}.working-dir"), w))
+            .transpose()?;
+        r.warn_unknown_in(warnings, key, t, &["build", "artifacts", "working-dir"]);
+        extras.push(ExtraArtifact {
+            working_dir,
+            build,
+            artifacts,
+        });
+    }
+    Ok(extras)
+}
+
 fn warn_unknown(
     file: &SourceFile,
     warnings: &mut Vec<ConfigWarning>,
@@ -1633,93 +1554,6 @@ fn warn_unknown(
         ),
         location: file.locate(key_repr.and_then(|k| k.span())),
     });
-}
-
-impl DistConfig {
-    /// This config with every key set in `over` replaced by `over`'s value
-    /// (a package's config over the workspace's).
-    pub fn overlay(&self, over: &DistConfig) -> DistConfig {
-        macro_rules! pick {
-            ($($f:ident),+ $(,)?) => {
-                DistConfig { $($f: over.$f.clone().or_else(|| self.$f.clone())),+ }
-            };
-        }
-        pick!(
-            dist_version,
-            ci,
-            installers,
-            targets,
-            pr_run_mode,
-            allow_dirty,
-            github_attestations,
-            github_attestations_phase,
-            github_attestations_filters,
-            minimum_glibc_version,
-            github_custom_runners,
-            github_build_setup,
-            build_setup,
-            dependencies,
-            dispatch_releases,
-            recursive_tarball,
-            install_updater,
-            install_path,
-            bins,
-            unix_archive,
-            windows_archive,
-            checksum,
-            compression,
-            include,
-            auto_includes,
-            features,
-            default_features,
-            all_features,
-            precise_builds,
-            dist,
-            tap,
-            formula,
-            npm_scope,
-            npm_package,
-            npm_registry,
-            publish_jobs,
-            hosting,
-            simple_download_url,
-            bin_aliases,
-            install_success_msg,
-            tag_namespace,
-            fail_fast,
-            create_release,
-            github_release,
-            force_latest,
-            publish_prereleases,
-            publish_crates,
-            github_enterprise_url,
-            consign_version,
-            consign_install,
-            consign_url_override,
-            verify_version_args,
-            github_action_commits,
-            cache_builds,
-            post_announce_jobs,
-            dispatch_repositories,
-            plan_jobs,
-            local_artifacts_jobs,
-            global_artifacts_jobs,
-            host_jobs,
-            build_local_artifacts,
-            github_custom_job_permissions,
-            source_tarball,
-            cargo_auditable,
-            cargo_cyclonedx,
-            omnibor,
-            extra_artifacts,
-            display,
-            display_name,
-            github_releases_repo,
-            binaries,
-            rust_toolchain_version,
-            merge_tasks,
-        )
-    }
 }
 
 /// Whether `scope` has the `@name` form of an npm scope.
@@ -2310,5 +2144,33 @@ publish-prereleases = true
             e.message
         );
         assert_eq!(e.location.unwrap().line, 1);
+    }
+
+    #[test]
+    fn every_key_is_declared_once_with_its_doc() {
+        let mut seen = std::collections::BTreeSet::new();
+        for spec in KEYS {
+            for name in spec.names {
+                assert!(seen.insert(*name), "`{name}` is declared twice");
+                assert!(
+                    KNOWN_KEYS.contains(name),
+                    "`{name}` missing from KNOWN_KEYS"
+                );
+            }
+            let first = spec.names[0];
+            assert!(
+                spec.doc.contains(&format!("`{first}`"))
+                    || spec.doc.contains(&format!("`[[{first}]]`")),
+                "the doc of `{first}` does not name it: {:?}",
+                spec.doc
+            );
+        }
+        assert_eq!(seen.len(), KNOWN_KEYS.len());
+        for (refused, _) in REFUSED_KEYS.iter().chain(INERT_KEYS) {
+            assert!(
+                !seen.contains(refused),
+                "`{refused}` is both read and refused"
+            );
+        }
     }
 }
