@@ -201,6 +201,7 @@ fn executors_never_read_the_workspace_or_the_config() {
         src.join("channel/homebrew.rs"),
         src.join("channel/npm.rs"),
         src.join("ci/wix.rs"),
+        src.join("ci/github/workflow.rs"),
     ];
     for dir in ["build", "verify", "host"] {
         for entry in std::fs::read_dir(src.join(dir)).unwrap() {

@@ -222,7 +222,7 @@ pub fn render(
 ) -> Result<Vec<GeneratedFile>, UserError> {
     let mut files = Vec::new();
     if wants_github(ws) {
-        let body = github::render(ws, inputs)?;
+        let body = github::render(&github::plan(ws, inputs)?)?;
         files.push(GeneratedFile {
             path: inputs.repo_root.join(WORKFLOW_PATH),
             display: WORKFLOW_PATH.to_string(),

@@ -1,7 +1,9 @@
 //! The GitHub Actions release workflow, `.github/workflows/release.yml`.
 //!
-//! [`render`] checks the CI keys against the workspace and fills a
-//! [`Workflow`] context; `templates/release.yml.j2` lays it out. Every value
+//! [`plan`] checks the CI keys against the workspace and decides everything
+//! into a [`Workflow`] (the CI channel's plan contribution);
+//! [`workflow::render`] lays it out with `templates/release.yml.j2` and reads
+//! nothing else. Every value
 //! reaches the template quoted for YAML, or checked to need no quoting (runner
 //! labels, package names, versions). The workflow's jobs:
 //!
@@ -15,8 +17,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
-
 use super::{config_error, relative, CiInputs};
 use crate::error::{closest, list, UserError};
 use crate::project::config::{
@@ -25,10 +25,17 @@ use crate::project::config::{
 use crate::project::Workspace;
 use crate::targets;
 
+mod workflow;
+
+pub(super) use workflow::render;
+use workflow::{yaml_str, Attest, BuildSetup, Choco, CustomJob, Homebrew, Install, Workflow};
+
 /// Where the workflow goes, relative to the repository.
 pub const WORKFLOW_PATH: &str = ".github/workflows/release.yml";
 
-const TEMPLATE: &str = include_str!("../../templates/release.yml.j2");
+/// Where consign's own releases are downloaded from: its GitHub release of
+/// `v{version}` (consign tags itself with a unified tag).
+const CONSIGN_RELEASES: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/releases/download");
 
 /// The actions the workflow uses: config name, action, version tag.
 const ACTIONS: &[(&str, &str, &str)] = &[
@@ -44,108 +51,6 @@ const ACTIONS: &[(&str, &str, &str)] = &[
 /// `github-custom-runners.global` names another.
 const DEFAULT_GLOBAL_RUNNER: &str = "ubuntu-22.04";
 
-#[derive(Debug, Serialize)]
-struct Workflow {
-    tag_push: bool,
-    tag_patterns: Vec<String>,
-    pull_request: bool,
-    dispatch: bool,
-    tag_expression: String,
-    consign_version: String,
-    install: Install,
-    global_runner: String,
-    working_directory: Option<String>,
-    dist_dir: String,
-    target_dir: String,
-    plan_manifest_path: String,
-    actions: BTreeMap<&'static str, String>,
-    container: bool,
-    fail_fast: &'static str,
-    cache: bool,
-    build_setup: Option<BuildSetup>,
-    apt: Option<String>,
-    brew: Option<String>,
-    choco: Vec<Choco>,
-    verify: bool,
-    attest: Option<Attest>,
-    attest_phase: &'static str,
-    homebrew: Option<Homebrew>,
-    npm: bool,
-    /// `publish-crates`: a job runs `consign publish` after `host`.
-    publish_crates: bool,
-    custom_publish: Vec<CustomJob>,
-    post_announce: Vec<CustomJob>,
-    plan_jobs: Vec<CustomJob>,
-    local_jobs: Vec<CustomJob>,
-    global_jobs: Vec<CustomJob>,
-    host_jobs: Vec<CustomJob>,
-    build_local: bool,
-    /// The token `host` and `announce` use: `GH_RELEASES_TOKEN` when
-    /// `github-releases-repo` releases on another repository.
-    release_token: &'static str,
-    /// `rust-toolchain-version`, installed before building.
-    rust_toolchain: Option<String>,
-    build_local_needs: String,
-    build_global_needs: String,
-    build_local_if: String,
-    build_global_if: String,
-    publish_if: String,
-    package_publish_if: String,
-    host_needs: String,
-    announce_needs: String,
-}
-
-/// How each job gets consign (`consign-install`).
-#[derive(Debug, Serialize)]
-struct Install {
-    /// `prebuilt`, `cargo-install` or `source`.
-    mode: &'static str,
-    /// `prebuilt`: the directory of consign's release files, quoted for YAML.
-    url: String,
-    /// `source`: the `consign` package's directory, relative to the
-    /// working directory (for `cargo install --path`).
-    path: String,
-}
-
-/// Where consign's own releases are downloaded from: its GitHub release of
-/// `v{version}` (consign tags itself with a unified tag).
-const CONSIGN_RELEASES: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/releases/download");
-
-#[derive(Debug, Serialize)]
-struct BuildSetup {
-    path: String,
-    steps: String,
-}
-
-#[derive(Debug, Serialize)]
-struct Choco {
-    name: String,
-    args: String,
-}
-
-#[derive(Debug, Serialize)]
-struct Attest {
-    subjects: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct Homebrew {
-    tap: String,
-}
-
-#[derive(Debug, Serialize)]
-struct CustomJob {
-    id: String,
-    uses: String,
-    /// `[job, ...]` this job waits for.
-    needs: String,
-    /// The job's `if:`.
-    condition: String,
-    /// `permissions:` as (name, level), from `github-custom-job-permissions`
-    /// or the phase's default.
-    permissions: Vec<(String, String)>,
-}
-
 /// The apps' resolved configs (workspace config overlaid with the package's).
 fn app_configs(ws: &Workspace) -> Vec<(String, DistConfig)> {
     ws.packages
@@ -156,7 +61,9 @@ fn app_configs(ws: &Workspace) -> Vec<(String, DistConfig)> {
 }
 
 /// Render the workflow body (without the marker line).
-pub(super) fn render(ws: &Workspace, inputs: &CiInputs) -> Result<String, UserError> {
+/// Check the CI keys against the workspace and decide the workflow: every
+/// job, trigger, runner and value, ready for [`workflow::render`].
+pub(super) fn plan(ws: &Workspace, inputs: &CiInputs) -> Result<Workflow, UserError> {
     let config = &ws.config;
     let apps = app_configs(ws);
     let has_installer = |kind: InstallerKind| {
@@ -413,44 +320,7 @@ pub(super) fn render(ws: &Workspace, inputs: &CiInputs) -> Result<String, UserEr
         host_needs: format!("[{}]", host_needs.join(", ")),
         announce_needs: format!("[{}]", announce_needs.join(", ")),
     };
-    render_template(&workflow)
-}
-
-fn render_template(workflow: &Workflow) -> Result<String, UserError> {
-    let bug = |e: minijinja::Error| {
-        UserError::new(format!(
-            "rendering the release workflow failed: {e:#} (this is a bug in consign)"
-        ))
-    };
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
-    let syntax = minijinja::syntax::SyntaxConfig::builder()
-        .variable_delimiters("[=", "=]")
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .keep_trailing_newline(true)
-        .build()
-        .map_err(bug)?;
-    env.set_syntax(syntax);
-    env.add_template("release.yml.j2", TEMPLATE).map_err(bug)?;
-    let text = env
-        .get_template("release.yml.j2")
-        .and_then(|t| t.render(minijinja::value::Serde(workflow)))
-        .map_err(bug)?;
-    // Collapse the blank lines that skipped sections leave behind.
-    let mut out = String::with_capacity(text.len());
-    let mut blank = true;
-    for line in text.lines() {
-        let is_blank = line.trim().is_empty();
-        if is_blank && blank {
-            continue;
-        }
-        blank = is_blank;
-        out.push_str(if is_blank { "" } else { line });
-        out.push('\n');
-    }
-    Ok(out.trim_end().to_string() + "\n")
+    Ok(workflow)
 }
 
 /// The consign version CI installs: `consign-version`, else this consign's.
@@ -935,37 +805,4 @@ fn custom_job(
         format!("{prefix}-{id}"),
         format!("./.github/workflows/{file}"),
     ))
-}
-
-/// `s` as a YAML scalar: plain when that is safe, else single-quoted.
-fn yaml_str(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
-        && !matches!(
-            s.to_ascii_lowercase().as_str(),
-            "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "y" | "n"
-        )
-        && s.parse::<f64>().is_err();
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "''"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn yaml_strings_are_quoted_when_needed() {
-        assert_eq!(yaml_str("ubuntu-22.04"), "ubuntu-22.04");
-        assert_eq!(yaml_str("acme/homebrew-tap"), "acme/homebrew-tap");
-        assert_eq!(yaml_str("on"), "'on'");
-        assert_eq!(yaml_str("1.0"), "'1.0'");
-        assert_eq!(yaml_str("my runner: 'big'"), "'my runner: ''big'''");
-        assert_eq!(yaml_str("${{ x }}"), "'${{ x }}'");
-    }
 }
