@@ -81,9 +81,16 @@ pub fn load_and_plan(
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         every_app: false,
     };
-    let plan = plan::plan(&ws, &opts)?;
+    // The drift check plans again (every app, every target) to render the
+    // workflow: it runs beside the release plan, and its verdict is reported
+    // after the plan's own errors.
+    let (plan, drift) = std::thread::scope(|s| {
+        let drift = s.spawn(|| crate::ci::ensure_in_sync(&ws));
+        (plan::plan(&ws, &opts), drift.join())
+    });
+    let plan = plan?;
     show_decisions(&plan, printer);
-    crate::ci::ensure_in_sync(&ws)?;
+    drift.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
     check_clean(&ws, &plan, args.allow_dirty, dirty, printer)?;
     for w in &plan.warnings {
         printer.warn(w);
