@@ -26,25 +26,38 @@ pub struct Metadata {
 
 /// One workspace member as cargo reports it.
 #[derive(Debug)]
-#[allow(missing_docs)]
 pub struct MetaPackage {
+    /// What cargo says about the package.
+    pub cargo: CargoPackage,
+    /// Whether `[package.metadata.dist]` exists.
+    pub has_dist_metadata: bool,
+}
+
+/// A package's facts from `cargo metadata`: read once here, and carried as
+/// they are into [`super::Package`].
+#[derive(Clone, Debug)]
+#[allow(missing_docs)]
+pub struct CargoPackage {
     pub name: String,
     pub version: semver::Version,
     pub manifest_path: PathBuf,
+    /// Names of its binary targets, in manifest order.
     pub binaries: Vec<String>,
+    /// Whether it has a library target.
     pub has_lib: bool,
+    /// `false` when `publish = false` (or `publish = []`).
     pub publish: bool,
     pub repository: Option<String>,
     pub description: Option<String>,
     pub license: Option<String>,
     pub homepage: Option<String>,
+    /// `[package].readme` (relative to the package dir), if set.
     pub readme: Option<String>,
+    /// `[package].license-file`, if set.
     pub license_file: Option<String>,
-    /// Whether `[package.metadata.dist]` exists.
-    pub has_dist_metadata: bool,
     /// `[package.metadata.binstall]`, if declared.
     pub binstall: Option<serde_json::Value>,
-    /// `[package.metadata.wix]`, if declared.
+    /// `[package.metadata.wix]` (the MSI's permanent GUIDs), if declared.
     pub wix: Option<serde_json::Value>,
     /// `[package].authors`.
     pub authors: Vec<String>,
@@ -217,7 +230,7 @@ pub fn parse(json: &[u8]) -> anyhow::Result<Metadata> {
                     .cloned()
             };
             let (binstall, wix) = (table("binstall"), table("wix"));
-            MetaPackage {
+            let cargo = CargoPackage {
                 binaries: p
                     .targets
                     .iter()
@@ -244,11 +257,14 @@ pub fn parse(json: &[u8]) -> anyhow::Result<Metadata> {
                 homepage: p.homepage,
                 readme: p.readme,
                 license_file: p.license_file,
-                has_dist_metadata,
                 binstall,
                 wix,
                 authors: p.authors,
                 registry: p.registry,
+            };
+            MetaPackage {
+                cargo,
+                has_dist_metadata,
             }
         })
         .collect();

@@ -54,35 +54,15 @@ impl Workspace {
     }
 }
 
-/// One workspace member.
+/// One workspace member: cargo's facts about it ([`cargo::CargoPackage`],
+/// which a `Package` dereferences to: `pkg.name`, `pkg.version`, ...) and
+/// what consign reads beside them.
 #[derive(Clone, Debug)]
 pub struct Package {
-    /// The package name.
-    pub name: String,
-    /// The package version.
-    pub version: semver::Version,
-    /// The package's `Cargo.toml`.
-    pub manifest_path: PathBuf,
+    /// What `cargo metadata` says about it.
+    pub cargo: cargo::CargoPackage,
     /// The package's directory.
     pub dir: PathBuf,
-    /// Names of its binary targets, in manifest order.
-    pub binaries: Vec<String>,
-    /// Whether it has a library target.
-    pub has_lib: bool,
-    /// `false` when `publish = false` (or `publish = []`).
-    pub publish: bool,
-    /// `[package].repository`.
-    pub repository: Option<String>,
-    /// `[package].description`.
-    pub description: Option<String>,
-    /// `[package].license`.
-    pub license: Option<String>,
-    /// `[package].homepage`.
-    pub homepage: Option<String>,
-    /// `[package].readme` (relative to the package dir), if set.
-    pub readme: Option<String>,
-    /// `[package].license-file`, if set.
-    pub license_file: Option<String>,
     /// The package-level dist config (only what the package sets).
     pub config: DistConfig,
     /// Where the package-level config was read from.
@@ -91,14 +71,14 @@ pub struct Package {
     pub dir_files: Vec<String>,
     /// The package's changelog: (file name, contents).
     pub changelog: Option<(String, String)>,
-    /// `[package.metadata.binstall]`, if declared.
-    pub binstall: Option<serde_json::Value>,
-    /// `[package.metadata.wix]` (the MSI's permanent GUIDs), if declared.
-    pub wix: Option<serde_json::Value>,
-    /// `[package].authors`.
-    pub authors: Vec<String>,
-    /// Dependencies, allowed registries and registry metadata, for `publish`.
-    pub registry: cargo::RegistryFacts,
+}
+
+impl std::ops::Deref for Package {
+    type Target = cargo::CargoPackage;
+
+    fn deref(&self) -> &cargo::CargoPackage {
+        &self.cargo
+    }
 }
 
 /// How to find the workspace.
@@ -199,6 +179,7 @@ pub fn load(opts: &LoadOptions) -> anyhow::Result<Workspace> {
     let mut packages = Vec::with_capacity(meta.packages.len());
     for p in meta.packages {
         let dir = p
+            .cargo
             .manifest_path
             .parent()
             .unwrap_or(Path::new("."))
@@ -210,10 +191,10 @@ pub fn load(opts: &LoadOptions) -> anyhow::Result<Workspace> {
         let mut pkg_config = DistConfig::default();
         let mut pkg_origin = None;
         if p.has_dist_metadata {
-            let file = if p.manifest_path == root_manifest.path {
+            let file = if p.cargo.manifest_path == root_manifest.path {
                 root_manifest.clone()
             } else {
-                SourceFile::read(&p.manifest_path)?
+                SourceFile::read(&p.cargo.manifest_path)?
             };
             let doc = file.parse()?;
             if let Some(c) =
@@ -238,38 +219,23 @@ pub fn load(opts: &LoadOptions) -> anyhow::Result<Workspace> {
             }
         }
         let changelog = read_changelog(&dir, &dir_files)?;
-        if p.name.len() > MAX_PACKAGE_NAME {
+        if p.cargo.name.len() > MAX_PACKAGE_NAME {
             return Err(UserError::new(format!(
                 "package `{}…` in `{}` has a {}-byte name; release file names are built from it and must stay under 255 bytes",
-                p.name.chars().take(40).collect::<String>(),
-                p.manifest_path.display(),
-                p.name.len()
+                p.cargo.name.chars().take(40).collect::<String>(),
+                p.cargo.manifest_path.display(),
+                p.cargo.name.len()
             ))
             .hint(format!("use a name of at most {MAX_PACKAGE_NAME} characters (crates.io's limit)"))
             .into());
         }
         packages.push(Package {
-            name: p.name,
-            version: p.version,
-            manifest_path: p.manifest_path,
+            cargo: p.cargo,
             dir,
-            binaries: p.binaries,
-            has_lib: p.has_lib,
-            publish: p.publish,
-            repository: p.repository,
-            description: p.description,
-            license: p.license,
-            homepage: p.homepage,
-            readme: p.readme,
-            license_file: p.license_file,
             config: pkg_config,
             config_origin: pkg_origin,
             dir_files,
             changelog,
-            binstall: p.binstall,
-            wix: p.wix,
-            authors: p.authors,
-            registry: p.registry,
         });
     }
     let root_files = list_files(&root);

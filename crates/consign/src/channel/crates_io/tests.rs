@@ -1,5 +1,5 @@
 use super::*;
-use crate::project::cargo::{Dependency, RegistryFacts};
+use crate::project::cargo::{CargoPackage, Dependency, RegistryFacts};
 
 fn dep(name: &str, req: &str, kind: Option<&str>) -> Dependency {
     Dependency {
@@ -19,31 +19,33 @@ fn dep(name: &str, req: &str, kind: Option<&str>) -> Dependency {
 
 fn pkg(name: &str, deps: Vec<Dependency>) -> Package {
     Package {
-        name: name.into(),
-        version: "1.0.0".parse().unwrap(),
-        manifest_path: PathBuf::from(format!("/ws/{name}/Cargo.toml")),
+        cargo: CargoPackage {
+            name: name.into(),
+            version: "1.0.0".parse().unwrap(),
+            manifest_path: PathBuf::from(format!("/ws/{name}/Cargo.toml")),
+            binaries: vec![],
+            has_lib: true,
+            publish: true,
+            repository: Some("https://github.com/o/r".into()),
+            description: Some("d".into()),
+            license: Some("MIT".into()),
+            homepage: None,
+            readme: None,
+            license_file: None,
+            binstall: None,
+            wix: None,
+            authors: vec![],
+            registry: RegistryFacts {
+                dependencies: deps,
+                rust_version: Some("1.80".into()),
+                ..Default::default()
+            },
+        },
         dir: PathBuf::from(format!("/ws/{name}")),
-        binaries: vec![],
-        has_lib: true,
-        publish: true,
-        repository: Some("https://github.com/o/r".into()),
-        description: Some("d".into()),
-        license: Some("MIT".into()),
-        homepage: None,
-        readme: None,
-        license_file: None,
         config: Default::default(),
         config_origin: None,
         dir_files: vec![],
         changelog: None,
-        binstall: None,
-        wix: None,
-        authors: vec![],
-        registry: RegistryFacts {
-            dependencies: deps,
-            rust_version: Some("1.80".into()),
-            ..Default::default()
-        },
     }
 }
 
@@ -87,9 +89,9 @@ fn a_versioned_dev_dependency_cycle_is_an_error() {
 #[test]
 fn publish_restrictions_present_versions_and_new_or_update() {
     let mut private = pkg("private", vec![]);
-    private.registry.publish = Some(vec![]);
+    private.cargo.registry.publish = Some(vec![]);
     let mut internal = pkg("internal", vec![]);
-    internal.registry.publish = Some(vec!["corp".into()]);
+    internal.cargo.registry.publish = Some(vec!["corp".into()]);
     let ws = vec![
         private,
         internal,
@@ -135,14 +137,14 @@ fn every_problem_is_reported_together() {
         "bare",
         vec![dep("private", "*", None), dep("core", "^1.0.0", None)],
     );
-    bare.description = None;
-    bare.license = None;
-    bare.repository = None;
-    bare.registry.rust_version = None;
+    bare.cargo.description = None;
+    bare.cargo.license = None;
+    bare.cargo.repository = None;
+    bare.cargo.registry.rust_version = None;
     let mut private = pkg("private", vec![]);
-    private.registry.publish = Some(vec![]);
+    private.cargo.registry.publish = Some(vec![]);
     let mut core = pkg("core", vec![]);
-    core.registry.publish = Some(vec![]);
+    core.cargo.registry.publish = Some(vec![]);
     let p = plan(&[bare, private, core], CRATES_IO, &BTreeMap::new()).unwrap();
     assert_eq!(p.problems.len(), 3, "{:#?}", p.problems);
     assert!(p.problems[0].contains("`description`, `license` (or `license-file`), `repository`"));
