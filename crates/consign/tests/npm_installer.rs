@@ -246,6 +246,7 @@ fn artifact(
         checksum: Some(sum.to_string()),
         binaries: vec!["my-tool".to_string()],
         glibc_floor: floor.map(str::to_string),
+        updater: None,
     }
 }
 

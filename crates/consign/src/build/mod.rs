@@ -537,6 +537,7 @@ fn installer_facts(
     let mut ctx = installer.context.clone();
     let mut missing = Vec::new();
     let mut bad_floors = Vec::new();
+    let mut no_updater = Vec::new();
     ctx.artifacts.retain_mut(|a| {
         if let Some(algo) = algo {
             match manifest
@@ -548,6 +549,21 @@ fn installer_facts(
                 None => {
                     missing.push(a.target.clone());
                     return false;
+                }
+            }
+            // The updater is verified like the archive: one whose checksum
+            // is unknown is not offered (the binaries still are).
+            if let Some(updater) = &mut a.updater {
+                match manifest
+                    .artifacts
+                    .get(&updater.artifact)
+                    .and_then(|x| x.checksums.get(algo.as_str()))
+                {
+                    Some(hex) => updater.checksum = Some(hex.clone()),
+                    None => {
+                        no_updater.push(updater.artifact.clone());
+                        a.updater = None;
+                    }
                 }
             }
         }
@@ -569,6 +585,13 @@ fn installer_facts(
             "the manifest has glibc floors that are not versions, ignored by `{}`: {}",
             installer.artifact,
             bad_floors.join(", ")
+        ));
+    }
+    if !no_updater.is_empty() {
+        warnings.push(format!(
+            "`{}` does not install the updater {}: its checksum is not known (build it here or merge its manifest)",
+            installer.artifact,
+            crate::error::list(&no_updater),
         ));
     }
     if !missing.is_empty() {

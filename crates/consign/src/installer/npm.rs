@@ -800,6 +800,7 @@ mod tests {
             checksum: Some(format!("{:064x}", target.len())),
             binaries: vec![if windows { "my-tool.exe" } else { "my-tool" }.to_string()],
             glibc_floor: (libc == "gnu" && os == "linux").then(|| "2.17".to_string()),
+            updater: None,
         }
     }
 
