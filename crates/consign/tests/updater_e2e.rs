@@ -245,7 +245,10 @@ fn installed_updater_updates_v1_to_v2_under_dash_and_bash() {
         .expect("the updater's checksum is in the manifest")
         .to_string();
     let script = std::fs::read_to_string(v1.join("tool-installer.sh")).unwrap();
-    assert!(script.contains(&format!("'{updater_artifact}'")), "{script}");
+    assert!(
+        script.contains(&format!("'{updater_artifact}'")),
+        "{script}"
+    );
     assert!(script.contains(&sum));
 
     let github = FakeGithub::start(releases.path().to_path_buf());
@@ -316,7 +319,10 @@ fn installed_updater_updates_v1_to_v2_under_dash_and_bash() {
         assert_eq!(r["version"], V2, "[{shell}] {r}");
         assert_eq!(r["install_prefix"], bin.to_str().unwrap(), "[{shell}] {r}");
         assert_eq!(r["binaries"], json!(["tool"]), "[{shell}] {r}");
-        assert!(tool_update.is_file(), "[{shell}] the updater is still installed");
+        assert!(
+            tool_update.is_file(),
+            "[{shell}] the updater is still installed"
+        );
         assert!(github.requested("GET /api/v3/repos/acme/tools/releases/latest"));
         assert!(github.requested(&format!("GET /dl/v{V2}/tool-installer.sh")));
         assert!(github.requested(&format!("GET /dl/v{V2}/{updater_artifact}")));

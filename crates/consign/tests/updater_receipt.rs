@@ -155,7 +155,10 @@ fn axoupdater_loads_the_receipt_of_consigns_shell_installer() {
         Version::parse(version).unwrap(),
         Version::parse("2.1.0-rc.1").unwrap()
     );
-    assert_eq!(receipt["binaries"], serde_json::json!(["my-tool", "helper"]));
+    assert_eq!(
+        receipt["binaries"],
+        serde_json::json!(["my-tool", "helper"])
+    );
     assert_eq!(receipt["provider"]["source"], "consign");
     assert_eq!(
         Version::parse(receipt["provider"]["version"].as_str().unwrap()).unwrap(),
