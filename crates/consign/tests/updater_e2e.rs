@@ -122,8 +122,14 @@ impl FakeGithub {
         FakeGithub { server, published }
     }
 
+    /// Publishes `tag` as the latest release.
     fn publish(&self, tag: &str) {
         self.published.lock().unwrap().push(tag.to_string());
+    }
+
+    /// Takes every release down.
+    fn reset(&self) {
+        self.published.lock().unwrap().clear();
     }
 
     fn base(&self) -> String {
@@ -252,10 +258,11 @@ fn installed_updater_updates_v1_to_v2_under_dash_and_bash() {
     assert!(script.contains(&sum));
 
     let github = FakeGithub::start(releases.path().to_path_buf());
-    github.publish(&format!("v{V1}"));
     let ghe = ("TOOL_INSTALLER_GHE_BASE_URL", github.base());
     let mut shells_run = BTreeSet::new();
     for shell in ["dash", "bash"] {
+        github.reset();
+        github.publish(&format!("v{V1}"));
         let home = tempfile::tempdir().unwrap();
         let home = home.path();
         let bin = home.join(".cargo/bin");
@@ -294,9 +301,7 @@ fn installed_updater_updates_v1_to_v2_under_dash_and_bash() {
         assert_eq!(prints(&bin.join("tool")), format!("tool {V1}"));
 
         // v2 is published: the updater installs it with v2's installer.
-        if shells_run.is_empty() {
-            github.publish(&format!("v{V2}"));
-        }
+        github.publish(&format!("v{V2}"));
         let out = run(
             home,
             &tool_update,

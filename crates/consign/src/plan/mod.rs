@@ -254,6 +254,9 @@ pub fn plan(ws: &Workspace, opts: &PlanOptions) -> Result<Plan, UserError> {
         artifacts: planned.manifest_artifacts,
         ci: artifacts::ci_info(&ws_config, &apps),
         linkage: Vec::new(),
+        // Filled in by the build: the machines and the files they wrote.
+        systems: Default::default(),
+        upload_files: Vec::new(),
     };
     manifest.announcement_github_body = Some(body::render(&manifest));
     let mut steps = planned.steps;
