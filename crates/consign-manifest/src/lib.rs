@@ -622,8 +622,43 @@ mod tests {
     #[test]
     fn merges_build_machines() {
         let mut a = machine("x86_64-unknown-linux-gnu", "aa");
-        let b = machine("aarch64-apple-darwin", "bb");
+        let mut b = machine("aarch64-apple-darwin", "bb");
+        for (m, id, env) in [
+            (
+                &mut a,
+                "build:local:x86_64-unknown-linux-gnu",
+                BuildEnvironment::Linux {
+                    glibc_version: Some(GlibcVersion {
+                        major: 2,
+                        series: 36,
+                    }),
+                },
+            ),
+            (
+                &mut b,
+                "build:local:aarch64-apple-darwin",
+                BuildEnvironment::MacOS {
+                    os_version: "14.5".into(),
+                },
+            ),
+        ] {
+            m.systems.insert(
+                id.into(),
+                SystemInfo {
+                    id: id.into(),
+                    cargo_version_line: None,
+                    build_environment: env,
+                },
+            );
+            m.upload_files.push(format!("/{id}/file"));
+        }
         a.merge(&b).unwrap();
+        // Both machines are kept; the upload list stays this machine's.
+        assert_eq!(a.systems.len(), 2);
+        assert_eq!(
+            a.upload_files,
+            ["/build:local:x86_64-unknown-linux-gnu/file"]
+        );
         assert_eq!(a.artifacts.len(), 3);
         assert_eq!(
             a.artifacts["app-aarch64-apple-darwin.tar.xz"].checksums["sha256"],
