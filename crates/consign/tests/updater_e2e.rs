@@ -20,11 +20,10 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::http::{Reply, Server};
 use common::tools::{self, which};
@@ -151,39 +150,11 @@ fn run(home: &Path, program: &Path, args: &[&Path], env: &[(&str, &str)]) -> Out
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("PATH", "/usr/bin:/bin")
         .env("TMPDIR", home)
-        .current_dir(home)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .current_dir(home);
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().expect("spawning");
-    let drain = |mut r: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut v = Vec::new();
-            let _ = r.read_to_end(&mut v);
-            v
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().unwrap()));
-    let stderr = drain(Box::new(child.stderr.take().unwrap()));
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("{cmd:?} ran for over two minutes");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: stdout.join().unwrap(),
-        stderr: stderr.join().unwrap(),
-    }
+    output_within(cmd, Duration::from_secs(120))
 }
 
 fn text(out: &Output) -> String {
@@ -285,40 +256,32 @@ fn installed_updater_updates_v1_to_v2_under_dash_and_bash() {
         let tool_update = bin.join("tool-update");
         assert!(tool_update.is_file(), "[{shell}] no tool-update in {bin:?}");
 
-        // With only v1 published, the updater has nothing to do.
-        let out = run(
-            home,
-            &tool_update,
-            &[],
-            &[(ghe.0, &ghe.1), ("TOOL_DOWNLOAD_URL", &tag(V1))],
-        );
-        assert!(out.status.success(), "[{shell}] updater: {}", text(&out));
-        assert!(
-            text(&out).contains("Already up to date"),
-            "[{shell}] {}",
+        // Runs the installed updater; the installer it runs downloads from
+        // release `v`.
+        let update = |v: &str| {
+            let out = run(
+                home,
+                &tool_update,
+                &[],
+                &[(ghe.0, &ghe.1), ("TOOL_DOWNLOAD_URL", &tag(v))],
+            );
+            assert!(out.status.success(), "[{shell}] updater: {}", text(&out));
             text(&out)
-        );
+        };
+
+        // With only v1 published, the updater has nothing to do.
+        let said = update(V1);
+        assert!(said.contains("Already up to date"), "[{shell}] {said}");
         assert_eq!(prints(&bin.join("tool")), format!("tool {V1}"));
 
         // v2 is published: the updater installs it with v2's installer.
         github.publish(&format!("v{V2}"));
-        let out = run(
-            home,
-            &tool_update,
-            &[],
-            &[(ghe.0, &ghe.1), ("TOOL_DOWNLOAD_URL", &tag(V2))],
-        );
-        assert!(out.status.success(), "[{shell}] updater: {}", text(&out));
-        assert!(
-            text(&out).contains(&format!("installed {V2}")) || text(&out).contains(V2),
-            "[{shell}] {}",
-            text(&out)
-        );
+        let said = update(V2);
+        assert!(said.contains(V2), "[{shell}] {said}");
         assert_eq!(
             prints(&bin.join("tool")),
             format!("tool {V2}"),
-            "[{shell}] {}",
-            text(&out)
+            "[{shell}] {said}"
         );
         let r = receipt(home);
         assert_eq!(r["version"], V2, "[{shell}] {r}");
@@ -333,18 +296,8 @@ fn installed_updater_updates_v1_to_v2_under_dash_and_bash() {
         assert!(github.requested(&format!("GET /dl/v{V2}/{updater_artifact}")));
 
         // And now it is up to date.
-        let out = run(
-            home,
-            &tool_update,
-            &[],
-            &[(ghe.0, &ghe.1), ("TOOL_DOWNLOAD_URL", &tag(V2))],
-        );
-        assert!(out.status.success(), "[{shell}] updater: {}", text(&out));
-        assert!(
-            text(&out).contains("Already up to date"),
-            "[{shell}] {}",
-            text(&out)
-        );
+        let said = update(V2);
+        assert!(said.contains("Already up to date"), "[{shell}] {said}");
         eprintln!("[{shell}] v{V1} installed, updated to v{V2} by tool-update");
         shells_run.insert(shell);
     }

@@ -21,7 +21,6 @@ use consign::installer::shell::render;
 use consign::installer::{
     InstallPathSpec, InstallerArtifact, InstallerContext, InstallerUpdater, ReceiptSource,
 };
-use consign_manifest::EnvironmentVariables;
 use sha2::{Digest, Sha256};
 
 const TARGET: &str = "x86_64-unknown-linux-gnu";
@@ -84,16 +83,7 @@ fn axoupdater_loads_the_receipt_of_consigns_shell_installer() {
         install_paths: vec![InstallPathSpec::HomeSubdir {
             subdir: ".my tool/bin".to_string(),
         }],
-        env: EnvironmentVariables {
-            install_dir_env_var: "MY_TOOL_INSTALL_DIR".to_string(),
-            unmanaged_dir_env_var: "MY_TOOL_UNMANAGED_INSTALL".to_string(),
-            disable_update_env_var: "MY_TOOL_DISABLE_UPDATE".to_string(),
-            no_modify_path_env_var: "MY_TOOL_NO_MODIFY_PATH".to_string(),
-            print_quiet_env_var: "MY_TOOL_PRINT_QUIET".to_string(),
-            print_verbose_env_var: "MY_TOOL_PRINT_VERBOSE".to_string(),
-            download_url_env_var: "MY_TOOL_DOWNLOAD_URL".to_string(),
-            ..Default::default()
-        },
+        env: consign::plan::env_vars("my-tool"),
         aliases: BTreeMap::new(),
         success_msg: None,
         install_updater: true,

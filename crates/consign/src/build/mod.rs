@@ -546,12 +546,10 @@ impl Run<'_> {
         let manifest_path = dist.join("dist-manifest.json");
         checksum::write_atomic(&manifest_path, json.as_bytes())?;
         outcome.written.push((manifest_path, json.len() as u64));
-        if opts.mode == ArtifactMode::Local {
-            if !targets.is_empty() {
-                let path = dist.join(format!("{}-dist-manifest.json", targets.join("_")));
-                checksum::write_atomic(&path, json.as_bytes())?;
-                outcome.written.push((path, json.len() as u64));
-            }
+        if opts.mode == ArtifactMode::Local && !targets.is_empty() {
+            let path = dist.join(format!("{}-dist-manifest.json", targets.join("_")));
+            checksum::write_atomic(&path, json.as_bytes())?;
+            outcome.written.push((path, json.len() as u64));
         }
         Ok(())
     }
