@@ -30,6 +30,9 @@ fn plan_manifests_read_with_cargo_dist_schema() {
         let env = release.env.as_ref().expect("env");
         assert_eq!(env.github_token_env_var, "TOOL_GITHUB_TOKEN");
         assert_eq!(env.ghe_base_url_env_var, "TOOL_INSTALLER_GHE_BASE_URL");
+        // cargo-dist always says how the notes show the app.
+        assert_eq!(release.display_name.as_deref(), Some("tool"));
+        assert_eq!(release.display, Some(true));
         if let Some(ci) = m.ci.as_ref().and_then(|c| c.github.as_ref()) {
             let matrix = ci.artifacts_matrix.as_ref().expect("matrix");
             assert!(!matrix.include.is_empty(), "{config}");

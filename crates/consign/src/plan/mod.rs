@@ -220,8 +220,14 @@ pub fn plan(ws: &Workspace, opts: &PlanOptions) -> Result<Plan, UserError> {
             app_name: app.package.name.clone(),
             app_version: app.package.version.to_string(),
             env: Some(env_vars(&app.package.name)),
-            display_name: app.config.display_name.clone(),
-            display: app.config.display,
+            // As cargo-dist, always set: the package name and `true` by default.
+            display_name: Some(
+                app.config
+                    .display_name
+                    .clone()
+                    .unwrap_or_else(|| app.package.name.clone()),
+            ),
+            display: Some(app.config.display.unwrap_or(true)),
             artifacts: planned
                 .release_artifacts
                 .get(&app.package.name)
