@@ -64,6 +64,58 @@ pub struct DistManifest {
     /// Dynamic linkage of the built binaries (filled in by `consign build`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub linkage: Vec<Linkage>,
+    /// The machines that built the artifacts, by id (filled in by `consign
+    /// build`; cargo-dist's `systems`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub systems: BTreeMap<String, SystemInfo>,
+    /// The local paths of the files this build wrote for upload (cargo-dist's
+    /// `upload_files`; empty with `--no-local-paths`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upload_files: Vec<String>,
+}
+
+/// One machine that built artifacts (cargo-dist's `SystemInfo`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SystemInfo {
+    /// `{command}:{artifacts mode}:{targets}`, e.g. `build:local:x86_64-unknown-linux-gnu`.
+    pub id: String,
+    /// The first line of `cargo -V` on that machine.
+    #[serde(default)]
+    pub cargo_version_line: Option<String>,
+    /// The machine's OS facts.
+    pub build_environment: BuildEnvironment,
+}
+
+/// The OS a machine built on (cargo-dist's `BuildEnvironment`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub enum BuildEnvironment {
+    /// Linux, with the builder's glibc version when it has one.
+    #[serde(rename = "linux")]
+    Linux {
+        /// The builder's glibc version.
+        glibc_version: Option<GlibcVersion>,
+    },
+    /// macOS.
+    #[serde(rename = "macos")]
+    MacOS {
+        /// The macOS version.
+        os_version: String,
+    },
+    /// Windows.
+    #[serde(rename = "windows")]
+    Windows,
+    /// Not known.
+    #[serde(rename = "indeterminate")]
+    Indeterminate,
+}
+
+/// A glibc version (`2.36` is major 2, series 36).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct GlibcVersion {
+    /// Major version.
+    pub major: u64,
+    /// Series (minor) version.
+    pub series: u64,
 }
 
 /// One app (a package with binaries) released under the announcement.
@@ -401,7 +453,8 @@ impl DistManifest {
     /// filled in (`path`, `checksums`, `assets`, ...), and two different values
     /// of the same checksum are an error. Releases are matched by app name and
     /// version, and their artifact lists united in order. Linkage entries are
-    /// united by binary and target. Merging is idempotent and, up to the order
+    /// united by binary and target, build machines (`systems`) by id; the
+    /// upload list stays this manifest's. Merging is idempotent and, up to the order
     /// of lists, commutative.
     pub fn merge(&mut self, other: &DistManifest) -> Result<(), MergeError> {
         match (&self.announcement_tag, &other.announcement_tag) {
@@ -489,6 +542,13 @@ impl DistManifest {
             &other.announcement_github_body,
         );
         fill(&mut self.ci, &other.ci);
+        // Every build machine is kept; the upload list stays this machine's
+        // (as cargo-dist: another machine's local paths mean nothing here).
+        for (id, system) in &other.systems {
+            self.systems
+                .entry(id.clone())
+                .or_insert_with(|| system.clone());
+        }
         Ok(())
     }
 
@@ -562,8 +622,43 @@ mod tests {
     #[test]
     fn merges_build_machines() {
         let mut a = machine("x86_64-unknown-linux-gnu", "aa");
-        let b = machine("aarch64-apple-darwin", "bb");
+        let mut b = machine("aarch64-apple-darwin", "bb");
+        for (m, id, env) in [
+            (
+                &mut a,
+                "build:local:x86_64-unknown-linux-gnu",
+                BuildEnvironment::Linux {
+                    glibc_version: Some(GlibcVersion {
+                        major: 2,
+                        series: 36,
+                    }),
+                },
+            ),
+            (
+                &mut b,
+                "build:local:aarch64-apple-darwin",
+                BuildEnvironment::MacOS {
+                    os_version: "14.5".into(),
+                },
+            ),
+        ] {
+            m.systems.insert(
+                id.into(),
+                SystemInfo {
+                    id: id.into(),
+                    cargo_version_line: None,
+                    build_environment: env,
+                },
+            );
+            m.upload_files.push(format!("/{id}/file"));
+        }
         a.merge(&b).unwrap();
+        // Both machines are kept; the upload list stays this machine's.
+        assert_eq!(a.systems.len(), 2);
+        assert_eq!(
+            a.upload_files,
+            ["/build:local:x86_64-unknown-linux-gnu/file"]
+        );
         assert_eq!(a.artifacts.len(), 3);
         assert_eq!(
             a.artifacts["app-aarch64-apple-darwin.tar.xz"].checksums["sha256"],

@@ -17,13 +17,13 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::http::{Reply, Server};
 use common::tools::{self, require_tools};
@@ -246,6 +246,7 @@ fn artifact(
         checksum: Some(sum.to_string()),
         binaries: vec!["my-tool".to_string()],
         glibc_floor: floor.map(str::to_string),
+        updater: None,
     }
 }
 
@@ -296,42 +297,8 @@ fn release_server(root: PathBuf) -> Server {
 
 /// Runs `cmd` with its output captured; killed (and the test failed) after
 /// two minutes.
-fn run_bounded(mut cmd: Command) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawning {cmd:?}: {e}"));
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = stdout.read_to_end(&mut v);
-        v
-    });
-    let err = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = stderr.read_to_end(&mut v);
-        v
-    });
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{cmd:?} ran for over two minutes");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    Output {
-        status,
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-    }
+fn run_bounded(cmd: Command) -> Output {
+    common::output_within(cmd, Duration::from_secs(120))
 }
 
 /// A command with a clean environment: PATH (for node), a throwaway HOME,

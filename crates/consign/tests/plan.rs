@@ -51,6 +51,10 @@ fn cargo_dist_artifact_keys_change_the_plan_as_in_cargo_dist() {
     );
     let release = &m["releases"][0];
     assert_eq!(release["display_name"], "The Tool");
+    // The release notes name the app by its display name, as cargo-dist's do.
+    let body = m["announcement_github_body"].as_str().unwrap();
+    assert!(body.contains("## Install The Tool 1.2.3"), "{body}");
+    assert!(!body.contains("Install tool 1.2.3"), "{body}");
     assert_eq!(release["hosting"]["github"]["owner"], "acme");
     assert_eq!(release["hosting"]["github"]["repo"], "public");
     assert!(a["schema.json"]["url"]

@@ -11,7 +11,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -20,7 +19,9 @@ use std::time::{Duration, Instant};
 use common::http::{Reply, Server};
 use common::tools::{self, require_tools, which};
 use consign::installer::shell::render;
-use consign::installer::{InstallPathSpec, InstallerArtifact, InstallerContext, ReceiptSource};
+use consign::installer::{
+    InstallPathSpec, InstallerArtifact, InstallerContext, InstallerUpdater, ReceiptSource,
+};
 use consign_manifest::EnvironmentVariables;
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
@@ -123,6 +124,7 @@ fn artifact(target: &str, libc: &str, floor: Option<&str>, sha: &str) -> Install
         checksum: Some(sha.to_string()),
         binaries: vec!["my-tool".to_string()],
         glibc_floor: floor.map(str::to_string),
+        updater: None,
     }
 }
 
@@ -266,40 +268,8 @@ fn run(shell: &Shell, script: &Path, home: &Home, env: &[(&str, &str)], args: &[
     run_bounded(cmd)
 }
 
-fn run_bounded(mut cmd: Command) -> Output {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawning");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out_thread = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = stdout.read_to_end(&mut v);
-        v
-    });
-    let err_thread = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = stderr.read_to_end(&mut v);
-        v
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("{cmd:?} ran for over a minute");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    Output {
-        status,
-        stdout: out_thread.join().unwrap(),
-        stderr: err_thread.join().unwrap(),
-    }
+fn run_bounded(cmd: Command) -> Output {
+    common::output_within(cmd, Duration::from_secs(60))
 }
 
 fn stderr(out: &Output) -> String {
@@ -568,6 +538,109 @@ fn checksum_mismatch_installs_nothing() {
         let err = stderr(&out);
         assert!(err.contains(&"ab".repeat(32)), "expected sum shown: {err}");
         assert!(err.contains(&release.gnu_sha), "actual sum shown: {err}");
+        assert_nothing_installed(&shell, &home);
+    }
+}
+
+/// Serves a fake updater beside the gnu archive and plans it in `ctx`, as
+/// `install-updater = true` does; returns its sha256.
+fn with_updater(release: &Release, ctx: &mut InstallerContext) -> String {
+    let name = format!("my-tool-{GNU}-update");
+    let path = release.dir.path().join("www").join(&name);
+    std::fs::write(&path, "#!/bin/sh\necho 'my-tool updater'\n").unwrap();
+    let sha = hex::encode(Sha256::digest(std::fs::read(&path).unwrap()));
+    ctx.install_updater = true;
+    ctx.artifacts[0].updater = Some(InstallerUpdater {
+        artifact: name,
+        checksum: Some(sha.clone()),
+    });
+    sha
+}
+
+#[test]
+fn installs_the_updater_beside_the_binaries() {
+    let release = Release::new();
+    let mut ctx = release.context();
+    with_updater(&release, &mut ctx);
+    let script = release.script(&ctx, "installer.sh");
+    for shell in shells() {
+        let home = Home::new();
+        let out = run(&shell, &script, &home, &[], &[]);
+        assert_ok(&shell, &out);
+        let updater = home.bin().join("my-tool-update");
+        assert_eq!(run_binary(&updater), "my-tool updater", "[{}]", shell.name);
+        let mode = std::fs::metadata(&updater).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o755, "[{}]", shell.name);
+        assert_eq!(run_binary(&home.bin().join("my-tool")), "my-tool 0.3.0");
+        // As cargo-dist's receipts: the archive's binaries, not the updater.
+        let r = receipt(&home);
+        assert_eq!(
+            r["binaries"],
+            serde_json::json!(["my-tool"]),
+            "[{}]",
+            shell.name
+        );
+        assert_eq!(r["install_updater"], true, "[{}]", shell.name);
+        assert!(stderr(&out).contains("my-tool-update"), "[{}]", shell.name);
+
+        // The disable variable and unmanaged installs leave it out.
+        let home = Home::new();
+        let out = run(
+            &shell,
+            &script,
+            &home,
+            &[("MY_TOOL_DISABLE_UPDATE", "1")],
+            &[],
+        );
+        assert_ok(&shell, &out);
+        assert!(home.bin().join("my-tool").exists());
+        assert!(
+            !home.bin().join("my-tool-update").exists(),
+            "[{}]",
+            shell.name
+        );
+        assert_eq!(receipt(&home)["install_updater"], false, "[{}]", shell.name);
+        let home = Home::new();
+        let dir = home.join("ci");
+        let out = run(
+            &shell,
+            &script,
+            &home,
+            &[("MY_TOOL_UNMANAGED_INSTALL", dir.to_str().unwrap())],
+            &[],
+        );
+        assert_ok(&shell, &out);
+        assert!(dir.join("my-tool").exists());
+        assert!(!dir.join("my-tool-update").exists(), "[{}]", shell.name);
+    }
+}
+
+#[test]
+fn updater_checksum_mismatch_or_missing_updater_installs_nothing() {
+    let release = Release::new();
+    let mut ctx = release.context();
+    let sha = with_updater(&release, &mut ctx);
+    ctx.artifacts[0].updater.as_mut().unwrap().checksum = Some("cd".repeat(32));
+    let bad_sum = release.script(&ctx, "bad-sum.sh");
+    ctx.artifacts[0].updater = Some(InstallerUpdater {
+        artifact: "no-such-update".to_string(),
+        checksum: Some(sha.clone()),
+    });
+    let missing = release.script(&ctx, "missing.sh");
+    for shell in shells() {
+        let home = Home::new();
+        let out = run(&shell, &bad_sum, &home, &[], &[]);
+        assert_failed(&shell, &out, "checksum mismatch");
+        let err = stderr(&out);
+        assert!(
+            err.contains(&"cd".repeat(32)) && err.contains(&sha),
+            "[{}] {err}",
+            shell.name
+        );
+        assert_nothing_installed(&shell, &home);
+        let home = Home::new();
+        let out = run(&shell, &missing, &home, &[], &[]);
+        assert_failed(&shell, &out, "could not download");
         assert_nothing_installed(&shell, &home);
     }
 }

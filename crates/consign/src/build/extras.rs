@@ -140,6 +140,17 @@ impl Run<'_> {
             }
             let dest = release_file(self, &bin, &updater.name)?;
             super::set_executable(&dest)?;
+            // The installers verify the updater as they verify archives.
+            if let Some(algo) = plan.checksum {
+                let hex = checksum::hash_file(&dest, algo)?;
+                record(
+                    &mut self.outcome,
+                    &updater.name,
+                    &dest,
+                    Some((algo.as_str(), &hex)),
+                    self.opts.no_local_paths,
+                );
+            }
         }
         Ok(())
     }

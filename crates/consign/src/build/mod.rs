@@ -438,18 +438,33 @@ impl Run<'_> {
                     Some(hb) => crate::installer::homebrew::render(&hb)?.into_bytes(),
                     None => continue,
                 },
-                InstallerKind::Npm => crate::installer::npm::render_package(
-                    &crate::installer::npm::NpmContext {
-                        base: ctx.clone(),
-                        package_name: installer.meta.npm_name.clone(),
-                        description: installer.meta.description.clone(),
-                        license: installer.meta.license.clone(),
-                        repository: installer.meta.repository.clone(),
-                        homepage: installer.meta.homepage.clone(),
-                        keywords: Vec::new(),
-                    },
-                    mtime,
-                )?,
+                InstallerKind::Npm => {
+                    let (bytes, files) = crate::installer::npm::render_package_listed(
+                        &crate::installer::npm::NpmContext {
+                            base: ctx.clone(),
+                            package_name: installer.meta.npm_name.clone(),
+                            description: installer.meta.description.clone(),
+                            license: installer.meta.license.clone(),
+                            repository: installer.meta.repository.clone(),
+                            homepage: installer.meta.homepage.clone(),
+                            keywords: Vec::new(),
+                        },
+                        mtime,
+                    )?;
+                    // As cargo-dist: the package's files are the artifact's
+                    // assets (kind unknown: launchers and metadata).
+                    if let Some(a) = outcome.manifest.artifacts.get_mut(&installer.artifact) {
+                        a.assets = files
+                            .into_iter()
+                            .map(|path| consign_manifest::Asset {
+                                name: Some(path.rsplit('/').next().unwrap_or(&path).to_string()),
+                                path: Some(path),
+                                kind: consign_manifest::AssetKind::Unknown,
+                            })
+                            .collect();
+                    }
+                    bytes
+                }
                 InstallerKind::Msi | InstallerKind::Docker => continue,
             };
             let path = dist.join(&installer.artifact);
@@ -507,21 +522,89 @@ impl Run<'_> {
             .linkage
             .sort_by(|a, b| (&a.target, &a.binary).cmp(&(&b.target, &b.binary)));
         outcome.manifest.linkage.dedup();
+        // cargo-dist's `systems` and `upload_files`: this machine, and the
+        // artifacts it wrote (their local paths, so none with
+        // `--no-local-paths`).
+        let mut targets: Vec<&str> = plan.archives().map(|a| a.target.as_str()).collect();
+        targets.sort();
+        targets.dedup();
+        let system = this_system(opts.mode, &targets);
+        outcome.manifest.systems.insert(system.id.clone(), system);
+        let written: std::collections::BTreeSet<String> = outcome
+            .written
+            .iter()
+            .map(|(p, _)| p.display().to_string())
+            .collect();
+        outcome.manifest.upload_files = outcome
+            .manifest
+            .artifacts
+            .values()
+            .filter_map(|a| a.path.clone())
+            .filter(|p| written.contains(p))
+            .collect();
         let json = outcome.manifest.to_json_pretty();
         let manifest_path = dist.join("dist-manifest.json");
         checksum::write_atomic(&manifest_path, json.as_bytes())?;
         outcome.written.push((manifest_path, json.len() as u64));
-        if opts.mode == ArtifactMode::Local {
-            let mut targets: Vec<&str> = plan.archives().map(|a| a.target.as_str()).collect();
-            targets.sort();
-            targets.dedup();
-            if !targets.is_empty() {
-                let path = dist.join(format!("{}-dist-manifest.json", targets.join("_")));
-                checksum::write_atomic(&path, json.as_bytes())?;
-                outcome.written.push((path, json.len() as u64));
-            }
+        if opts.mode == ArtifactMode::Local && !targets.is_empty() {
+            let path = dist.join(format!("{}-dist-manifest.json", targets.join("_")));
+            checksum::write_atomic(&path, json.as_bytes())?;
+            outcome.written.push((path, json.len() as u64));
         }
         Ok(())
+    }
+}
+
+/// This machine as cargo-dist describes a build machine: the id
+/// `build:{mode}:{targets}`, the first line of `cargo -V`, and the OS (with
+/// the glibc version on Linux, from `getconf GNU_LIBC_VERSION`).
+fn this_system(mode: ArtifactMode, targets: &[&str]) -> consign_manifest::SystemInfo {
+    use consign_manifest::{BuildEnvironment, GlibcVersion, SystemInfo};
+    let first_line = |program: &std::ffi::OsStr, args: &[&str]| {
+        std::process::Command::new(program)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .next()
+                    .map(|l| l.trim().to_string())
+            })
+            .filter(|l| !l.is_empty())
+    };
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let build_environment = match std::env::consts::OS {
+        "linux" => BuildEnvironment::Linux {
+            // `glibc 2.36`; musl systems have no such variable.
+            glibc_version: first_line("getconf".as_ref(), &["GNU_LIBC_VERSION"]).and_then(|l| {
+                let v = l.strip_prefix("glibc ")?;
+                let (major, series) = v.split_once('.')?;
+                let series: String = series.chars().take_while(char::is_ascii_digit).collect();
+                Some(GlibcVersion {
+                    major: major.parse().ok()?,
+                    series: series.parse().ok()?,
+                })
+            }),
+        },
+        "macos" => match first_line("sw_vers".as_ref(), &["-productVersion"]) {
+            Some(os_version) => BuildEnvironment::MacOS { os_version },
+            None => BuildEnvironment::Indeterminate,
+        },
+        "windows" => BuildEnvironment::Windows,
+        _ => BuildEnvironment::Indeterminate,
+    };
+    let mode = match mode {
+        ArtifactMode::Local => "local",
+        ArtifactMode::Global => "global",
+        ArtifactMode::Host => "host",
+        ArtifactMode::All => "all",
+    };
+    SystemInfo {
+        id: format!("build:{mode}:{}", targets.join(",")),
+        cargo_version_line: first_line(&cargo, &["-V"]),
+        build_environment,
     }
 }
 
@@ -537,6 +620,7 @@ fn installer_facts(
     let mut ctx = installer.context.clone();
     let mut missing = Vec::new();
     let mut bad_floors = Vec::new();
+    let mut no_updater = Vec::new();
     ctx.artifacts.retain_mut(|a| {
         if let Some(algo) = algo {
             match manifest
@@ -548,6 +632,21 @@ fn installer_facts(
                 None => {
                     missing.push(a.target.clone());
                     return false;
+                }
+            }
+            // The updater is verified like the archive: one whose checksum
+            // is unknown is not offered (the binaries still are).
+            if let Some(updater) = &mut a.updater {
+                match manifest
+                    .artifacts
+                    .get(&updater.artifact)
+                    .and_then(|x| x.checksums.get(algo.as_str()))
+                {
+                    Some(hex) => updater.checksum = Some(hex.clone()),
+                    None => {
+                        no_updater.push(updater.artifact.clone());
+                        a.updater = None;
+                    }
                 }
             }
         }
@@ -569,6 +668,13 @@ fn installer_facts(
             "the manifest has glibc floors that are not versions, ignored by `{}`: {}",
             installer.artifact,
             bad_floors.join(", ")
+        ));
+    }
+    if !no_updater.is_empty() {
+        warnings.push(format!(
+            "`{}` does not install the updater {}: its checksum is not known (build it here or merge its manifest)",
+            installer.artifact,
+            crate::error::list(&no_updater),
         ));
     }
     if !missing.is_empty() {

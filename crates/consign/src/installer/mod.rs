@@ -42,7 +42,8 @@ pub struct InstallerContext {
     pub aliases: BTreeMap<String, Vec<String>>,
     /// A message printed after a successful install (`install-success-msg`), if configured.
     pub success_msg: Option<String>,
-    /// Whether the updater is installed too (`install-updater`); recorded in the receipt.
+    /// Whether the release ships an updater (`install-updater`); each
+    /// artifact's [`InstallerArtifact::updater`] says which file it is.
     pub install_updater: bool,
     /// Where the release came from, for the receipt.
     pub source: ReceiptSource,
@@ -73,6 +74,19 @@ pub struct InstallerArtifact {
     pub binaries: Vec<String>,
     /// For gnu Linux builds: the newest glibc the binaries need (`2.31`); older systems fall back to a musl artifact.
     pub glibc_floor: Option<String>,
+    /// The updater installed beside the binaries (`install-updater`), if any.
+    pub updater: Option<InstallerUpdater>,
+}
+
+/// The updater of one target (axoupdater-cli), downloaded from the same base
+/// URL as the archive and installed as `{app}-update` (`{app}-update.exe` on
+/// Windows).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InstallerUpdater {
+    /// The planned artifact's file name, `{app}-{target}-update`.
+    pub artifact: String,
+    /// Its checksum (lowercase hex, the archive's algorithm), baked in at build time.
+    pub checksum: Option<String>,
 }
 
 /// One `install-path` entry, in a form templates can branch on.

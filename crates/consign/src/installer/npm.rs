@@ -203,8 +203,16 @@ pub fn validate_package_name(name: &str) -> Result<(), String> {
 /// length (or an algorithm whose checksum is not known yet), names that
 /// cannot be file names or commands.
 pub fn render_package(ctx: &NpmContext, mtime: u64) -> Result<Vec<u8>> {
+    Ok(render_package_listed(ctx, mtime)?.0)
+}
+
+/// [`render_package`], with the paths of the package's files (relative to
+/// `package/`, sorted): the manifest lists them as the artifact's assets.
+pub fn render_package_listed(ctx: &NpmContext, mtime: u64) -> Result<(Vec<u8>, Vec<String>)> {
     let files = package_files(ctx)?;
-    tarball(&files, mtime)
+    let mut paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
+    paths.sort();
+    Ok((tarball(&files, mtime)?, paths))
 }
 
 /// One file of the package, relative to `package/`.
@@ -800,6 +808,7 @@ mod tests {
             checksum: Some(format!("{:064x}", target.len())),
             binaries: vec![if windows { "my-tool.exe" } else { "my-tool" }.to_string()],
             glibc_floor: (libc == "gnu" && os == "linux").then(|| "2.17".to_string()),
+            updater: None,
         }
     }
 

@@ -91,14 +91,6 @@ fn ps_opt(s: Option<&str>) -> String {
     s.map_or_else(|| "$null".to_string(), ps_quote)
 }
 
-fn ps_bool(b: bool) -> &'static str {
-    if b {
-        "$true"
-    } else {
-        "$false"
-    }
-}
-
 /// `@('a', 'b')`: an array even with one element or none.
 fn ps_array<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
     let quoted: Vec<String> = items.into_iter().map(|s| ps_quote(s.as_ref())).collect();
@@ -189,20 +181,32 @@ fn digest_hex_len(algo: &str) -> Option<usize> {
 
 /// The lowercase checksum, after checking it fits its algorithm.
 fn checked_checksum(a: &InstallerArtifact) -> anyhow::Result<Option<String>> {
-    let Some(checksum) = &a.checksum else {
+    checked_checksum_of(
+        &a.archive,
+        a.checksum_algo.as_deref(),
+        a.checksum.as_deref(),
+    )
+}
+
+/// The lowercase checksum of the file `name`, after checking it fits `algo`.
+fn checked_checksum_of(
+    name: &str,
+    algo: Option<&str>,
+    checksum: Option<&str>,
+) -> anyhow::Result<Option<String>> {
+    let Some(checksum) = checksum else {
         return Ok(None);
     };
-    let Some(algo) = &a.checksum_algo else {
-        bail!("{}: a checksum without a checksum algorithm", a.archive);
+    let Some(algo) = algo else {
+        bail!("{name}: a checksum without a checksum algorithm");
     };
     if checksum.is_empty() || !checksum.chars().all(|c| c.is_ascii_hexdigit()) {
-        bail!("{}: the {algo} checksum {checksum:?} is not hex", a.archive);
+        bail!("{name}: the {algo} checksum {checksum:?} is not hex");
     }
     if let Some(len) = digest_hex_len(algo) {
         if checksum.len() != len {
             bail!(
-                "{}: the {algo} checksum has {} hex digits, not {len}",
-                a.archive,
+                "{name}: the {algo} checksum has {} hex digits, not {len}",
                 checksum.len()
             );
         }
@@ -257,6 +261,21 @@ fn artifact_value(
     let checksum = checked_checksum(a)?;
     let (file_hash, dotnet_hash) = a.checksum_algo.as_deref().map_or((None, None), hash_method);
     let url = (!base_url.is_empty()).then(|| format!("{base_url}/{}", a.archive));
+    let updater = a.updater.as_ref();
+    if let Some(u) = updater {
+        check_file_name("updater artifact", &u.artifact)?;
+    }
+    let updater_checksum = match updater {
+        Some(u) => checked_checksum_of(
+            &u.artifact,
+            a.checksum_algo.as_deref(),
+            u.checksum.as_deref(),
+        )?,
+        None => None,
+    };
+    let updater_url = updater
+        .filter(|_| !base_url.is_empty())
+        .map(|u| format!("{base_url}/{}", u.artifact));
     let aliases: Vec<Value> = aliases(ctx, a)?
         .into_iter()
         .map(|(binary, alias)| {
@@ -279,6 +298,9 @@ fn artifact_value(
         file_hash_algorithm => ps_opt(file_hash),
         dotnet_hash_type => ps_opt(dotnet_hash),
         binaries => ps_array(&a.binaries),
+        updater => ps_opt(updater.map(|u| u.artifact.as_str())),
+        updater_url => ps_opt(updater_url.as_deref()),
+        updater_checksum => ps_opt(updater_checksum.as_deref()),
         aliases => aliases,
     })
 }
@@ -339,7 +361,6 @@ fn render_context(ctx: &InstallerContext) -> anyhow::Result<Value> {
         app_version => ps_quote(&ctx.app_version),
         download_url => ps_quote(base_url),
         success_msg => ps_opt(ctx.success_msg.as_deref()),
-        install_updater => ps_bool(ctx.install_updater),
         release_type => ps_quote(&ctx.source.release_type),
         source_owner => ps_opt(ctx.source.owner.as_deref()),
         source_name => ps_opt(ctx.source.name.as_deref()),
@@ -352,6 +373,7 @@ fn render_context(ctx: &InstallerContext) -> anyhow::Result<Value> {
         env_print_quiet => ps_quote(&env.print_quiet_env_var),
         env_print_verbose => ps_quote(&env.print_verbose_env_var),
         env_download_url => ps_quote(&env.download_url_env_var),
+        env_disable_update => ps_quote(&env.disable_update_env_var),
         env_generic_download_url => ps_quote(GENERIC_DOWNLOAD_URL_VAR),
         artifacts => artifacts,
         candidates => candidates,
@@ -402,6 +424,7 @@ mod tests {
             checksum: checksum.map(str::to_string),
             binaries: vec![format!("my-tool{exe}"), format!("helper{exe}")],
             glibc_floor: None,
+            updater: None,
         }
     }
 
@@ -1148,12 +1171,48 @@ mod tests {
     }
 
     #[test]
-    fn writes_the_receipt() {
+    fn installs_the_planned_updater_verified_beside_the_binaries() {
         let mut c = full_ctx();
+        let sum = hex('c', 64);
+        for a in &mut c.artifacts {
+            a.checksum_algo = Some("sha256".into());
+            a.checksum = Some(hex('a', 64));
+            a.updater = Some(crate::installer::InstallerUpdater {
+                artifact: format!("my-tool-{}-update", a.target),
+                checksum: Some(sum.to_uppercase()),
+            });
+        }
         c.install_updater = true;
         let script = render_ok(&c);
+        let target = "x86_64-pc-windows-msvc";
+        assert!(script.contains(&format!("Updater = 'my-tool-{target}-update'")));
+        assert!(script.contains(&format!(
+            "UpdaterUrl = '{}/my-tool-{target}-update'",
+            c.download_url.trim_end_matches('/')
+        )));
+        assert!(script.contains(&format!("UpdaterChecksum = '{sum}'")));
+        assert!(script.contains("$EnvDisableUpdate = 'MY_TOOL_DISABLE_UPDATE'"));
+        let download = function(&script, "Get-UpdaterDownload");
+        assert!(download.contains("if (-not $Managed)"));
+        assert!(download.contains("Test-EnvFlag $EnvDisableUpdate"));
+        assert!(script.contains("Confirm-Checksum $updater $updaterPath"));
+        assert!(script.contains("$updaterName = $AppName + '-update.exe'"));
+        assert!(script
+            .contains("Write-Receipt $installDir $installed $modifyPath ($null -ne $updater)"));
+
+        // An updater checksum that cannot be right is refused.
+        c.artifacts[2].updater.as_mut().unwrap().checksum = Some("abc".into());
+        assert!(render(&c).is_err());
+        // No updater: nothing to download.
+        let script = render_ok(&full_ctx());
+        assert!(script.contains("Updater = $null"));
+    }
+
+    #[test]
+    fn writes_the_receipt() {
+        let mut c = full_ctx();
+        let script = render_ok(&c);
         assert!(script.contains("$ReceiptRelativePath = 'my-tool\\my-tool-receipt.json'"));
-        assert!(script.contains("$InstallUpdater = $true"));
         assert!(script.contains("$ReleaseType = 'github'"));
         assert!(script.contains("$SourceOwner = 'o'"));
         assert!(script.contains("$SourceName = 'r'"));

@@ -94,6 +94,7 @@ fn render_context(ctx: &InstallerContext) -> Result<Value> {
         ("quiet", &env.print_quiet_env_var),
         ("verbose", &env.print_verbose_env_var),
         ("download_url", &env.download_url_env_var),
+        ("disable_update", &env.disable_update_env_var),
     ];
     let mut env_refs = std::collections::BTreeMap::new();
     for (key, name) in vars {
@@ -135,7 +136,6 @@ fn render_context(ctx: &InstallerContext) -> Result<Value> {
             r#"{{"source":"consign","version":{}}}"#,
             json_string(env!("CARGO_PKG_VERSION"))
         )),
-        install_updater_json => if ctx.install_updater { "true" } else { "false" },
         success_msg_q => shell_quote(ctx.success_msg.as_deref().unwrap_or("")),
         env => Value::from(env_refs),
         artifacts => artifacts,
@@ -206,6 +206,24 @@ fn artifact_value(ctx: &InstallerContext, index: usize, a: &InstallerArtifact) -
         }
     }
     let binaries_json = serde_json::Value::from(a.binaries.clone()).to_string();
+    let (updater, updater_checksum) = match &a.updater {
+        Some(u) => {
+            check_file_name("updater artifact name", &u.artifact)?;
+            let sum = match (&u.checksum, algo.is_empty()) {
+                (Some(sum), false) => {
+                    ensure!(
+                        !sum.is_empty() && sum.chars().all(|c| c.is_ascii_hexdigit()),
+                        "the {algo} checksum of {} is not hex: `{sum}`",
+                        u.artifact
+                    );
+                    sum.to_ascii_lowercase()
+                }
+                _ => String::new(),
+            };
+            (u.artifact.as_str(), sum)
+        }
+        None => ("", String::new()),
+    };
 
     Ok(context! {
         index => index,
@@ -221,6 +239,8 @@ fn artifact_value(ctx: &InstallerContext, index: usize, a: &InstallerArtifact) -
         glibc_floor => shell_quote(a.glibc_floor.as_deref().unwrap_or("")),
         binaries => a.binaries.iter().map(|b| shell_quote(b)).collect::<Vec<_>>(),
         binaries_json => shell_quote(&binaries_json),
+        updater => shell_quote(updater),
+        updater_checksum => shell_quote(&updater_checksum),
         aliases => aliases,
     })
 }
@@ -347,6 +367,7 @@ mod tests {
             checksum: Some(format!("{:064x}", target.len())),
             binaries: vec!["my-tool".to_string()],
             glibc_floor: (libc == "gnu").then(|| "2.17".to_string()),
+            updater: None,
         }
     }
 

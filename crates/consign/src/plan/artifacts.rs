@@ -18,7 +18,9 @@ use super::{AppRelease, ArtifactMode, PlanOptions, ResolvedHosting};
 use crate::error::UserError;
 use crate::installer::msi::MsiContext;
 use crate::installer::{binstall, npm};
-use crate::installer::{InstallPathSpec, InstallerArtifact, InstallerContext, ReceiptSource};
+use crate::installer::{
+    InstallPathSpec, InstallerArtifact, InstallerContext, InstallerUpdater, ReceiptSource,
+};
 use crate::project::config::{
     ArchiveFormat, ChecksumAlgorithm, CiBackend, Compression, DistConfig, GlibcVersion,
     InstallPath, InstallerKind, PrRunMode,
@@ -198,6 +200,12 @@ pub struct SbomPlan {
     pub manifest_path: PathBuf,
     /// Where `cargo cyclonedx` writes the file.
     pub written_to: PathBuf,
+}
+
+/// The updater artifact of `app` for `target`, `{app}-{target}-update`: the
+/// one name the updater step and the installers' download share.
+fn updater_artifact(app: &str, target: &str) -> String {
+    format!("{app}-{target}-update")
 }
 
 /// The updater of one app for one target: axoupdater-cli, built for it.
@@ -458,7 +466,7 @@ pub(crate) fn plan_artifacts(
                         )),
                         ..Default::default()
                     };
-                    let updater_name = format!("{name}-{target}-update");
+                    let updater_name = updater_artifact(name, target);
                     ids.extend(b.add(&updater_name, updater, false));
                     beside.push(Step::Updater(UpdaterPlan {
                         name: updater_name,
@@ -1042,48 +1050,55 @@ fn installer_context(
     targets: &[String],
     b: &Builder<'_>,
 ) -> InstallerContext {
-    let artifacts = targets
-        .iter()
-        .map(|t| {
-            let archive = plan_archive(ws, app, t, b.checksum);
-            let info = targets::info(t);
-            InstallerArtifact {
-                target: t.clone(),
-                os: match info.os {
-                    Os::Linux => "linux",
-                    Os::Macos => "macos",
-                    Os::Windows => "windows",
-                    Os::FreeBsd => "freebsd",
-                    Os::NetBsd => "netbsd",
-                    Os::Illumos => "illumos",
-                    Os::Other => "other",
+    let artifacts =
+        targets
+            .iter()
+            .map(|t| {
+                let archive = plan_archive(ws, app, t, b.checksum);
+                let info = targets::info(t);
+                InstallerArtifact {
+                    target: t.clone(),
+                    os: match info.os {
+                        Os::Linux => "linux",
+                        Os::Macos => "macos",
+                        Os::Windows => "windows",
+                        Os::FreeBsd => "freebsd",
+                        Os::NetBsd => "netbsd",
+                        Os::Illumos => "illumos",
+                        Os::Other => "other",
+                    }
+                    .to_string(),
+                    arch: info.arch.clone(),
+                    libc: match info.libc {
+                        targets::Libc::Gnu => "gnu",
+                        targets::Libc::Musl => "musl",
+                        targets::Libc::Msvc => "msvc",
+                        targets::Libc::None => "none",
+                    }
+                    .to_string(),
+                    format: archive.format.extension().to_string(),
+                    prefix: archive.prefix.clone(),
+                    checksum_algo: b.checksum.map(|a| a.as_str().to_string()),
+                    checksum: None,
+                    binaries: archive
+                        .files
+                        .iter()
+                        .filter_map(|f| match &f.source {
+                            FileSource::Binary { file, .. } => Some(file.clone()),
+                            FileSource::Path(_) => None,
+                        })
+                        .collect(),
+                    glibc_floor: None,
+                    updater: app.config.install_updater.unwrap_or(false).then(|| {
+                        InstallerUpdater {
+                            artifact: updater_artifact(&app.package.name, t),
+                            checksum: None,
+                        }
+                    }),
+                    archive: archive.name,
                 }
-                .to_string(),
-                arch: info.arch.clone(),
-                libc: match info.libc {
-                    targets::Libc::Gnu => "gnu",
-                    targets::Libc::Musl => "musl",
-                    targets::Libc::Msvc => "msvc",
-                    targets::Libc::None => "none",
-                }
-                .to_string(),
-                format: archive.format.extension().to_string(),
-                prefix: archive.prefix.clone(),
-                checksum_algo: b.checksum.map(|a| a.as_str().to_string()),
-                checksum: None,
-                binaries: archive
-                    .files
-                    .iter()
-                    .filter_map(|f| match &f.source {
-                        FileSource::Binary { file, .. } => Some(file.clone()),
-                        FileSource::Path(_) => None,
-                    })
-                    .collect(),
-                glibc_floor: None,
-                archive: archive.name,
-            }
-        })
-        .collect();
+            })
+            .collect();
     let install_paths = app
         .config
         .install_path

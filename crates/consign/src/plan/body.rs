@@ -28,7 +28,14 @@ pub fn render(manifest: &DistManifest) -> String {
         let _ = write!(body, "## Release Notes\n\n{}\n\n", notes.trim_end());
     }
     let mut listed: BTreeSet<&str> = BTreeSet::new();
-    for release in &manifest.releases {
+    // As cargo-dist: `display = false` leaves an app out of the notes (its
+    // files are still in "Other files"); `display-name` replaces the package
+    // name in the headings.
+    for release in manifest
+        .releases
+        .iter()
+        .filter(|r| r.display != Some(false))
+    {
         install_section(&mut body, manifest, release);
         let files: Vec<(&str, &Artifact)> = release
             .artifacts
@@ -38,7 +45,7 @@ pub fn render(manifest: &DistManifest) -> String {
             .filter(|(_, a)| shows_in_table(a))
             .collect();
         listed.extend(files.iter().map(|(k, _)| *k));
-        let heading = format!("Download {} {}", release.app_name, release.app_version);
+        let heading = format!("Download {} {}", shown_name(release), release.app_version);
         table(&mut body, manifest, &heading, &files);
     }
     let rest: Vec<(&str, &Artifact)> = manifest
@@ -60,6 +67,15 @@ pub fn render(manifest: &DistManifest) -> String {
         );
     }
     body.trim_end().to_string() + "\n"
+}
+
+/// The app's name in the notes: its `display-name`, else the package name.
+fn shown_name(release: &Release) -> &str {
+    release
+        .display_name
+        .as_deref()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or(&release.app_name)
 }
 
 /// Checksum files are covered by the checksum column.
@@ -104,7 +120,8 @@ fn install_section(body: &mut String, manifest: &DistManifest, release: &Release
     let _ = write!(
         body,
         "## Install {} {}\n\n",
-        release.app_name, release.app_version
+        shown_name(release),
+        release.app_version
     );
     for (title, lang, command) in commands {
         let _ = write!(body, "### {title}\n\n```{lang}\n{command}\n```\n\n");
@@ -284,6 +301,43 @@ mod tests {
             !body.contains(".sha256]"),
             "checksum files are not rows:\n{body}"
         );
+    }
+
+    #[test]
+    fn display_name_replaces_the_package_name_and_display_false_hides_the_app() {
+        let mut m = manifest();
+        m.releases[0].display_name = Some("The App".into());
+        let body = render(&m);
+        assert!(body.contains("## Install The App 1.0.0"), "{body}");
+        assert!(body.contains("## Download The App 1.0.0"), "{body}");
+        assert!(!body.contains("Install app 1.0.0"), "{body}");
+
+        // A second, hidden app: no install section or heading of its own;
+        // its files are still listed.
+        m.artifacts.insert(
+            "helper-installer.sh".into(),
+            Artifact {
+                kind: ArtifactKind::Installer,
+                install_hint: Some("curl https://x/helper-installer.sh | sh".into()),
+                description: Some("Install helper".into()),
+                ..Default::default()
+            },
+        );
+        m.releases.push(Release {
+            app_name: "helper".into(),
+            app_version: "2.0.0".into(),
+            display: Some(false),
+            artifacts: vec!["helper-installer.sh".into()],
+            ..Default::default()
+        });
+        let body = render(&m);
+        assert!(!body.contains("helper 2.0.0"), "{body}");
+        assert!(!body.contains("helper-installer.sh | sh"), "{body}");
+        assert!(body.contains("## Install The App 1.0.0"), "{body}");
+        assert!(body.contains("| [helper-installer.sh]("), "{body}");
+        m.releases[1].display = Some(true);
+        let body = render(&m);
+        assert!(body.contains("## Install helper 2.0.0"), "{body}");
     }
 
     #[test]

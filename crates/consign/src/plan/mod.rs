@@ -220,8 +220,14 @@ pub fn plan(ws: &Workspace, opts: &PlanOptions) -> Result<Plan, UserError> {
             app_name: app.package.name.clone(),
             app_version: app.package.version.to_string(),
             env: Some(env_vars(&app.package.name)),
-            display_name: app.config.display_name.clone(),
-            display: app.config.display,
+            // As cargo-dist, always set: the package name and `true` by default.
+            display_name: Some(
+                app.config
+                    .display_name
+                    .clone()
+                    .unwrap_or_else(|| app.package.name.clone()),
+            ),
+            display: Some(app.config.display.unwrap_or(true)),
             artifacts: planned
                 .release_artifacts
                 .get(&app.package.name)
@@ -254,6 +260,9 @@ pub fn plan(ws: &Workspace, opts: &PlanOptions) -> Result<Plan, UserError> {
         artifacts: planned.manifest_artifacts,
         ci: artifacts::ci_info(&ws_config, &apps),
         linkage: Vec::new(),
+        // Filled in by the build: the machines and the files they wrote.
+        systems: Default::default(),
+        upload_files: Vec::new(),
     };
     manifest.announcement_github_body = Some(body::render(&manifest));
     let mut steps = planned.steps;
