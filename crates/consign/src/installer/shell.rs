@@ -140,6 +140,7 @@ fn render_context(ctx: &InstallerContext) -> Result<Value> {
         env => Value::from(env_refs),
         artifacts => artifacts,
         install_paths => install_paths,
+        forced_layout => ctx.forced_install_layout(),
     })
 }
 
