@@ -527,7 +527,7 @@ mod tests {
         let choose_end = choose + script[choose..].find("\n}\n").unwrap() + 3;
         let probe = |env: &[(&str, &str)]| {
             let body = format!(
-                "_say_verbose() {{ :; }}\n_die() {{ echo die; exit 1; }}\n{}{}_choose_from_install_paths\necho \"$_dest\"\n",
+                "_say_verbose() {{ :; }}\n_die() {{ echo die; exit 1; }}\n{}{}_choose_from_install_paths\necho \"$_dir\"\n",
                 &script[start..end],
                 &script[choose..choose_end]
             );
