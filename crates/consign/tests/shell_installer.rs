@@ -925,12 +925,13 @@ fn cargo_home_layout_installs_into_bin_and_records_the_home() {
     let flat_script = release.script(&flat, "flat-installer.sh");
     for shell in shells() {
         // A fresh home for each case: zsh reads the last case's ~/.zshenv.
-        for case in 0..5 {
+        for case in 0..6 {
             let home = Home::new();
             let cargo_home = home.join("cargo home");
             let ch = cargo_home.to_str().unwrap();
             let with_slash = format!("{ch}/");
             let custom = home.join("custom");
+            let dot_cargo = home.join(".cargo");
             let (script, env, prefix): (&Path, Vec<(&str, &str)>, &Path) = match case {
                 // (a) The default: CARGO_HOME.
                 0 => (&script, vec![("CARGO_HOME", ch)], &cargo_home),
@@ -951,7 +952,13 @@ fn cargo_home_layout_installs_into_bin_and_records_the_home() {
                     vec![("MY_TOOL_INSTALL_DIR", custom.to_str().unwrap())],
                     &custom,
                 ),
-                // A flat install-path still takes the Cargo home as one.
+                // A flat install-path still takes the Cargo home as one:
+                // ~/.cargo when CARGO_HOME is unset.
+                5 => (
+                    &flat_script,
+                    vec![("MY_TOOL_INSTALL_DIR", dot_cargo.to_str().unwrap())],
+                    &dot_cargo,
+                ),
                 _ => (
                     &flat_script,
                     vec![("CARGO_HOME", ch), ("MY_TOOL_INSTALL_DIR", ch)],
@@ -1168,6 +1175,12 @@ fn flags_help_quiet_and_verbose() {
         assert!(out.status.success());
         let help = String::from_utf8_lossy(&out.stdout);
         assert!(help.contains("--no-modify-path") && help.contains("MY_TOOL_INSTALL_DIR"));
+        // The CARGO_HOME install-path: a forced directory is a Cargo home.
+        assert!(
+            help.contains("Install into DIR/bin, as into a Cargo home (the receipt records DIR)"),
+            "{help}"
+        );
+        assert!(help.contains("CARGO_DIST_FORCE_INSTALL_DIR=DIR"), "{help}");
 
         let out = run(&shell, &script, &home, &[], &["-q", "-y"]);
         assert_ok(&shell, &out);

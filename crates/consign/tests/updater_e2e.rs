@@ -263,6 +263,18 @@ fn installed_updater_updates_v1_to_v2_under_dash_and_bash() {
         assert_eq!(r["install_updater"], true, "[{shell}] {r}");
         let tool_update = bin.join("tool-update");
         assert!(tool_update.is_file(), "[{shell}] no tool-update in {bin:?}");
+        if shell == "bash" {
+            // Under bash, the receipt is one cargo-dist 0.34's installer
+            // writes for a CARGO_HOME install: the same prefix and layout,
+            // its provider and extra fields. consign's installer, run by
+            // the updater, reads its prefix the way cargo-dist's would.
+            let mut r = r;
+            r["provider"] = json!({"source": "cargo-dist", "version": "0.34.0"});
+            r["binary_aliases"] = json!({});
+            r["cdylibs"] = json!([]);
+            r["cstaticlibs"] = json!([]);
+            std::fs::write(home.join(".config/tool/tool-receipt.json"), r.to_string()).unwrap();
+        }
 
         // Runs the installed updater; the installer it runs downloads from
         // release `v`.
