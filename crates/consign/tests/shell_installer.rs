@@ -459,7 +459,9 @@ fn installs_under_every_shell() {
         assert!(err.contains(&home.source_line()), "[{}] {err}", shell.name);
 
         let r = receipt(&home);
-        assert_eq!(r["install_prefix"], home.bin().to_str().unwrap());
+        // As cargo-dist's: the Cargo home, not its bin/, and the layout.
+        assert_eq!(r["install_prefix"], home.join(".cargo").to_str().unwrap());
+        assert_eq!(r["install_layout"], "cargo-home");
         assert_eq!(r["binaries"], serde_json::json!(["my-tool"]));
         assert_eq!(r["version"], "0.3.0");
         assert_eq!(
@@ -848,37 +850,136 @@ fn unmanaged_install_has_no_receipt_or_path_edits() {
     }
 }
 
+/// `sh -c '. ~/.profile; command -v my-tool'`: where the env script the
+/// installer wrote finds the binary.
+fn found_on_profile_path(home: &Home) -> String {
+    let mut sh = Command::new("sh");
+    sh.args(["-c", ". \"$HOME/.profile\"; command -v my-tool"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", BASE_PATH);
+    let found = run_bounded(sh);
+    String::from_utf8_lossy(&found.stdout).trim().to_string()
+}
+
+/// A flat `install-path` (not the Cargo home): the install-dir variable is
+/// where the binaries go, and what the receipt records.
 #[test]
 fn install_dir_env_var_is_a_managed_flat_install() {
     let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let mut ctx = release.context();
+    ctx.install_paths = vec![InstallPathSpec::HomeSubdir {
+        subdir: ".my-tool/bin".to_string(),
+    }];
+    let script = release.script(&ctx, "installer.sh");
     for shell in shells() {
         let home = Home::new();
         let dir = home.join("opt/my tool's \"dir\"");
-        let out = run(
-            &shell,
-            &script,
-            &home,
-            &[("MY_TOOL_INSTALL_DIR", dir.to_str().unwrap())],
-            &[],
-        );
-        assert_ok(&shell, &out);
-        assert_eq!(run_binary(&dir.join("my-tool")), "my-tool 0.3.0");
-        assert_eq!(receipt(&home)["install_prefix"], dir.to_str().unwrap());
-        assert_eq!(count_lines(&home.join(".profile"), &home.source_line()), 1);
-        // The env script puts exactly that directory on PATH.
-        let mut sh = Command::new("sh");
-        sh.args(["-c", ". \"$HOME/.profile\"; command -v my-tool"])
-            .env_clear()
-            .env("HOME", home.path())
-            .env("PATH", BASE_PATH);
-        let found = run_bounded(sh);
-        assert_eq!(
-            String::from_utf8_lossy(&found.stdout).trim(),
-            dir.join("my-tool").to_str().unwrap(),
-            "[{}]",
-            shell.name
-        );
+        // The generic variable cargo-dist's updaters also set, and the
+        // app's own, which wins over it.
+        let decoy = home.join("decoy");
+        for env in [
+            vec![("CARGO_DIST_FORCE_INSTALL_DIR", dir.to_str().unwrap())],
+            vec![
+                ("CARGO_DIST_FORCE_INSTALL_DIR", decoy.to_str().unwrap()),
+                ("MY_TOOL_INSTALL_DIR", dir.to_str().unwrap()),
+            ],
+        ] {
+            let out = run(&shell, &script, &home, &env, &[]);
+            assert_ok(&shell, &out);
+            assert_eq!(run_binary(&dir.join("my-tool")), "my-tool 0.3.0");
+            assert!(!dir.join("bin").exists(), "[{}]", shell.name);
+            assert!(!decoy.exists(), "[{}]", shell.name);
+            let r = receipt(&home);
+            assert_eq!(
+                r["install_prefix"],
+                dir.to_str().unwrap(),
+                "[{}]",
+                shell.name
+            );
+            assert_eq!(r["install_layout"], "flat", "[{}]", shell.name);
+            assert_eq!(count_lines(&home.join(".profile"), &home.source_line()), 1);
+            // The env script puts exactly that directory on PATH.
+            assert_eq!(
+                found_on_profile_path(&home),
+                dir.join("my-tool").to_str().unwrap(),
+                "[{}]",
+                shell.name
+            );
+        }
+    }
+}
+
+/// The Cargo home layout, as cargo-dist's installers have it: binaries in
+/// `bin/` below the directory the receipt records, whether the directory
+/// came from CARGO_HOME or from the install-dir variable (which is how an
+/// updater reinstalls from a receipt, cargo-dist's or ours).
+#[test]
+fn cargo_home_layout_installs_into_bin_and_records_the_home() {
+    let release = Release::new();
+    let script = release.script(&release.context(), "installer.sh");
+    let mut flat = release.context();
+    flat.install_paths = vec![InstallPathSpec::HomeSubdir {
+        subdir: ".my-tool/bin".to_string(),
+    }];
+    let flat_script = release.script(&flat, "flat-installer.sh");
+    for shell in shells() {
+        // A fresh home for each case: zsh reads the last case's ~/.zshenv.
+        for case in 0..6 {
+            let home = Home::new();
+            let cargo_home = home.join("cargo home");
+            let ch = cargo_home.to_str().unwrap();
+            let with_slash = format!("{ch}/");
+            let custom = home.join("custom");
+            let dot_cargo = home.join(".cargo");
+            let (script, env, prefix): (&Path, Vec<(&str, &str)>, &Path) = match case {
+                // (a) The default: CARGO_HOME.
+                0 => (&script, vec![("CARGO_HOME", ch)], &cargo_home),
+                // (b) An update from a receipt recording the Cargo home.
+                1 => (
+                    &script,
+                    vec![("CARGO_HOME", ch), ("MY_TOOL_INSTALL_DIR", &with_slash)],
+                    &cargo_home,
+                ),
+                2 => (
+                    &script,
+                    vec![("CARGO_DIST_FORCE_INSTALL_DIR", ch)],
+                    &cargo_home,
+                ),
+                // Any forced directory, for a CARGO_HOME install-path.
+                3 => (
+                    &script,
+                    vec![("MY_TOOL_INSTALL_DIR", custom.to_str().unwrap())],
+                    &custom,
+                ),
+                // A flat install-path still takes the Cargo home as one:
+                // ~/.cargo when CARGO_HOME is unset.
+                5 => (
+                    &flat_script,
+                    vec![("MY_TOOL_INSTALL_DIR", dot_cargo.to_str().unwrap())],
+                    &dot_cargo,
+                ),
+                _ => (
+                    &flat_script,
+                    vec![("CARGO_HOME", ch), ("MY_TOOL_INSTALL_DIR", ch)],
+                    &cargo_home,
+                ),
+            };
+            let out = run(&shell, script, &home, &env, &[]);
+            assert_ok(&shell, &out);
+            let bin = prefix.join("bin/my-tool");
+            let what = format!("[{}] {env:?}", shell.name);
+            assert_eq!(run_binary(&bin), "my-tool 0.3.0", "{what}");
+            assert!(!prefix.join("my-tool").exists(), "{what}");
+            let r = receipt(&home);
+            assert_eq!(r["install_prefix"], prefix.to_str().unwrap(), "{what}");
+            assert_eq!(r["install_layout"], "cargo-home", "{what}");
+            assert_eq!(
+                found_on_profile_path(&home),
+                bin.to_str().unwrap(),
+                "{what}"
+            );
+        }
     }
 }
 
@@ -1074,6 +1175,12 @@ fn flags_help_quiet_and_verbose() {
         assert!(out.status.success());
         let help = String::from_utf8_lossy(&out.stdout);
         assert!(help.contains("--no-modify-path") && help.contains("MY_TOOL_INSTALL_DIR"));
+        // The CARGO_HOME install-path: a forced directory is a Cargo home.
+        assert!(
+            help.contains("Install into DIR/bin, as into a Cargo home (the receipt records DIR)"),
+            "{help}"
+        );
+        assert!(help.contains("CARGO_DIST_FORCE_INSTALL_DIR=DIR"), "{help}");
 
         let out = run(&shell, &script, &home, &[], &["-q", "-y"]);
         assert_ok(&shell, &out);

@@ -236,7 +236,10 @@ fn installed_updater_updates_v1_to_v2_under_dash_and_bash() {
         github.publish(&format!("v{V1}"));
         let home = tempfile::tempdir().unwrap();
         let home = home.path();
-        let bin = home.join(".cargo/bin");
+        // The Cargo home layout: the receipt records ~/.cargo and the
+        // updater's reinstall into it puts the binaries in its bin/ again.
+        let cargo_home = home.join(".cargo");
+        let bin = cargo_home.join("bin");
         let tag = |v: &str| format!("{}/dl/v{v}", github.base());
 
         // v1, installed with consign's installer under this shell.
@@ -250,11 +253,28 @@ fn installed_updater_updates_v1_to_v2_under_dash_and_bash() {
         assert_eq!(prints(&bin.join("tool")), format!("tool {V1}"), "[{shell}]");
         let r = receipt(home);
         assert_eq!(r["version"], V1, "[{shell}] {r}");
-        assert_eq!(r["install_prefix"], bin.to_str().unwrap(), "[{shell}] {r}");
+        assert_eq!(
+            r["install_prefix"],
+            cargo_home.to_str().unwrap(),
+            "[{shell}] {r}"
+        );
+        assert_eq!(r["install_layout"], "cargo-home", "[{shell}] {r}");
         assert_eq!(r["binaries"], json!(["tool"]), "[{shell}] {r}");
         assert_eq!(r["install_updater"], true, "[{shell}] {r}");
         let tool_update = bin.join("tool-update");
         assert!(tool_update.is_file(), "[{shell}] no tool-update in {bin:?}");
+        if shell == "bash" {
+            // Under bash, the receipt is one cargo-dist 0.34's installer
+            // writes for a CARGO_HOME install: the same prefix and layout,
+            // its provider and extra fields. consign's installer, run by
+            // the updater, reads its prefix the way cargo-dist's would.
+            let mut r = r;
+            r["provider"] = json!({"source": "cargo-dist", "version": "0.34.0"});
+            r["binary_aliases"] = json!({});
+            r["cdylibs"] = json!([]);
+            r["cstaticlibs"] = json!([]);
+            std::fs::write(home.join(".config/tool/tool-receipt.json"), r.to_string()).unwrap();
+        }
 
         // Runs the installed updater; the installer it runs downloads from
         // release `v`.
@@ -283,9 +303,18 @@ fn installed_updater_updates_v1_to_v2_under_dash_and_bash() {
             format!("tool {V2}"),
             "[{shell}] {said}"
         );
+        assert!(
+            !cargo_home.join("tool").exists(),
+            "[{shell}] the update put a binary in the Cargo home itself"
+        );
         let r = receipt(home);
         assert_eq!(r["version"], V2, "[{shell}] {r}");
-        assert_eq!(r["install_prefix"], bin.to_str().unwrap(), "[{shell}] {r}");
+        assert_eq!(
+            r["install_prefix"],
+            cargo_home.to_str().unwrap(),
+            "[{shell}] {r}"
+        );
+        assert_eq!(r["install_layout"], "cargo-home", "[{shell}] {r}");
         assert_eq!(r["binaries"], json!(["tool"]), "[{shell}] {r}");
         assert!(
             tool_update.is_file(),

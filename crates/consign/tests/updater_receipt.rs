@@ -140,6 +140,9 @@ fn axoupdater_loads_the_receipt_of_consigns_shell_installer() {
     // axoupdater's types where it has them.
     let text = std::fs::read_to_string(config.join("my-tool-receipt.json")).unwrap();
     let receipt: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // A `~/...` install-path is flat: the receipt records the binaries' own
+    // directory, which an update passes back as the install directory.
+    assert_eq!(receipt["install_layout"], "flat");
     let version = receipt["version"].as_str().unwrap();
     assert_eq!(
         Version::parse(version).unwrap(),

@@ -109,6 +109,22 @@ pub enum InstallPathSpec {
     },
 }
 
+impl InstallerContext {
+    /// The layout of an install into a forced directory (`{APP}_INSTALL_DIR`,
+    /// `CARGO_DIST_FORCE_INSTALL_DIR`), as cargo-dist's installers have it:
+    /// `cargo-home` (binaries in `DIR/bin`) when an `install-path` is the
+    /// Cargo home, else `flat` (binaries in `DIR`). Either way the receipt's
+    /// `install_prefix` is `DIR`, which is what updaters pass back in; a
+    /// forced directory that is the Cargo home itself is always `cargo-home`.
+    pub fn forced_install_layout(&self) -> &'static str {
+        if self.install_paths.contains(&InstallPathSpec::CargoHome) {
+            "cargo-home"
+        } else {
+            "flat"
+        }
+    }
+}
+
 /// Where a release came from (written into the install receipt).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ReceiptSource {

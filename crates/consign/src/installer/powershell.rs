@@ -368,6 +368,8 @@ fn render_context(ctx: &InstallerContext) -> anyhow::Result<Value> {
         receipt_relative_path => ps_quote(&format!("{0}\\{0}-receipt.json", ctx.app_name)),
         all_targets => ps_array(ctx.artifacts.iter().map(|a| &a.target)),
         env_install_dir => ps_quote(&env.install_dir_env_var),
+        forced_layout => ps_quote(ctx.forced_install_layout()),
+        forced_layout_is_cargo_home => ctx.forced_install_layout() == "cargo-home",
         env_unmanaged_install => ps_quote(&env.unmanaged_dir_env_var),
         env_no_modify_path => ps_quote(&env.no_modify_path_env_var),
         env_print_quiet => ps_quote(&env.print_quiet_env_var),
@@ -906,11 +908,11 @@ mod tests {
         let body = function(&script, "Get-ConfiguredInstallDir");
         let expected = [
             "$base = [Environment]::GetEnvironmentVariable('MY_HOME')",
-            "return [System.IO.Path]::Combine($base, 'tools\\bin')",
+            "return @{ Prefix = [System.IO.Path]::Combine($base, 'tools\\bin'); Layout = 'flat' }",
             "Write-Detail ('skipping an install path: ' + 'MY_HOME' + ' is not set')",
             "$base = [Environment]::GetEnvironmentVariable('OTHER')",
-            "return $base",
-            "return [System.IO.Path]::Combine((Get-HomeDirectory), '.my-tool\\bin')",
+            "return @{ Prefix = $base; Layout = 'flat' }",
+            "return @{ Prefix = [System.IO.Path]::Combine((Get-HomeDirectory), '.my-tool\\bin'); Layout = 'flat' }",
         ];
         let mut at = 0;
         for line in expected {
@@ -929,10 +931,12 @@ mod tests {
         c.install_paths = vec![InstallPathSpec::CargoHome];
         let script = render_ok(&c);
         let body = function(&script, "Get-ConfiguredInstallDir");
-        assert!(body.contains("return [System.IO.Path]::Combine($env:CARGO_HOME, 'bin')"));
-        assert!(
-            body.contains("return [System.IO.Path]::Combine((Get-HomeDirectory), '.cargo\\bin')")
-        );
+        // The Cargo home itself (its bin\ is added later), as cargo-dist's
+        // receipts record it.
+        assert!(body.contains("return @{ Prefix = (Get-CargoHome); Layout = 'cargo-home' }"));
+        let home = function(&script, "Get-CargoHome");
+        assert!(home.contains("return $env:CARGO_HOME"));
+        assert!(home.contains("return [System.IO.Path]::Combine((Get-HomeDirectory), '.cargo')"));
         assert!(function(&script, "Get-HomeDirectory").contains("return $HOME"));
 
         c.install_paths = vec![InstallPathSpec::HomeSubdir {
@@ -940,29 +944,63 @@ mod tests {
         }];
         let body_script = render_ok(&c);
         assert!(function(&body_script, "Get-ConfiguredInstallDir")
-            .contains("return (Get-HomeDirectory)"));
+            .contains("return @{ Prefix = (Get-HomeDirectory); Layout = 'flat' }"));
     }
 
     #[test]
-    fn install_dir_env_is_flat_and_unmanaged_touches_nothing_else() {
+    fn forced_install_dir_takes_cargo_dists_layout_and_unmanaged_touches_nothing_else() {
         let script = render_ok(&full_ctx());
         assert!(script.contains("$EnvInstallDir = 'MY_TOOL_INSTALL_DIR'"));
         assert!(script.contains("$EnvUnmanagedInstall = 'MY_TOOL_UNMANAGED_INSTALL'"));
+        // A CARGO_HOME install-path: a forced directory is a Cargo home.
+        assert!(script.contains("$ForcedInstallLayout = 'cargo-home'\n"));
         let layout = function(&script, "Resolve-InstallLayout");
-        // Both install straight into the given directory, no bin\ added.
-        assert!(
-            layout.contains("return @{ Dir = (Resolve-FullPath $unmanaged); Managed = $false }")
-        );
-        assert!(layout.contains("return @{ Dir = (Resolve-FullPath $forced); Managed = $true }"));
-        assert!(
-            layout.find("$EnvUnmanagedInstall").unwrap() < layout.find("$EnvInstallDir").unwrap()
-        );
+        // Unmanaged: straight into the given directory, no bin\ added.
+        assert!(layout.contains(
+            "$dir = Resolve-FullPath $unmanaged\n            return @{ Dir = $dir; Prefix = $dir; Layout = 'flat'; Managed = $false }"
+        ));
+        // The app's variable, else the generic one cargo-dist's updaters set.
+        let app = layout
+            .find("$forced = [Environment]::GetEnvironmentVariable($EnvInstallDir)")
+            .unwrap();
+        let generic = layout
+            .find("$forced = $env:CARGO_DIST_FORCE_INSTALL_DIR")
+            .unwrap();
+        assert!(layout.find("$EnvUnmanagedInstall").unwrap() < app && app < generic);
+        assert!(layout.contains(
+            "$prefix = Resolve-FullPath $forced\n            $layout = $ForcedInstallLayout"
+        ));
+        // A flat release still installs into the Cargo home's bin\ when
+        // that is the forced directory (an update of a cargo-home install).
+        assert!(layout.contains(
+            "if (($layout -eq 'flat') -and ((ConvertTo-ComparablePath $prefix) -eq (ConvertTo-ComparablePath (Resolve-FullPath (Get-CargoHome))))) {\n                $layout = 'cargo-home'"
+        ));
+        // cargo-home: binaries in Prefix\bin; the receipt records Prefix.
+        assert!(layout.contains(
+            "if ($layout -eq 'cargo-home') { $dir = [System.IO.Path]::Combine($prefix, 'bin') }\n        return @{ Dir = $dir; Prefix = $prefix; Layout = $layout; Managed = $true }"
+        ));
         let main = function(&script, "Invoke-Install");
+        assert!(main.contains("$installDir = $layout.Dir"));
         assert!(main.contains("$modifyPath = $layout.Managed -and -not $OptNoModifyPath -and -not (Test-EnvFlag $EnvNoModifyPath)"));
-        assert!(main.contains("if ($layout.Managed) {\n            Write-Receipt"));
+        assert!(main.contains("if ($layout.Managed) {\n            Write-Receipt $layout.Prefix $layout.Layout $installed"));
         assert!(
             main.contains("if ($modifyPath) {\n            $pathChanged = Update-Path $installDir")
         );
+        let help = function(&script, "Show-Help");
+        assert!(
+            help.contains("install into DIR\\bin, as into a Cargo home (the receipt records DIR)")
+        );
+        assert!(help.contains("CARGO_DIST_FORCE_INSTALL_DIR"));
+
+        // Any other install-path: a forced directory is flat.
+        let mut c = full_ctx();
+        c.install_paths = vec![InstallPathSpec::HomeSubdir {
+            subdir: ".my-tool/bin".into(),
+        }];
+        let script = render_ok(&c);
+        assert!(script.contains("$ForcedInstallLayout = 'flat'\n"));
+        assert!(function(&script, "Show-Help")
+            .contains("install into this directory (DIR\\bin when DIR is the Cargo home)"));
     }
 
     #[test]
@@ -1197,8 +1235,9 @@ mod tests {
         assert!(download.contains("Test-EnvFlag $EnvDisableUpdate"));
         assert!(script.contains("Confirm-Checksum $updater $updaterPath"));
         assert!(script.contains("$updaterName = $AppName + '-update.exe'"));
-        assert!(script
-            .contains("Write-Receipt $installDir $installed $modifyPath ($null -ne $updater)"));
+        assert!(script.contains(
+            "Write-Receipt $layout.Prefix $layout.Layout $installed $modifyPath ($null -ne $updater)"
+        ));
 
         // An updater checksum that cannot be right is refused.
         c.artifacts[2].updater.as_mut().unwrap().checksum = Some("abc".into());
@@ -1225,7 +1264,8 @@ mod tests {
             receipt.contains("[System.IO.Path]::Combine($env:LOCALAPPDATA, $ReceiptRelativePath)")
         );
         for field in [
-            "install_prefix = $InstallDir",
+            "install_prefix = $Prefix",
+            "install_layout = $Layout",
             "binaries = @($Binaries)",
             "version = $AppVersion",
             "source = [ordered]@{",

@@ -16,6 +16,11 @@
 //!   checksummed (openssl first: it is the fastest) before anything moves;
 //! - binaries are then renamed into place (atomic on one file system), alias
 //!   symlinks made beside them;
+//! - install directories follow cargo-dist's layouts, so either tool's
+//!   updater can reinstall from either tool's receipt: `cargo-home` (a
+//!   `CARGO_HOME` install-path, or a forced directory that is the Cargo
+//!   home) puts binaries in `DIR/bin` and records `DIR`; `flat` puts them
+//!   in `DIR` and records it (see `InstallerContext::forced_install_layout`);
 //! - managed installs write `${XDG_CONFIG_HOME:-$HOME/.config}/{app}/`
 //!   `{app}-receipt.json`, and `env` (POSIX sh) and `env.fish` beside it,
 //!   sourced once each from `~/.profile`, bash's and zsh's startup files and
@@ -140,6 +145,7 @@ fn render_context(ctx: &InstallerContext) -> Result<Value> {
         env => Value::from(env_refs),
         artifacts => artifacts,
         install_paths => install_paths,
+        forced_layout => ctx.forced_install_layout(),
     })
 }
 
@@ -526,7 +532,7 @@ mod tests {
         let choose_end = choose + script[choose..].find("\n}\n").unwrap() + 3;
         let probe = |env: &[(&str, &str)]| {
             let body = format!(
-                "_say_verbose() {{ :; }}\n_die() {{ echo die; exit 1; }}\n{}{}_choose_from_install_paths\necho \"$_dest\"\n",
+                "_say_verbose() {{ :; }}\n_die() {{ echo die; exit 1; }}\n{}{}_choose_from_install_paths\necho \"$_dir\"\n",
                 &script[start..end],
                 &script[choose..choose_end]
             );

@@ -266,10 +266,8 @@ fn run_case(
     let receipt: Option<serde_json::Value> = std::fs::read_to_string(&receipt_path)
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok());
-    let prefix = receipt
-        .as_ref()
-        .and_then(|r| r["install_prefix"].as_str())
-        .map(PathBuf::from);
+    // Where the receipt says the binaries are: its prefix and layout.
+    let layout = receipt.as_ref().map(receipt_bin_dirs);
     let receipt_check = match &receipt {
         None => Check {
             name: "receipt",
@@ -286,14 +284,15 @@ fn run_case(
                 .iter()
                 .filter(|b| !listed.contains(&b.as_str()))
                 .collect();
-            let ok = r["version"] == exp.version.as_str() && missing.is_empty() && prefix.is_some();
+            let dirs = layout.clone().unwrap_or_else(|| Err(String::new()));
+            let ok = r["version"] == exp.version.as_str() && missing.is_empty() && dirs.is_ok();
             Check {
                 name: "receipt",
                 ok,
-                detail: if ok {
-                    format!("version {}", exp.version)
-                } else {
-                    format!("version {}, missing binaries {missing:?}", r["version"])
+                detail: match dirs {
+                    Err(why) => why,
+                    Ok(_) if ok => format!("version {}", exp.version),
+                    Ok(_) => format!("version {}, missing binaries {missing:?}", r["version"]),
                 },
             }
         }
@@ -301,9 +300,8 @@ fn run_case(
     checks.push(receipt_check);
 
     // 3. The binaries run; one that prints another version is stale.
-    let bin_dir = prefix.as_ref().and_then(|p| {
-        [p.clone(), p.join("bin")]
-            .into_iter()
+    let bin_dir = layout.and_then(Result::ok).and_then(|dirs| {
+        dirs.into_iter()
             .find(|d| exp.binaries.first().is_some_and(|b| d.join(b).is_file()))
     });
     let mut notes = Vec::new();
@@ -409,6 +407,27 @@ fn run_case(
     })
 }
 
+/// The directories a receipt says its binaries are in, as cargo-dist's
+/// updaters read it: `install_prefix` itself for the `flat` layout, its
+/// `bin` for `cargo-home` and `hierarchical`. A receipt with no layout
+/// (older cargo-dist and consign receipts) may mean either, so
+/// both are returned, the prefix first. An error says what is wrong.
+fn receipt_bin_dirs(receipt: &serde_json::Value) -> Result<Vec<PathBuf>, String> {
+    let Some(prefix) = receipt["install_prefix"].as_str().map(PathBuf::from) else {
+        return Err("the receipt has no install_prefix".into());
+    };
+    match receipt.get("install_layout") {
+        None | Some(serde_json::Value::Null) => Ok(vec![prefix.clone(), prefix.join("bin")]),
+        Some(layout) => match layout.as_str() {
+            Some("flat") => Ok(vec![prefix]),
+            Some("cargo-home" | "hierarchical") => Ok(vec![prefix.join("bin")]),
+            _ => Err(format!(
+                "the receipt's install_layout is {layout}; expected \"flat\", \"cargo-home\" or \"hierarchical\""
+            )),
+        },
+    }
+}
+
 /// What a binary's version output says.
 #[derive(Debug, PartialEq)]
 enum VersionSeen {
@@ -506,6 +525,36 @@ mod tests {
             stdout: stdout.as_bytes().to_vec(),
             stderr: Vec::new(),
         }
+    }
+
+    #[test]
+    fn receipt_layouts_say_where_the_binaries_are() {
+        let dirs = |r: serde_json::Value| receipt_bin_dirs(&r);
+        let p = PathBuf::from("/h/.cargo");
+        assert_eq!(
+            dirs(
+                serde_json::json!({"install_prefix": "/h/.cargo", "install_layout": "cargo-home"})
+            ),
+            Ok(vec![p.join("bin")])
+        );
+        assert_eq!(
+            dirs(
+                serde_json::json!({"install_prefix": "/h/.cargo", "install_layout": "hierarchical"})
+            ),
+            Ok(vec![p.join("bin")])
+        );
+        assert_eq!(
+            dirs(serde_json::json!({"install_prefix": "/h/.cargo", "install_layout": "flat"})),
+            Ok(vec![p.clone()])
+        );
+        assert_eq!(
+            dirs(serde_json::json!({"install_prefix": "/h/.cargo"})),
+            Ok(vec![p.clone(), p.join("bin")])
+        );
+        let err = dirs(serde_json::json!({"install_prefix": "/h", "install_layout": "tree"}))
+            .unwrap_err();
+        assert!(err.contains(r#"install_layout is "tree""#), "{err}");
+        assert!(dirs(serde_json::json!({"install_layout": "flat"})).is_err());
     }
 
     #[test]
