@@ -8,6 +8,8 @@
 
 use semver::Version;
 
+pub mod pulls;
+
 /// The branch `release-pr` commits to and opens the PR from, unless configured.
 pub const DEFAULT_BRANCH: &str = "consign/release";
 
