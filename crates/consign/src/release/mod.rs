@@ -8,6 +8,7 @@
 
 use semver::Version;
 
+pub mod bump;
 pub mod pulls;
 
 /// The branch `release-pr` commits to and opens the PR from, unless configured.
