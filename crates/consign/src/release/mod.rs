@@ -9,6 +9,8 @@
 use semver::Version;
 
 pub mod bump;
+pub mod history;
+pub mod prepare;
 pub mod pulls;
 
 /// The branch `release-pr` commits to and opens the PR from, unless configured.
