@@ -8,6 +8,7 @@
 
 use semver::Version;
 
+pub mod apply;
 pub mod bump;
 pub mod history;
 pub mod prepare;
