@@ -9,8 +9,10 @@
 use semver::Version;
 
 pub mod apply;
+pub mod branch;
 pub mod bump;
 pub mod history;
+pub mod inputs;
 pub mod prepare;
 pub mod pulls;
 
