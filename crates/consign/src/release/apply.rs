@@ -299,9 +299,7 @@ pub fn insert_section(existing: Option<&str>, section: &str, version: &Version) 
     Some(match at {
         Some(at) => format!("{}{section}\n{}", &text[..at], &text[at..]),
         None => {
-            let sep = if text.is_empty() {
-                ""
-            } else if text.ends_with("\n\n") {
+            let sep = if text.is_empty() || text.ends_with("\n\n") {
                 ""
             } else if text.ends_with('\n') {
                 "\n"

@@ -5,9 +5,6 @@
 //! back on the original branch or commit afterwards, as it was.
 
 use std::path::Path;
-use std::process::Command;
-
-use anyhow::{bail, Context as _};
 
 use super::apply::{self, Edit};
 use crate::error::UserError;
@@ -22,19 +19,7 @@ pub struct Pushed {
 }
 
 fn git(repo: &Path, args: &[&str]) -> anyhow::Result<String> {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(repo)
-        .output()
-        .with_context(|| format!("cannot run `git {}`", args.join(" ")))?;
-    if !out.status.success() {
-        bail!(
-            "`git {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    super::git(repo, args).map(|out| out.trim().to_string())
 }
 
 /// The current branch's name, or `None` when `HEAD` is detached.

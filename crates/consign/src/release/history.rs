@@ -10,12 +10,11 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::process::Command;
 
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 use semver::Version;
 
-use super::{tag_name, TagStyle};
+use super::{git, tag_name, TagStyle};
 
 /// A package, as the walk needs it.
 #[derive(Clone, Debug)]
@@ -76,24 +75,6 @@ pub fn last_tag<'a>(
         })
         .max_by(|a, b| a.0.cmp(&b.0))
         .map(|(_, t)| t.as_str())
-}
-
-fn git(repo: &Path, args: &[&str]) -> anyhow::Result<String> {
-    let out = Command::new("git")
-        .args(["-c", "core.quotePath=false"])
-        .args(args)
-        .current_dir(repo)
-        .output()
-        .with_context(|| format!("cannot run `git {}`", args.join(" ")))?;
-    if !out.status.success() {
-        bail!(
-            "`git {}` failed in `{}`: {}",
-            args.join(" "),
-            repo.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Every tag of the repository.
@@ -214,13 +195,15 @@ pub fn walk(
         .map(|(i, w)| (w.hash, i))
         .collect();
 
-    // The walked commits each tag already contains.
-    let mut contained: HashMap<&str, HashSet<usize>> = HashMap::new();
+    // The walked commits each tag already contains, as bit sets over the
+    // walk (a few KiB per distinct tag commit).
+    let words = walked.len().div_ceil(64);
+    let mut contained: HashMap<&str, Bits> = HashMap::new();
     for sha in tag_commit.values() {
         if contained.contains_key(sha.as_str()) {
             continue;
         }
-        let mut set = HashSet::new();
+        let mut set = Bits(vec![0; words]);
         let mut stack: Vec<usize> = Vec::new();
         match index.get(sha.as_str()) {
             Some(&i) => stack.push(i),
@@ -263,8 +246,8 @@ pub fn walk(
             })
             .collect(),
     };
-    let empty = HashSet::new();
-    let released: Vec<&HashSet<usize>> = last
+    let empty = Bits(vec![0; words]);
+    let released: Vec<&Bits> = last
         .iter()
         .map(|t| {
             t.as_ref()
@@ -276,7 +259,7 @@ pub fn walk(
     for (i, w) in walked.iter().enumerate() {
         let mut kept = None;
         for &p in &w.touched {
-            if released[p].contains(&i) {
+            if released[p].contains(i) {
                 continue;
             }
             let at = *kept.get_or_insert_with(|| {
@@ -290,6 +273,23 @@ pub fn walk(
         }
     }
     Ok(history)
+}
+
+/// A set of walk indices.
+struct Bits(Vec<u64>);
+
+impl Bits {
+    /// Add `i`; whether it was new.
+    fn insert(&mut self, i: usize) -> bool {
+        let (w, b) = (i / 64, 1u64 << (i % 64));
+        let new = self.0[w] & b == 0;
+        self.0[w] |= b;
+        new
+    }
+
+    fn contains(&self, i: usize) -> bool {
+        self.0[i / 64] & (1u64 << (i % 64)) != 0
+    }
 }
 
 #[cfg(test)]
@@ -322,5 +322,73 @@ mod tests {
             Some("v5.0.0")
         );
         assert_eq!(last_tag(&tags, TagStyle::Singular, None, "lib"), None);
+    }
+
+    /// git as a test committer.
+    fn run(dir: &Path, args: &[&str]) {
+        let mut all = vec![
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@e",
+            "-c",
+            "commit.gpgsign=false",
+        ];
+        all.extend_from_slice(args);
+        git(dir, &all).unwrap();
+    }
+
+    fn change(dir: &Path, files: &[&str], message: &str) {
+        for f in files {
+            let path = dir.join(f);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+            text.push_str("x\n");
+            std::fs::write(path, text).unwrap();
+        }
+        run(dir, &["add", "-A"]);
+        run(dir, &["commit", "-q", "-m", message]);
+    }
+
+    #[test]
+    fn one_walk_gives_each_package_its_commits_since_its_tag_across_merges() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        run(dir, &["init", "-q", "-b", "main"]);
+        change(dir, &["a/x", "b/x", "a/plugins/c/x"], "init");
+        run(dir, &["tag", "a-v1.0.0"]);
+        run(dir, &["tag", "b-v1.0.0"]);
+        change(dir, &["a/x"], "feat: a2");
+        run(dir, &["tag", "a-v1.1.0"]);
+        run(dir, &["switch", "-q", "-c", "side"]);
+        change(dir, &["b/x"], "fix: b on a side branch");
+        run(dir, &["switch", "-q", "main"]);
+        change(dir, &["a/y", "b/y"], "fix: both");
+        run(dir, &["merge", "-q", "--no-ff", "-m", "merge side", "side"]);
+        change(
+            dir,
+            &["a/plugins/c/y", "README.md"],
+            "feat: only the nested package",
+        );
+        let packages = [("a", "a"), ("b", "b"), ("c", "a/plugins/c")].map(|(n, d)| Tracked {
+            name: n.into(),
+            dir: d.into(),
+        });
+        let h = walk(dir, &packages, TagStyle::Singular, None).unwrap();
+        let messages = |p: usize| -> Vec<&str> {
+            let mut m: Vec<&str> = h.packages[p]
+                .commits
+                .iter()
+                .map(|&i| h.commits[i].message.as_str())
+                .collect();
+            m.sort_unstable();
+            m
+        };
+        assert_eq!(h.packages[0].last_tag.as_deref(), Some("a-v1.1.0"));
+        assert_eq!(messages(0), ["fix: both"]);
+        assert_eq!(messages(1), ["fix: b on a side branch", "fix: both"]);
+        // No tag: all history counts; the longest directory prefix wins.
+        assert_eq!(h.packages[2].last_tag, None);
+        assert_eq!(messages(2), ["feat: only the nested package", "init"]);
     }
 }

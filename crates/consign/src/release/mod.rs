@@ -51,6 +51,27 @@ impl TagStyle {
     }
 }
 
+/// Run git in `repo` (paths unquoted); its stdout, or an error naming the
+/// command and git's message.
+pub(crate) fn git(repo: &std::path::Path, args: &[&str]) -> anyhow::Result<String> {
+    use anyhow::Context as _;
+    let out = std::process::Command::new("git")
+        .args(["-c", "core.quotePath=false"])
+        .args(args)
+        .current_dir(repo)
+        .output()
+        .with_context(|| format!("cannot run `git {}`", args.join(" ")))?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "`git {}` failed in `{}`: {}",
+            args.join(" "),
+            repo.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// The release tag of `package` at `version`. It reads back with
 /// [`crate::plan::announcement::parse_tag`] to the same package (singular) and
 /// version, so `consign plan --tag` accepts it.
