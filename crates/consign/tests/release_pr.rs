@@ -607,3 +607,29 @@ fn bad_input_gets_a_clear_error() {
     );
     assert!(repo.gh.lock().requests.is_empty(), "nothing was sent");
 }
+
+#[test]
+fn a_lost_reply_to_the_create_never_opens_a_second_pr() {
+    use fake_github::{Action, Fault};
+    let repo = three_packages("");
+    repo.commit("core/src/lib.rs", "fix: x");
+    // GitHub opens the PR but the reply is lost: the retry looks first.
+    repo.gh
+        .fault(Fault::new("POST", "/pulls", 1, Action::ActThenDrop));
+    // And the label call fails once with a 502 (retried).
+    repo.gh.fault(Fault::new(
+        "POST",
+        "/labels",
+        1,
+        Action::Reply(502, vec![], "{\"message\":\"Bad Gateway\"}".into()),
+    ));
+    let plan = repo.json(&[]);
+    assert_eq!(versions(&plan), map(&[("app", "0.4.1"), ("core", "1.0.1")]));
+    assert_eq!(repo.gh.count("POST", "/pulls"), 1);
+    let s = repo.gh.lock();
+    assert_eq!(s.pulls.len(), 1);
+    assert_eq!(
+        s.pulls[0].labels,
+        vec![consign::release::LABEL_PENDING.to_string()]
+    );
+}
