@@ -423,6 +423,19 @@ fn conventional_commits_open_one_pr_with_versions_changelogs_and_lock() {
         .remote_file("util/Cargo.toml")
         .contains("version = \"0.1.1\""));
     assert_lock_is_current(&repo);
+
+    // A rerun with nothing new pushes nothing and changes nothing on GitHub.
+    let tip = git_in(repo.remote.path(), &["rev-parse", "consign/release"]);
+    let writes = repo.gh.writes().len();
+    // A new second: a re-made commit would have another hash.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let plan = repo.json(&[]);
+    assert_eq!(plan["pull_request"]["number"], 1);
+    assert_eq!(
+        git_in(repo.remote.path(), &["rev-parse", "consign/release"]),
+        tip
+    );
+    assert_eq!(repo.gh.writes().len(), writes, "{:?}", repo.gh.writes());
 }
 
 #[test]

@@ -115,13 +115,20 @@ pub fn exec(global: &GlobalArgs, args: &ReleasePrArgs, printer: &Printer) -> any
             &plan.title,
             &redact,
         )?;
-        printer.verbose(&format!(
-            "pushed `{branch_name}` at {} (was {})",
-            pushed.commit,
-            pushed.replaced.as_deref().unwrap_or("absent")
-        ));
+        printer.verbose(&if pushed.pushed {
+            format!(
+                "pushed `{branch_name}` at {} (was {})",
+                pushed.commit,
+                pushed.replaced.as_deref().unwrap_or("absent")
+            )
+        } else {
+            format!("`{branch_name}` already holds these edits on this `HEAD`; nothing pushed")
+        });
         // Look, then act: the open PR from the branch is updated, never doubled.
         let (pr, created) = match pulls::find_open(&client, &branch_name)? {
+            Some(pr) if pr.title == plan.title && pr.body.as_deref() == Some(&plan.body) => {
+                (pr, false)
+            }
             Some(pr) => (
                 pulls::update(&client, pr.number, &plan.title, &plan.body)?,
                 false,

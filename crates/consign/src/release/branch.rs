@@ -16,6 +16,9 @@ pub struct Pushed {
     pub commit: String,
     /// The remote branch before, if it existed.
     pub replaced: Option<String>,
+    /// Whether anything was pushed (`false`: the remote branch already held
+    /// the same edits on the same `HEAD`).
+    pub pushed: bool,
 }
 
 fn git(repo: &Path, args: &[&str]) -> anyhow::Result<String> {
@@ -67,6 +70,15 @@ pub fn commit_and_push(
     let back = git(repo, &["checkout", "-q", &original]);
     let commit = committed?;
     back?;
+    if let Some(remote_commit) = &replaced {
+        if same_release(repo, remote, branch, remote_commit, &commit) {
+            return Ok(Pushed {
+                commit: remote_commit.clone(),
+                replaced,
+                pushed: false,
+            });
+        }
+    }
     let lease = format!(
         "--force-with-lease=refs/heads/{branch}:{}",
         replaced.as_deref().unwrap_or("")
@@ -78,7 +90,39 @@ pub fn commit_and_push(
         )))
         .hint("if another run pushed the branch meanwhile, run `consign release-pr` again; otherwise check the token's `contents: write` permission")
     })?;
-    Ok(Pushed { commit, replaced })
+    Ok(Pushed {
+        commit,
+        replaced,
+        pushed: true,
+    })
+}
+
+/// Whether the remote branch's commit has the same tree and parent as the
+/// one just made (a rerun with nothing new). Any doubt (the fetch fails)
+/// counts as different, and the branch is pushed.
+fn same_release(repo: &Path, remote: &str, branch: &str, remote_commit: &str, ours: &str) -> bool {
+    if git(
+        repo,
+        &[
+            "fetch",
+            "-q",
+            "--no-tags",
+            remote,
+            &format!("refs/heads/{branch}"),
+        ],
+    )
+    .is_err()
+    {
+        return false;
+    }
+    let facts = |c: &str| {
+        (
+            git(repo, &["rev-parse", &format!("{c}^{{tree}}")]).ok(),
+            git(repo, &["rev-parse", &format!("{c}^")]).ok(),
+        )
+    };
+    let (theirs, ours) = (facts(remote_commit), facts(ours));
+    theirs.0.is_some() && theirs.1.is_some() && theirs == ours
 }
 
 fn commit(repo: &Path, edits: &[Edit], message: &str) -> anyhow::Result<String> {
