@@ -475,17 +475,27 @@ fn pull_text(packages: &[PackageRelease], style: TagStyle) -> (String, String) {
                 p.name, p.old, p.new, p.tag
             ));
         }
+        let mut sections = String::new();
         for p in packages {
-            body.push_str(&format!(
+            sections.push_str(&format!(
                 "\n<details><summary><code>{}</code> {}</summary>\n\n",
                 p.name, p.new
             ));
-            body.push_str(&p.changelog);
-            body.push_str("\n</details>\n");
+            sections.push_str(&p.changelog);
+            sections.push_str("\n</details>\n");
+        }
+        if body.len() + sections.len() <= MAX_BODY {
+            body.push_str(&sections);
+        } else {
+            body.push_str("\nThe changelog sections are too long for a PR body; they are in the `CHANGELOG.md` files this PR changes.\n");
         }
     }
     (title, body)
 }
+
+/// GitHub refuses PR bodies over 65,536 characters; the changelog sections
+/// are left out of bodies that would pass this.
+pub const MAX_BODY: usize = 60_000;
 
 #[cfg(test)]
 mod tests {
@@ -690,6 +700,22 @@ mod tests {
             versions(&plan),
             [("a".into(), "1.2.1".into()), ("b".into(), "1.3.0".into())]
         );
+    }
+
+    #[test]
+    fn a_body_too_long_for_github_leaves_the_sections_out() {
+        let commits: Vec<String> = (0..400)
+            .map(|i| format!("fix: a long enough change number {i}"))
+            .collect();
+        let commits: Vec<&str> = commits.iter().map(String::as_str).collect();
+        let members = (0..20)
+            .map(|i| member(&format!("p{i}"), "1.0.0", &[], &commits))
+            .collect();
+        let plan = prepare(&input(members), &opts()).unwrap();
+        assert!(plan.body.len() <= MAX_BODY, "{}", plan.body.len());
+        assert!(plan.body.contains("| `p7` | 1.0.0 | 1.0.1 | `p7-v1.0.1` |"));
+        assert!(plan.body.contains("too long for a PR body"));
+        assert!(!plan.body.contains("<details>"));
     }
 
     #[test]
