@@ -105,6 +105,44 @@ pub enum Command {
     Publish(PublishArgs),
     /// Show which crates need publishing to a cargo registry, what blocks them and the rate-limit cost (cached)
     PublishStatus(RegistryArgs),
+    /// Bump versions from the commits since each package's last tag, write changelogs, and open or update one release PR
+    #[command(
+        after_help = "Token: `GITHUB_TOKEN` (else `GH_TOKEN`) with `contents: write` and `pull-requests: write`\n(not needed with `--dry-run`). A PR opened with the workflow's own `GITHUB_TOKEN` does not\ntrigger other workflows; use a GitHub App token or a fine-grained token for CI on the PR.\n\nExamples:\n  consign release-pr --dry-run            the versions, reasons and changelog sections\n  consign release-pr --prerelease rc.1    open the PR for release candidates\n  consign release-pr --group tools --bump minor"
+    )]
+    ReleasePr(ReleasePrArgs),
+}
+
+/// `consign release-pr`.
+#[derive(Debug, Args)]
+pub struct ReleasePrArgs {
+    /// Print the plan (versions, reasons, changelog sections) and change nothing: no file, no push, no write to GitHub
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Open or update the PR even when no package needs a new version
+    #[arg(long)]
+    pub force: bool,
+    /// Only the packages of this group of `release-groups`
+    #[arg(long, value_name = "NAME")]
+    pub group: Option<String>,
+    /// The level of every bump: from the commits (`auto`), or forced
+    #[arg(long, value_enum, default_value_t = BumpArg::Auto, value_name = "LEVEL")]
+    pub bump: BumpArg,
+    /// Make (or move on) a pre-release with this label, e.g. `rc.1` or `rc`
+    #[arg(long, value_name = "LABEL")]
+    pub prerelease: Option<String>,
+}
+
+/// `--bump`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BumpArg {
+    /// From the conventional commits.
+    Auto,
+    /// `x.y.Z`
+    Patch,
+    /// `x.Y.0`
+    Minor,
+    /// `X.0.0`
+    Major,
 }
 
 /// Which cargo registry (cargo's conventions).
@@ -319,7 +357,9 @@ pub fn meaningful_flags(command: &str) -> &'static [&'static str] {
             "no_local_paths",
             "manifest_path",
         ],
-        "verify" | "linkage" | "publish-status" => &["output_format", "manifest_path"],
+        "verify" | "linkage" | "publish-status" | "release-pr" => {
+            &["output_format", "manifest_path"]
+        }
         "init" => &["targets", "installers", "output_format", "manifest_path"],
         "migrate" | "generate" => &["manifest_path"],
         "host" | "announce" => &["tag", "output_format", "manifest_path"],

@@ -758,6 +758,39 @@ dist_keys! {
         }
         Ok(repos)
     };
+    /// `release-groups` (consign only): group name → the packages that share
+    /// one version in `consign release-pr`.
+    ["release-groups"] release_groups: BTreeMap<String, Vec<String>> = |r, _, key, item| {
+        let t = r.table(key, item)?;
+        let mut groups = BTreeMap::new();
+        for (name, v) in t.iter() {
+            let members = r.strings(&format!("{key}.{name}"), v, false)?;
+            if members.is_empty() || members.iter().any(|m| m.trim().is_empty()) {
+                return Err(r.err(
+                    &format!("{key}.{name}"),
+                    v,
+                    "a non-empty array of package names, e.g. [\"app\", \"app-core\"]",
+                    None,
+                ));
+            }
+            groups.insert(name.to_string(), members);
+        }
+        Ok(groups)
+    };
+    /// `release-pr-branch` (consign only): the branch `consign release-pr`
+    /// commits to (default `consign/release`).
+    ["release-pr-branch"] release_pr_branch: String = |r, _, key, item| {
+        let branch = r.string(key, item)?;
+        if let Some(why) = bad_branch_name(&branch) {
+            return Err(r.err(
+                key,
+                item,
+                "a git branch name, e.g. \"consign/release\"",
+                Some(format!("`{branch}` {why}")),
+            ));
+        }
+        Ok(branch)
+    };
     /// `plan-jobs`: user workflows run beside the plan.
     ["plan-jobs"] plan_jobs: Vec<String> = user_jobs;
     /// `local-artifacts-jobs`: user workflows that build local artifacts.
@@ -1557,6 +1590,36 @@ fn warn_unknown(
 }
 
 /// Whether `scope` has the `@name` form of an npm scope.
+/// Why `name` cannot be a git branch (the rules of `git check-ref-format
+/// --branch` that matter for a configured name), or `None`.
+pub fn bad_branch_name(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        return Some("is empty");
+    }
+    if name.starts_with('-') || name.starts_with('/') || name.ends_with('/') {
+        return Some("starts with `-` or `/`, or ends with `/`");
+    }
+    if name.ends_with(".lock")
+        || name.ends_with('.')
+        || name.contains("..")
+        || name.contains("//")
+        || name.contains("@{")
+        || name == "@"
+    {
+        return Some("contains `..`, `//` or `@{`, or ends with `.` or `.lock`");
+    }
+    if name
+        .chars()
+        .any(|c| c.is_ascii_control() || c.is_whitespace() || "~^:?*[\\".contains(c))
+    {
+        return Some("contains a space, a control character or one of `~^:?*[\\`");
+    }
+    if name.split('/').any(|part| part.starts_with('.')) {
+        return Some("has a part starting with `.`");
+    }
+    None
+}
+
 pub fn is_npm_scope(scope: &str) -> bool {
     scope.starts_with('@') && scope.len() >= 2 && !scope.contains('/')
 }
@@ -1753,6 +1816,35 @@ publish-prereleases = true
         assert_eq!(c.bin_aliases.unwrap()["tool"], vec!["t"]);
         assert_eq!(c.github_release, Some(GithubReleasePhase::Announce));
         assert_eq!(c.force_latest, Some(true));
+    }
+
+    #[test]
+    fn release_pr_keys_are_checked_with_their_location() {
+        let c = ok(
+            "[dist]\nrelease-groups = { tools = [\"a\", \"b\"] }\nrelease-pr-branch = \"rel/next\"",
+        );
+        assert_eq!(c.release_groups.unwrap()["tools"], vec!["a", "b"]);
+        assert_eq!(c.release_pr_branch.as_deref(), Some("rel/next"));
+        for (text, needle) in [
+            ("release-groups = [\"a\"]", "a table"),
+            ("release-groups = { tools = \"a\" }", "an array of strings"),
+            (
+                "release-groups = { tools = [] }",
+                "a non-empty array of package names",
+            ),
+            ("release-pr-branch = \"rel..x\"", "a git branch name"),
+            ("release-pr-branch = \"a b\"", "a git branch name"),
+            ("release-pr-branch = 3", "a string"),
+        ] {
+            let (res, _) = parse(&format!("[dist]\n{text}"));
+            let e = res.unwrap_err();
+            let all = format!("{} {:?}", e.message, e.hint);
+            assert!(all.contains(needle), "{text}: {all}");
+            assert_eq!(e.location.expect("located").line, 2, "{text}");
+        }
+        assert_eq!(bad_branch_name("consign/release"), None);
+        assert!(bad_branch_name("x.lock").is_some());
+        assert!(bad_branch_name("a/.b").is_some());
     }
 
     #[test]

@@ -8,6 +8,14 @@
 
 use semver::Version;
 
+pub mod apply;
+pub mod branch;
+pub mod bump;
+pub mod history;
+pub mod inputs;
+pub mod prepare;
+pub mod pulls;
+
 /// The branch `release-pr` commits to and opens the PR from, unless configured.
 pub const DEFAULT_BRANCH: &str = "consign/release";
 
@@ -41,6 +49,27 @@ impl TagStyle {
             TagStyle::Singular
         }
     }
+}
+
+/// Run git in `repo` (paths unquoted); its stdout, or an error naming the
+/// command and git's message.
+pub(crate) fn git(repo: &std::path::Path, args: &[&str]) -> anyhow::Result<String> {
+    use anyhow::Context as _;
+    let out = std::process::Command::new("git")
+        .args(["-c", "core.quotePath=false"])
+        .args(args)
+        .current_dir(repo)
+        .output()
+        .with_context(|| format!("cannot run `git {}`", args.join(" ")))?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "`git {}` failed in `{}`: {}",
+            args.join(" "),
+            repo.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// The release tag of `package` at `version`. It reads back with

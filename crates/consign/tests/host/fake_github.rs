@@ -7,7 +7,11 @@
 //! /repos/{o}/{r}/releases/{id}`, `GET /repos/{o}/{r}/releases/{id}/assets`,
 //! `POST {upload_url}?name=` (the `upload_url` template points back here),
 //! `DELETE /repos/{o}/{r}/releases/assets/{id}` and `POST
-//! /repos/{o}/{r}/dispatches`. It runs on the tests' one loopback server
+//! /repos/{o}/{r}/dispatches`; for release PRs `GET|POST /repos/{o}/{r}/pulls`
+//! (`state`, `head=owner:branch` filters), `PATCH /repos/{o}/{r}/pulls/{n}`,
+//! `GET|POST /repos/{o}/{r}/labels`, `GET /repos/{o}/{r}/labels/{name}`,
+//! `POST /repos/{o}/{r}/issues/{n}/labels` and `DELETE
+//! /repos/{o}/{r}/issues/{n}/labels/{name}`. It runs on the tests' one loopback server
 //! (`common::http`): 127.0.0.1 only, one request per connection, stopped when
 //! dropped.
 #![allow(dead_code)]
@@ -40,6 +44,26 @@ pub struct Release {
     pub prerelease: bool,
     pub make_latest: Option<String>,
     pub assets: Vec<Asset>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Pull {
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    pub head: String,
+    pub base: String,
+    /// `open` or `closed`.
+    pub state: String,
+    pub merged: bool,
+    pub labels: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RepoLabel {
+    pub name: String,
+    pub color: String,
+    pub description: String,
 }
 
 #[derive(Clone, Debug)]
@@ -102,10 +126,13 @@ pub struct State {
     pub releases: Vec<Release>,
     pub requests: Vec<Recorded>,
     pub dispatches: Vec<(String, Value)>,
+    pub pulls: Vec<Pull>,
+    pub labels: Vec<RepoLabel>,
     pub faults: Vec<Fault>,
     /// Set when a `Hang` fault is holding a request.
     pub hanging: bool,
     next_id: u64,
+    next_number: u64,
     token: String,
 }
 
@@ -120,6 +147,7 @@ impl FakeGithub {
     pub fn start(token: &str) -> FakeGithub {
         let state = Arc::new(Mutex::new(State {
             next_id: 1,
+            next_number: 1,
             token: token.to_string(),
             ..State::default()
         }));
@@ -169,6 +197,46 @@ impl FakeGithub {
             std::thread::sleep(Duration::from_millis(10));
         }
         false
+    }
+
+    /// Requests that change something (anything but GET).
+    pub fn writes(&self) -> Vec<Recorded> {
+        self.lock()
+            .requests
+            .iter()
+            .filter(|r| r.method != "GET")
+            .cloned()
+            .collect()
+    }
+
+    /// Add a pull request directly; returns its number.
+    pub fn seed_pull(&self, head: &str, base: &str, title: &str, labels: &[&str]) -> u64 {
+        let mut s = self.lock();
+        let number = s.next_number;
+        s.next_number += 1;
+        s.pulls.push(Pull {
+            number,
+            title: title.into(),
+            body: String::new(),
+            head: head.into(),
+            base: base.into(),
+            state: "open".into(),
+            merged: false,
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+        });
+        number
+    }
+
+    /// Close pull request `number`, merged or not.
+    pub fn close_pull(&self, number: u64, merged: bool) {
+        let mut s = self.lock();
+        let pr = s
+            .pulls
+            .iter_mut()
+            .find(|p| p.number == number)
+            .expect("a seeded pull");
+        pr.state = "closed".into();
+        pr.merged = merged;
     }
 
     /// Add a release directly (for "already there" tests).
@@ -556,6 +624,220 @@ fn route(req: &Request, body: &[u8], s: &mut State, base: &str) -> (u16, Value) 
             s.next_id += 1;
             (201, json)
         }
+        ("GET", ["pulls"]) => {
+            let state = req.param("state").unwrap_or_else(|| "open".into());
+            let head = req.param("head");
+            let mut all: Vec<&Pull> = s
+                .pulls
+                .iter()
+                .filter(|p| state == "all" || p.state == state)
+                .filter(|p| {
+                    head.as_deref()
+                        .is_none_or(|h| *h == format!("{}:{}", parts[1], p.head))
+                })
+                .collect();
+            all.sort_by_key(|p| std::cmp::Reverse(p.number));
+            let json: Vec<Value> = all
+                .iter()
+                .map(|p| pull_json(base, &owner_repo, s, p))
+                .collect();
+            (200, Value::Array(page(req, &json)))
+        }
+        ("POST", ["pulls"]) => {
+            let (Some(title), Some(head), Some(into)) = (
+                input["title"].as_str(),
+                input["head"].as_str(),
+                input["base"].as_str(),
+            ) else {
+                return (
+                    422,
+                    json!({"message": "Validation Failed", "errors": [{"resource": "PullRequest", "code": "missing_field", "field": "head"}]}),
+                );
+            };
+            if s.pulls.iter().any(|p| p.head == head && p.state == "open") {
+                return (
+                    422,
+                    json!({"message": "Validation Failed", "errors": [{"resource": "PullRequest", "code": "custom", "message": format!("A pull request already exists for {}:{head}.", parts[1])}]}),
+                );
+            }
+            let number = s.next_number;
+            s.next_number += 1;
+            let pr = Pull {
+                number,
+                title: title.into(),
+                body: input["body"].as_str().unwrap_or("").into(),
+                head: head.into(),
+                base: into.into(),
+                state: "open".into(),
+                merged: false,
+                labels: Vec::new(),
+            };
+            let json = pull_json(base, &owner_repo, s, &pr);
+            s.pulls.push(pr);
+            (201, json)
+        }
+        ("PATCH", ["pulls", n]) => {
+            let n: u64 = n.parse().unwrap_or(0);
+            let Some(i) = s.pulls.iter().position(|p| p.number == n) else {
+                return not_found();
+            };
+            let pr = &mut s.pulls[i];
+            if let Some(v) = input["title"].as_str() {
+                pr.title = v.into();
+            }
+            if let Some(v) = input["body"].as_str() {
+                pr.body = v.into();
+            }
+            if let Some(v) = input["state"].as_str() {
+                pr.state = v.into();
+            }
+            let pr = s.pulls[i].clone();
+            (200, pull_json(base, &owner_repo, s, &pr))
+        }
+        ("GET", ["labels"]) => {
+            let json: Vec<Value> = s
+                .labels
+                .iter()
+                .map(|l| label_json(base, &owner_repo, l))
+                .collect();
+            (200, Value::Array(page(req, &json)))
+        }
+        ("GET", ["labels", name]) => {
+            let name = percent_decode(name);
+            match s.labels.iter().find(|l| l.name.eq_ignore_ascii_case(&name)) {
+                Some(l) => (200, label_json(base, &owner_repo, l)),
+                None => not_found(),
+            }
+        }
+        ("POST", ["labels"]) => {
+            let Some(name) = input["name"].as_str() else {
+                return (
+                    422,
+                    json!({"message": "Validation Failed", "errors": [{"resource": "Label", "code": "missing_field", "field": "name"}]}),
+                );
+            };
+            if s.labels.iter().any(|l| l.name.eq_ignore_ascii_case(name)) {
+                return already_exists("Label", "name");
+            }
+            let label = RepoLabel {
+                name: name.into(),
+                color: input["color"].as_str().unwrap_or("ededed").into(),
+                description: input["description"].as_str().unwrap_or("").into(),
+            };
+            let json = label_json(base, &owner_repo, &label);
+            s.labels.push(label);
+            (201, json)
+        }
+        ("POST", ["issues", n, "labels"]) => {
+            let n: u64 = n.parse().unwrap_or(0);
+            let Some(names) = input["labels"].as_array() else {
+                return (
+                    422,
+                    json!({"message": "Invalid request.\n\n\"labels\" wasn't supplied."}),
+                );
+            };
+            let names: Vec<String> = names
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect();
+            if !s.pulls.iter().any(|p| p.number == n) {
+                return not_found();
+            }
+            // GitHub creates labels that do not exist yet.
+            for name in &names {
+                if !s.labels.iter().any(|l| l.name.eq_ignore_ascii_case(name)) {
+                    s.labels.push(RepoLabel {
+                        name: name.clone(),
+                        color: "ededed".into(),
+                        description: String::new(),
+                    });
+                }
+            }
+            let pr = s
+                .pulls
+                .iter_mut()
+                .find(|p| p.number == n)
+                .expect("checked above");
+            for name in names {
+                if !pr.labels.contains(&name) {
+                    pr.labels.push(name);
+                }
+            }
+            let pr = pr.clone();
+            (200, Value::Array(labels_of(base, &owner_repo, s, &pr)))
+        }
+        ("DELETE", ["issues", n, "labels", name]) => {
+            let n: u64 = n.parse().unwrap_or(0);
+            let name = percent_decode(name);
+            let Some(pr) = s.pulls.iter_mut().find(|p| p.number == n) else {
+                return not_found();
+            };
+            let Some(i) = pr.labels.iter().position(|l| *l == name) else {
+                return (
+                    404,
+                    json!({"message": "Label does not exist", "documentation_url": "https://docs.github.com/rest", "status": "404"}),
+                );
+            };
+            pr.labels.remove(i);
+            let pr = pr.clone();
+            (200, Value::Array(labels_of(base, &owner_repo, s, &pr)))
+        }
         _ => not_found(),
     }
+}
+
+fn label_json(base: &str, owner_repo: &str, l: &RepoLabel) -> Value {
+    json!({
+        "id": 1,
+        "node_id": "LA_1",
+        "url": format!("{base}/repos/{owner_repo}/labels/{}", l.name),
+        "name": l.name,
+        "description": l.description,
+        "color": l.color,
+        "default": false,
+    })
+}
+
+fn labels_of(base: &str, owner_repo: &str, s: &State, pr: &Pull) -> Vec<Value> {
+    pr.labels
+        .iter()
+        .map(|name| {
+            let label = s
+                .labels
+                .iter()
+                .find(|l| l.name == *name)
+                .cloned()
+                .unwrap_or(RepoLabel {
+                    name: name.clone(),
+                    color: "ededed".into(),
+                    description: String::new(),
+                });
+            label_json(base, owner_repo, &label)
+        })
+        .collect()
+}
+
+fn pull_json(base: &str, owner_repo: &str, s: &State, p: &Pull) -> Value {
+    let owner = owner_repo.split('/').next().unwrap_or("");
+    json!({
+        "url": format!("{base}/repos/{owner_repo}/pulls/{}", p.number),
+        "id": p.number + 1000,
+        "node_id": format!("PR_{}", p.number),
+        "html_url": format!("https://github.com/{owner_repo}/pull/{}", p.number),
+        "number": p.number,
+        "state": p.state,
+        "locked": false,
+        "title": p.title,
+        "body": p.body,
+        "user": {"login": "octocat", "id": 1},
+        "labels": labels_of(base, owner_repo, s, p),
+        "head": {"label": format!("{owner}:{}", p.head), "ref": p.head, "sha": "0000000000000000000000000000000000000000"},
+        "base": {"label": format!("{owner}:{}", p.base), "ref": p.base, "sha": "0000000000000000000000000000000000000000"},
+        "draft": false,
+        "merged_at": if p.merged { json!("2026-01-01T00:00:00Z") } else { Value::Null },
+        "merge_commit_sha": if p.merged { json!("1111111111111111111111111111111111111111") } else { Value::Null },
+        "closed_at": if p.state == "closed" { json!("2026-01-01T00:00:00Z") } else { Value::Null },
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+    })
 }
