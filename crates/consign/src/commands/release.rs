@@ -16,6 +16,7 @@ use crate::project::config::CiBackend;
 use crate::project::{self, source_host, LoadOptions, Workspace};
 use crate::release::finish::{self, Exec, FinishPlan, Inputs, Outcome, PackageFacts, StepReport};
 use crate::release::journal::Journal;
+use crate::release::pulls;
 use crate::release::TagStyle;
 
 #[derive(Serialize)]
@@ -103,7 +104,10 @@ pub fn exec(global: &GlobalArgs, args: &ReleaseArgs, printer: &Printer) -> anyho
         };
         printer.human(&format!("{HEADING}{mark:>12}{HEADING:#} {}\n", r.detail));
     };
-    let pulls = NoPulls;
+    let pulls = Pulls {
+        client: &client,
+        head: &head,
+    };
     let exec = Exec {
         root: &ws.root,
         client: &client,
@@ -230,17 +234,29 @@ fn repository(ws: &Workspace) -> anyhow::Result<source_host::SourceHost> {
     )
 }
 
-/// Until the pulls API lands: no PR is found, so the label steps are skipped.
-struct NoPulls;
+/// The merged release PR through the pulls API (`release::pulls`): the one
+/// merged as `head`, else the newest merged one from the branch.
+struct Pulls<'a> {
+    client: &'a Client,
+    head: &'a str,
+}
 
-impl finish::PullRequests for NoPulls {
-    fn merged_from(&self, _branch: &str) -> Result<Option<(u64, Vec<String>)>, UserError> {
-        Ok(None)
+impl finish::PullRequests for Pulls<'_> {
+    fn merged_from(&self, branch: &str) -> Result<Option<(u64, Vec<String>)>, UserError> {
+        let merged: Vec<_> = pulls::find_by_head(self.client, branch, pulls::PullState::Closed)?
+            .into_iter()
+            .filter(|p| p.is_merged())
+            .collect();
+        let pr = merged
+            .iter()
+            .find(|p| p.merge_commit_sha.as_deref() == Some(self.head))
+            .or_else(|| merged.first());
+        Ok(pr.map(|p| (p.number, p.labels.iter().map(|l| l.name.clone()).collect())))
     }
-    fn add_label(&self, _: u64, _: &str) -> Result<(), UserError> {
-        Ok(())
+    fn add_label(&self, number: u64, label: &str) -> Result<(), UserError> {
+        pulls::add_labels(self.client, number, &[label]).map(|_| ())
     }
-    fn remove_label(&self, _: u64, _: &str) -> Result<(), UserError> {
-        Ok(())
+    fn remove_label(&self, number: u64, label: &str) -> Result<(), UserError> {
+        pulls::remove_label(self.client, number, label).map(|_| ())
     }
 }

@@ -102,6 +102,8 @@ pub enum FinishStep {
         add: String,
         /// The labels to remove.
         remove: Vec<String>,
+        /// Later state labels: with one of them the PR is past this state.
+        later: Vec<String>,
     },
     /// Create the GitHub Release of a tag.
     Release {
@@ -234,6 +236,12 @@ pub fn plan(inputs: &Inputs) -> Result<FinishPlan, UserError> {
         remove: super::STATE_LABELS
             .iter()
             .take_while(|l| **l != add)
+            .map(|l| l.to_string())
+            .collect(),
+        later: super::STATE_LABELS
+            .iter()
+            .skip_while(|l| **l != add)
+            .skip(1)
             .map(|l| l.to_string())
             .collect(),
     };
@@ -448,13 +456,13 @@ fn run_step(
                     &x.client.repo_url("/releases"),
                     Some(&body),
                 );
-                let made =
-                    match made {
-                        Ok(Some(r)) => r,
-                        // A lost reply, or a retry after one: look again.
-                        other => match find_release(x.client, tag)? {
-                            Some(r) => r,
-                            None => return Err(other
+                let made = match made {
+                    Ok(Some(r)) => r,
+                    // A lost reply, or a retry after one: look again.
+                    other => match find_release(x.client, tag)? {
+                        Some(r) => r,
+                        None => {
+                            return Err(other
                                 .err()
                                 .unwrap_or_else(|| {
                                     UserError::new(format!(
@@ -464,9 +472,10 @@ fn run_step(
                                         "check that the token may write the repository's contents",
                                     )
                                 })
-                                .into()),
-                        },
-                    };
+                                .into())
+                        }
+                    },
+                };
                 (
                     Outcome::Done,
                     format!("released `{tag}`: {}", made.html_url),
@@ -501,7 +510,7 @@ fn run_step(
                 (Outcome::Done, format!("notified `{repository}` of `{tag}`"))
             }
         }
-        FinishStep::Label { add, remove } => {
+        FinishStep::Label { add, remove, later } => {
             if pr.is_none() {
                 *pr = Some(x.pulls.merged_from(x.branch)?);
             }
@@ -511,6 +520,12 @@ fn run_step(
                     format!("no merged pull request from `{}`", x.branch),
                 ));
             };
+            if let Some(past) = later.iter().find(|l| labels.contains(l)) {
+                return Ok((
+                    Outcome::AlreadyDone,
+                    format!("#{number} is already labelled `{past}`"),
+                ));
+            }
             let mut acted = false;
             if !labels.contains(add) {
                 x.pulls.add_label(*number, add)?;
@@ -697,10 +712,18 @@ mod tests {
             panic!()
         };
         assert_eq!(notes, "- a 0.2.0");
-        let FinishStep::Label { remove, .. } = plan.steps.last().unwrap() else {
+        let FinishStep::Label { remove, later, .. } = plan.steps.last().unwrap() else {
             panic!()
         };
         assert_eq!(remove, &[LABEL_PENDING, LABEL_TAGGED]);
+        assert!(later.is_empty());
+        let FinishStep::Label { add, later, .. } = &plan.steps[3] else {
+            panic!()
+        };
+        assert_eq!(
+            (add.as_str(), later.as_slice()),
+            (LABEL_TAGGED, &[LABEL_PUBLISHED.to_string()][..])
+        );
     }
 
     #[test]
