@@ -159,9 +159,10 @@ pub struct ReleaseArgs {
     /// Tag, release and notify, but do not publish the crates
     #[arg(long)]
     pub skip_publish: bool,
-    /// The release PR's head branch (its PR gets the state labels)
-    #[arg(long, default_value = crate::release::DEFAULT_BRANCH, value_name = "BRANCH")]
-    pub branch: String,
+    /// The release PR's head branch, whose merged PR gets the state labels
+    /// (default: `release-pr-branch`, else `consign/release`)
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
     /// How the crates are published
     #[command(flatten)]
     pub crates: CratesArgs,

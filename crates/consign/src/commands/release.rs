@@ -104,6 +104,11 @@ pub fn exec(global: &GlobalArgs, args: &ReleaseArgs, printer: &Printer) -> anyho
         };
         printer.human(&format!("{HEADING}{mark:>12}{HEADING:#} {}\n", r.detail));
     };
+    let branch = args
+        .branch
+        .clone()
+        .or_else(|| ws.config.release_pr_branch.clone())
+        .unwrap_or_else(|| crate::release::DEFAULT_BRANCH.to_string());
     let pulls = Pulls {
         client: &client,
         head: &head,
@@ -112,7 +117,7 @@ pub fn exec(global: &GlobalArgs, args: &ReleaseArgs, printer: &Printer) -> anyho
         root: &ws.root,
         client: &client,
         pulls: &pulls,
-        branch: &args.branch,
+        branch: &branch,
         journal: &journal,
         publish: &publish_crates,
         dry_run: args.dry_run,
