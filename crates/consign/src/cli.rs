@@ -110,6 +110,11 @@ pub enum Command {
         after_help = "Token: `GITHUB_TOKEN` (else `GH_TOKEN`) with `contents: write` and `pull-requests: write`\n(not needed with `--dry-run`). A PR opened with the workflow's own `GITHUB_TOKEN` does not\ntrigger other workflows; use a GitHub App token or a fine-grained token for CI on the PR.\n\nExamples:\n  consign release-pr --dry-run            the versions, reasons and changelog sections\n  consign release-pr --prerelease rc.1    open the PR for release candidates\n  consign release-pr --group tools --bump minor"
     )]
     ReleasePr(ReleasePrArgs),
+    /// After the release PR merged: publish the crates, push the release tags, make the GitHub Releases, notify, label the PR (resumable)
+    #[command(
+        after_help = "Run it on the merge commit of the release PR. Each step asks first (the registry's index, the remote's tags,\nthe releases, the PR's labels), so a rerun after any failure finishes the release with nothing sent twice.\n\nTokens: `GITHUB_TOKEN` (else `GH_TOKEN`): `contents: write` and `pull-requests: write`; tags pushed with the\nworkflow's own `GITHUB_TOKEN` do not start other workflows, so use a GitHub App token or a fine-grained PAT.\n`CARGO_REGISTRY_TOKEN` for the crates (or crates.io trusted publishing in GitHub Actions).\n\nExamples:\n  consign release --dry-run\n  consign release --skip-publish -o json"
+    )]
+    Release(ReleaseArgs),
 }
 
 /// `consign release-pr`.
@@ -143,6 +148,24 @@ pub enum BumpArg {
     Minor,
     /// `X.0.0`
     Major,
+}
+
+/// `consign release`.
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// Print the steps; publish, push and send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Tag, release and notify, but do not publish the crates
+    #[arg(long)]
+    pub skip_publish: bool,
+    /// The release PR's head branch, whose merged PR gets the state labels
+    /// (default: `release-pr-branch`, else `consign/release`)
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
+    /// How the crates are published
+    #[command(flatten)]
+    pub crates: CratesArgs,
 }
 
 /// Which cargo registry (cargo's conventions).
@@ -363,6 +386,7 @@ pub fn meaningful_flags(command: &str) -> &'static [&'static str] {
         "init" => &["targets", "installers", "output_format", "manifest_path"],
         "migrate" | "generate" => &["manifest_path"],
         "host" | "announce" => &["tag", "output_format", "manifest_path"],
+        "release" => &["output_format", "allow_dirty", "manifest_path"],
         _ => &[],
     }
 }

@@ -16,6 +16,7 @@ pub mod fs;
 pub mod host;
 pub mod init;
 pub mod installer;
+pub mod journal;
 pub mod output;
 pub mod plan;
 pub mod project;

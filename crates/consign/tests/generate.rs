@@ -537,3 +537,124 @@ fn workspace_in_a_subdirectory_runs_there() {
     assert!(text.contains("path: rust/target/distrib/"), "{text}");
     assert!(!Path::new(&sub.join(".github")).exists());
 }
+
+const RELEASE_PR: &str = ".github/workflows/release-pr.yml";
+
+/// `release-pr = true` writes the release-PR workflow: the seed's
+/// `workflow_dispatch` inputs and defaults exactly, push (limited to
+/// `release-pr-paths`) → prepare, merged release PR → release, least
+/// privilege per job, one concurrency group per job; it passes actionlint
+/// with shellcheck, its `consign release` line parses, and `--check` sees
+/// drift.
+#[test]
+fn release_pr_workflow_is_written_checked_and_lints() {
+    require_tools!("actionlint", "shellcheck");
+    let ws = single_app(&format!(
+        "consign-version = \"0.9.0\"\nci = [\"github\"]\ninstallers = [\"shell\"]\nrelease-pr = true\nrelease-pr-paths = [\"src/**\", \"Cargo.*\"]\n{TARGETS}"
+    ));
+    generate(&ws);
+    let text = read(&ws, RELEASE_PR);
+    let y: serde_norway::Value = serde_norway::from_str(&text).unwrap();
+    let on = &y["on"];
+    assert_eq!(on["push"]["branches"][0], "main");
+    assert_eq!(on["push"]["paths"][0], "src/**");
+    assert_eq!(on["push"]["paths"][1], "Cargo.*");
+    assert_eq!(on["pull_request"]["types"][0], "closed");
+    let inputs = on["workflow_dispatch"]["inputs"].as_mapping().unwrap();
+    let names: Vec<&str> = inputs.keys().map(|k| k.as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "action",
+            "dry_run",
+            "force_prepare",
+            "group",
+            "bump_type",
+            "prerelease",
+            "skip_publish",
+            "concurrency",
+            "max_retries"
+        ]
+    );
+    let input = |n: &str| &on["workflow_dispatch"]["inputs"][n];
+    assert_eq!(input("action")["default"], "release");
+    assert_eq!(
+        input("action")["options"],
+        serde_norway::from_str::<serde_norway::Value>("[prepare, release]").unwrap()
+    );
+    assert_eq!(input("dry_run")["default"], true);
+    assert_eq!(input("force_prepare")["default"], false);
+    assert_eq!(input("bump_type")["default"], "auto");
+    assert_eq!(
+        input("bump_type")["options"],
+        serde_norway::from_str::<serde_norway::Value>("[auto, patch, minor, major]").unwrap()
+    );
+    assert_eq!(input("skip_publish")["default"], false);
+    assert_eq!(input("concurrency")["default"], "0");
+    assert_eq!(input("max_retries")["default"], "2");
+    assert_eq!(
+        y["permissions"],
+        serde_norway::from_str::<serde_norway::Value>("{}").unwrap()
+    );
+    let jobs = &y["jobs"];
+    assert_eq!(jobs["prepare"]["permissions"]["contents"], "write");
+    assert_eq!(jobs["prepare"]["permissions"]["pull-requests"], "write");
+    assert!(jobs["prepare"]["permissions"].get("id-token").is_none());
+    assert_eq!(jobs["release"]["permissions"]["contents"], "write");
+    assert_eq!(jobs["release"]["permissions"]["id-token"], "write");
+    assert_eq!(
+        jobs["prepare"]["concurrency"]["group"],
+        "consign-release-pr-prepare"
+    );
+    assert_eq!(jobs["prepare"]["concurrency"]["cancel-in-progress"], false);
+    let release_if = jobs["release"]["if"].as_str().unwrap();
+    assert!(release_if.contains("github.event.pull_request.merged == true"));
+    assert!(release_if.contains("head.ref == 'consign/release'"));
+    // consign is installed by the same step as in release.yml.
+    let release_yml = read(&ws, WORKFLOW);
+    assert!(text.contains("Install consign 0.9.0"));
+    assert!(release_yml.contains("Install consign 0.9.0"));
+    // The `consign release` line is a real command line.
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("consign release \"$@\""))
+        .expect("a consign release line");
+    assert!(line.contains("consign release"));
+    consign::cli::Cli::try_parse_from([
+        "consign",
+        "release",
+        "--branch",
+        "consign/release",
+        "--max-retries",
+        "2",
+        "--concurrency",
+        "3",
+        "--dry-run",
+        "--skip-publish",
+    ])
+    .expect("the flags the workflow passes exist");
+    let out = Command::new("actionlint")
+        .args(["-shellcheck", "shellcheck", "-no-color", RELEASE_PR])
+        .current_dir(ws.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "actionlint findings:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Drift: another path glob makes the file stale.
+    let ok = ws.consign(&["generate", "--check"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    let manifest = read(&ws, "Cargo.toml").replace("\"Cargo.*\"", "\"Cargo.toml\"");
+    ws.write("Cargo.toml", &manifest);
+    ws.consign(&["generate", "--check"])
+        .fails_with(1, &[RELEASE_PR, "run `consign generate`"]);
+    // Without the key, no release-PR workflow.
+    let plain = single_app(&format!(
+        "ci = [\"github\"]\ninstallers = [\"shell\"]\n{TARGETS}"
+    ));
+    generate(&plain);
+    assert!(!plain.path().join(RELEASE_PR).exists());
+}

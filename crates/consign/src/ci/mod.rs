@@ -238,6 +238,15 @@ pub fn render(
             });
         }
     }
+    if let Some(workflow) = github::plan_release_pr(ws, inputs)? {
+        let body = github::render_release_pr(&workflow)?;
+        files.push(GeneratedFile {
+            path: inputs.repo_root.join(github::RELEASE_PR_PATH),
+            display: github::RELEASE_PR_PATH.to_string(),
+            contents: stamp(&body, Syntax::Hash),
+            kind: DirtyAllowance::Ci,
+        });
+    }
     for (path, body) in wix::render(plan, inputs)? {
         let display = path
             .strip_prefix(&inputs.repo_root)

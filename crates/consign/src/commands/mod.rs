@@ -14,6 +14,7 @@ mod plan;
 mod publish;
 mod publish_crates;
 mod publish_status;
+mod release;
 mod release_pr;
 mod verify;
 
@@ -42,5 +43,6 @@ pub fn run(cli: &Cli, printer: &Printer) -> anyhow::Result<()> {
         Command::Publish(args) => publish::exec(&cli.global, args, printer),
         Command::PublishStatus(args) => publish_status::exec(&cli.global, args, printer),
         Command::ReleasePr(args) => release_pr::exec(&cli.global, args, printer),
+        Command::Release(args) => release::exec(&cli.global, args, printer),
     }
 }

@@ -14,21 +14,16 @@
 //! through the token's redaction on its way to disk.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use super::github::Token;
-use crate::build::checksum::write_atomic;
 use crate::error::UserError;
+use crate::journal;
 
 /// The journal's file name in the distrib directory.
 pub const FILE_NAME: &str = "release-journal.json";
-
-/// How many events are kept (the oldest are dropped first).
-const MAX_EVENTS: usize = 2000;
 
 /// What we know about one asset.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,13 +96,16 @@ pub struct JournalData {
     pub events: Vec<Event>,
 }
 
-/// The open journal. Cheap to share between upload threads.
-#[derive(Debug)]
-pub struct Journal {
-    path: PathBuf,
-    token: Option<Token>,
-    data: Mutex<JournalData>,
+impl crate::journal::Log for JournalData {
+    type Event = Event;
+    fn events(&mut self) -> &mut Vec<Event> {
+        &mut self.events
+    }
 }
+
+/// The open journal (the one [`crate::journal`] mechanism). Cheap to share
+/// between upload threads.
+pub type Journal = crate::journal::Journal<JournalData>;
 
 impl Journal {
     /// Open the journal in `dir` for `tag` on `repository`. A journal for a
@@ -125,57 +123,35 @@ impl Journal {
             repository: repository.to_string(),
             ..JournalData::default()
         };
-        let data = match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                let old: JournalData = serde_json::from_str(&text).map_err(|e| {
+        let data = match journal::read::<JournalData>(&path) {
+            Ok(Some(old)) if old.tag == tag && old.repository == repository => old,
+            Ok(Some(old)) => {
+                let aside = path.with_extension("json.old");
+                std::fs::rename(&path, &aside).map_err(|e| {
                     UserError::new(format!(
-                        "`{}` is not a release journal: {e}",
-                        path.display()
+                        "cannot move the journal of `{}` aside to `{}`: {e}",
+                        old.tag,
+                        aside.display()
                     ))
-                    .hint("delete it to start the journal over; the remote release is checked again either way")
                 })?;
-                if old.tag == tag && old.repository == repository {
-                    old
-                } else {
-                    let aside = path.with_extension("json.old");
-                    std::fs::rename(&path, &aside).map_err(|e| {
-                        UserError::new(format!(
-                            "cannot move the journal of `{}` aside to `{}`: {e}",
-                            old.tag,
-                            aside.display()
-                        ))
-                    })?;
-                    fresh
-                }
+                fresh
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => fresh,
-            Err(e) => {
+            Ok(None) => fresh,
+            Err(journal::ReadError::Parse(e)) => {
+                return Err(UserError::new(format!(
+                    "`{}` is not a release journal: {e}",
+                    path.display()
+                ))
+                .hint("delete it to start the journal over; the remote release is checked again either way"))
+            }
+            Err(journal::ReadError::Io(e)) => {
                 return Err(UserError::new(format!(
                     "cannot read `{}`: {e}",
                     path.display()
                 )))
             }
         };
-        Ok(Journal {
-            path,
-            token,
-            data: Mutex::new(data),
-        })
-    }
-
-    /// Where the journal is.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// A copy of the current contents.
-    pub fn snapshot(&self) -> JournalData {
-        self.lock().clone()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, JournalData> {
-        // A panicking upload thread must not stop the others from journaling.
-        self.data.lock().unwrap_or_else(|p| p.into_inner())
+        Ok(Journal::new(path, data, token))
     }
 
     /// Change the journal, add an event, and write it to disk.
@@ -185,26 +161,12 @@ impl Journal {
         outcome: &str,
         change: impl FnOnce(&mut JournalData),
     ) -> Result<(), UserError> {
-        let mut data = self.lock();
-        change(&mut data);
-        let at = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        data.events.push(Event {
-            at,
+        let event = Event {
+            at: journal::now(),
             step: step.to_string(),
             outcome: outcome.to_string(),
-        });
-        if data.events.len() > MAX_EVENTS {
-            let extra = data.events.len() - MAX_EVENTS;
-            data.events.drain(..extra);
-        }
-        let mut text = serde_json::to_string_pretty(&*data).expect("the journal serializes");
-        text.push('\n');
-        if let Some(token) = &self.token {
-            text = token.redact(&text);
-        }
-        write_atomic(&self.path, text.as_bytes()).map_err(|e| {
+        };
+        self.append(event, change).map_err(|e| {
             UserError::new(format!("cannot write the release journal: {e}"))
                 .hint("check that `target/distrib` is writable")
         })

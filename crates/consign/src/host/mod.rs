@@ -427,27 +427,23 @@ impl Session<'_> {
             .first()
             .map(|r| r.app_version.clone())
             .unwrap_or_else(|| self.tag.trim_start_matches('v').to_string());
-        let payload = json!({
-            "event_type": DISPATCH_EVENT,
-            "client_payload": {
-                "tag": self.tag,
-                "version": version,
-                "repository": self.client.repo.to_string(),
-                "release_url": release.html_url,
-                "prerelease": m.announcement_is_prerelease,
-                "releases": m.releases.iter().map(|r| json!({"app": r.app_name, "version": r.app_version})).collect::<Vec<_>>(),
-            }
+        let releases: Vec<(String, String)> = m
+            .releases
+            .iter()
+            .map(|r| (r.app_name.clone(), r.app_version.clone()))
+            .collect();
+        let payload = dispatch_payload(&Dispatch {
+            tag: self.tag,
+            version: &version,
+            repository: &self.client.repo.to_string(),
+            release_url: &release.html_url,
+            prerelease: m.announcement_is_prerelease,
+            releases: &releases,
         });
         let done = self.journal.snapshot().dispatched;
         let mut sent = Vec::new();
         for repo in repos.iter().filter(|r| !done.contains(*r)) {
-            let c = self.client;
-            let _: Option<serde_json::Value> = c.json_call(
-                &format!("notifying `{repo}`"),
-                Method::Post,
-                &c.other_repo_url(repo, "/dispatches"),
-                Some(&payload),
-            )?;
+            send_dispatch(self.client, repo, &payload)?;
             self.journal
                 .record("dispatch", &format!("notified {repo}"), |d| {
                     d.dispatched.insert(repo.clone());
@@ -460,6 +456,53 @@ impl Session<'_> {
 
 /// The `event_type` of the dispatch `consign announce` sends.
 pub const DISPATCH_EVENT: &str = "consign-release";
+
+/// What a `repository_dispatch` tells downstream repositories.
+pub struct Dispatch<'a> {
+    /// The release tag.
+    pub tag: &'a str,
+    /// Its version.
+    pub version: &'a str,
+    /// `owner/repo` of the release.
+    pub repository: &'a str,
+    /// The release's web page.
+    pub release_url: &'a str,
+    /// Whether it is a prerelease.
+    pub prerelease: bool,
+    /// Each app (or package) and its version.
+    pub releases: &'a [(String, String)],
+}
+
+/// The body of the `repository_dispatch` that `consign announce` and
+/// `consign release` send.
+pub fn dispatch_payload(d: &Dispatch<'_>) -> serde_json::Value {
+    json!({
+        "event_type": DISPATCH_EVENT,
+        "client_payload": {
+            "tag": d.tag,
+            "version": d.version,
+            "repository": d.repository,
+            "release_url": d.release_url,
+            "prerelease": d.prerelease,
+            "releases": d.releases.iter().map(|(app, version)| json!({"app": app, "version": version})).collect::<Vec<_>>(),
+        }
+    })
+}
+
+/// Send one `repository_dispatch` to `repo` (`owner/name`).
+pub fn send_dispatch(
+    client: &Client,
+    repo: &str,
+    payload: &serde_json::Value,
+) -> Result<(), UserError> {
+    let _: Option<serde_json::Value> = client.json_call(
+        &format!("notifying `{repo}`"),
+        Method::Post,
+        &client.other_repo_url(repo, "/dispatches"),
+        Some(payload),
+    )?;
+    Ok(())
+}
 
 /// GitHub's `make_latest` for the release: `force-latest` makes any release
 /// the latest; otherwise a prerelease is not.

@@ -791,6 +791,26 @@ dist_keys! {
         }
         Ok(branch)
     };
+    /// `release-pr` (consign only): `generate` writes the release-PR
+    /// workflow (`.github/workflows/release-pr.yml`).
+    ["release-pr"] release_pr: bool = boolean;
+    /// `release-pr-paths` (consign only): path globs a push to `main` must
+    /// touch to run the prepare job.
+    ["release-pr-paths"] release_pr_paths: Vec<String> = |r, _, key, item| {
+        let globs = r.strings(key, item, false)?;
+        if let Some(bad) = globs
+            .iter()
+            .find(|g| g.trim().is_empty() || g.contains('\'') || g.contains('\n'))
+        {
+            return Err(r.err(
+                key,
+                item,
+                "an array of path globs, e.g. [\"crates/**\", \"Cargo.lock\"]",
+                Some(format!("`{bad}` is not a path glob a workflow can hold")),
+            ));
+        }
+        Ok(globs)
+    };
     /// `plan-jobs`: user workflows run beside the plan.
     ["plan-jobs"] plan_jobs: Vec<String> = user_jobs;
     /// `local-artifacts-jobs`: user workflows that build local artifacts.
@@ -1816,6 +1836,22 @@ publish-prereleases = true
         assert_eq!(c.bin_aliases.unwrap()["tool"], vec!["t"]);
         assert_eq!(c.github_release, Some(GithubReleasePhase::Announce));
         assert_eq!(c.force_latest, Some(true));
+    }
+
+    #[test]
+    fn release_pr_workflow_keys_are_read_with_located_errors() {
+        let c = ok("[dist]\nrelease-pr = true\nrelease-pr-paths = [\"crates/**\"]");
+        assert_eq!(c.release_pr, Some(true));
+        assert_eq!(c.release_pr_paths, Some(vec!["crates/**".to_string()]));
+        let (res, _) = parse("[dist]\nrelease-pr = \"yes\"");
+        let e = res.unwrap_err();
+        assert!(e.message.contains(".release-pr`"), "{}", e.message);
+        assert_eq!(e.location.expect("located").line, 2);
+        let (res, _) = parse("[dist]\nrelease-pr-paths = [\"crates/**\", \" \"]");
+        let e = res.unwrap_err();
+        assert!(e.message.contains(".release-pr-paths`"), "{}", e.message);
+        assert_eq!(e.location.expect("located").line, 2);
+        assert!(e.hint.unwrap().contains("not a path glob"));
     }
 
     #[test]

@@ -6,6 +6,9 @@
 //! labels that record the PR's state, and the name of each package's release
 //! tag. The halves live in submodules.
 
+pub mod finish;
+pub mod journal;
+
 use semver::Version;
 
 pub mod apply;

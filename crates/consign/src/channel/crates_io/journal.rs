@@ -7,14 +7,12 @@
 //! the token's redaction).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::build::checksum::write_atomic;
 use crate::host::github::Token;
+use crate::journal;
 
 /// The journal's file name in the target directory.
 pub const FILE_NAME: &str = "publish-journal.json";
@@ -43,64 +41,44 @@ pub struct JournalData {
     pub events: Vec<Event>,
 }
 
-/// The open journal, shared between publishing threads.
-#[derive(Debug)]
-pub struct Journal {
-    path: PathBuf,
-    token: Option<Token>,
-    data: Mutex<JournalData>,
+impl crate::journal::Log for JournalData {
+    type Event = Event;
+    fn events(&mut self) -> &mut Vec<Event> {
+        &mut self.events
+    }
 }
+
+/// The open journal (the one [`crate::journal`] mechanism), shared between
+/// publishing threads.
+pub type Journal = crate::journal::Journal<JournalData>;
 
 impl Journal {
     /// Open (or start) the journal in `dir` for the index `index`; a journal
     /// of another index, or an unreadable one, is started afresh (it is only
     /// a record).
     pub fn open(dir: &Path, index: &str, token: Option<Token>) -> Journal {
-        let path = dir.join(FILE_NAME);
-        let data = std::fs::read(&path)
+        let data = journal::read::<JournalData>(&dir.join(FILE_NAME))
             .ok()
-            .and_then(|b| serde_json::from_slice::<JournalData>(&b).ok())
+            .flatten()
             .filter(|d| d.index == index)
             .unwrap_or_else(|| JournalData {
                 index: index.to_string(),
                 ..Default::default()
             });
-        Journal {
-            path,
-            token,
-            data: Mutex::new(data),
-        }
+        Journal::new(dir.join(FILE_NAME), data, token)
     }
 
     /// Record `outcome` for `krate` and write the journal. A failed write is
     /// returned as text for a warning: the index stays the truth.
     pub fn record(&self, krate: &str, outcome: &str) -> Result<(), String> {
-        let mut data = self.data.lock().expect("no poisoned lock");
-        let at = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        data.crates.insert(krate.to_string(), outcome.to_string());
-        data.events.push(Event {
-            at,
+        let event = Event {
+            at: journal::now(),
             krate: krate.to_string(),
             outcome: outcome.to_string(),
-        });
-        let excess = data.events.len().saturating_sub(2000);
-        data.events.drain(..excess);
-        let text = serde_json::to_string_pretty(&*data).expect("the journal serializes");
-        let text = match &self.token {
-            Some(t) => t.redact(&text),
-            None => text,
         };
-        if let Some(dir) = self.path.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        write_atomic(&self.path, text.as_bytes())
-            .map_err(|e| format!("cannot write `{}`: {e}", self.path.display()))
-    }
-
-    /// What the journal says now.
-    pub fn snapshot(&self) -> JournalData {
-        self.data.lock().expect("no poisoned lock").clone()
+        self.append(event, |d| {
+            d.crates.insert(krate.to_string(), outcome.to_string());
+        })
+        .map_err(|e| format!("cannot write `{}`: {e}", self.path().display()))
     }
 }

@@ -27,11 +27,16 @@ use crate::targets;
 
 mod workflow;
 
-pub(super) use workflow::render;
-use workflow::{yaml_str, Attest, BuildSetup, Choco, CustomJob, Homebrew, Install, Workflow};
+pub(super) use workflow::{render, render_release_pr};
+use workflow::{
+    yaml_str, Attest, BuildSetup, Choco, CustomJob, Homebrew, Install, ReleasePrWorkflow, Workflow,
+};
 
 /// Where the workflow goes, relative to the repository.
 pub const WORKFLOW_PATH: &str = ".github/workflows/release.yml";
+
+/// The release-PR workflow (`release-pr = true`).
+pub const RELEASE_PR_PATH: &str = ".github/workflows/release-pr.yml";
 
 /// Where consign's own releases are downloaded from: its GitHub release of
 /// `v{version}` (consign tags itself with a unified tag).
@@ -321,6 +326,45 @@ pub(super) fn plan(ws: &Workspace, inputs: &CiInputs) -> Result<Workflow, UserEr
         announce_needs: format!("[{}]", announce_needs.join(", ")),
     };
     Ok(workflow)
+}
+
+/// Decide the release-PR workflow from the config, or `None` when
+/// `release-pr` is not true.
+pub(super) fn plan_release_pr(
+    ws: &Workspace,
+    inputs: &CiInputs,
+) -> Result<Option<ReleasePrWorkflow>, UserError> {
+    let config = &ws.config;
+    if config.release_pr != Some(true) {
+        return Ok(None);
+    }
+    let consign_version = consign_version(ws, inputs)?;
+    let install = install(ws, &consign_version)?;
+    let runner = config
+        .github_custom_runners
+        .as_ref()
+        .and_then(|r| r.get("global"))
+        .map_or(DEFAULT_GLOBAL_RUNNER.to_string(), |r| r.runner.clone());
+    let branch = config
+        .release_pr_branch
+        .clone()
+        .unwrap_or_else(|| crate::release::DEFAULT_BRANCH.to_string());
+    let literal = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    Ok(Some(ReleasePrWorkflow {
+        base: "main".into(),
+        paths: config
+            .release_pr_paths
+            .iter()
+            .flatten()
+            .map(|p| literal(p))
+            .collect(),
+        branch: literal(&branch),
+        branch_expr: literal(&branch),
+        runner: yaml_str(&runner),
+        consign_version,
+        install,
+        actions: actions(ws),
+    }))
 }
 
 /// The consign version CI installs: `consign-version`, else this consign's.

@@ -9,6 +9,32 @@ use serde::Serialize;
 use crate::error::UserError;
 
 const TEMPLATE: &str = include_str!("../../../templates/release.yml.j2");
+const RELEASE_PR_TEMPLATE: &str = include_str!("../../../templates/release-pr.yml.j2");
+/// Steps both workflows share (installing consign).
+const STEPS_TEMPLATE: &str = include_str!("../../../templates/steps.yml.j2");
+
+/// What the release-PR workflow is rendered from: every decision made,
+/// every value quoted for YAML (or the shell).
+#[derive(Debug, Serialize)]
+pub(crate) struct ReleasePrWorkflow {
+    /// The branch pushes prepare from and the PR merges into.
+    pub(crate) base: String,
+    /// `release-pr-paths`, quoted.
+    pub(crate) paths: Vec<String>,
+    /// The release branch, quoted for YAML and the shell.
+    pub(crate) branch: String,
+    /// The release branch as a GitHub expression string literal.
+    pub(crate) branch_expr: String,
+    pub(crate) runner: String,
+    pub(crate) consign_version: String,
+    pub(crate) install: Install,
+    pub(crate) actions: BTreeMap<&'static str, String>,
+}
+
+/// Lay out the release-PR workflow with `templates/release-pr.yml.j2`.
+pub(crate) fn render_release_pr(workflow: &ReleasePrWorkflow) -> Result<String, UserError> {
+    render_named("release-pr.yml.j2", RELEASE_PR_TEMPLATE, workflow)
+}
 
 /// Every decision of the release workflow, quoted for YAML where needed.
 #[derive(Debug, Serialize)]
@@ -111,9 +137,17 @@ pub(crate) struct CustomJob {
 
 /// Render the workflow body (without the marker line).
 pub(crate) fn render(workflow: &Workflow) -> Result<String, UserError> {
+    render_named("release.yml.j2", TEMPLATE, workflow)
+}
+
+fn render_named(
+    name: &'static str,
+    template: &'static str,
+    context: &impl Serialize,
+) -> Result<String, UserError> {
     let bug = |e: minijinja::Error| {
         UserError::new(format!(
-            "rendering the release workflow failed: {e:#} (this is a bug in consign)"
+            "rendering `{name}` failed: {e:#} (this is a bug in consign)"
         ))
     };
     let mut env = minijinja::Environment::new();
@@ -127,10 +161,12 @@ pub(crate) fn render(workflow: &Workflow) -> Result<String, UserError> {
         .build()
         .map_err(bug)?;
     env.set_syntax(syntax);
-    env.add_template("release.yml.j2", TEMPLATE).map_err(bug)?;
+    env.add_template("steps.yml.j2", STEPS_TEMPLATE)
+        .map_err(bug)?;
+    env.add_template(name, template).map_err(bug)?;
     let text = env
-        .get_template("release.yml.j2")
-        .and_then(|t| t.render(minijinja::value::Serde(workflow)))
+        .get_template(name)
+        .and_then(|t| t.render(minijinja::value::Serde(context)))
         .map_err(bug)?;
     // Collapse the blank lines that skipped sections leave behind.
     let mut out = String::with_capacity(text.len());

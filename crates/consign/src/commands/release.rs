@@ -1,0 +1,267 @@
+//! `consign release`: after the release PR merged, on its merge commit.
+//! Gather (workspace, remote tags), plan (pure, `release::finish::plan`),
+//! then carry the steps out: publish (as `consign publish --only crates`),
+//! tags, GitHub Releases, dispatches, the PR's state label.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::cli::{GlobalArgs, OutputFormat, ReleaseArgs};
+use crate::error::UserError;
+use crate::host::github::{self, Client, RetryPolicy, Token};
+use crate::output::{Printer, HEADING};
+use crate::project::config::CiBackend;
+use crate::project::{self, source_host, LoadOptions, Workspace};
+use crate::release::finish::{self, Exec, FinishPlan, Inputs, Outcome, PackageFacts, StepReport};
+use crate::release::journal::Journal;
+use crate::release::pulls;
+use crate::release::TagStyle;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    commit: &'a str,
+    dry_run: bool,
+    released: &'a [finish::Released],
+    steps: &'a [StepReport],
+    warnings: &'a [String],
+}
+
+pub fn exec(global: &GlobalArgs, args: &ReleaseArgs, printer: &Printer) -> anyhow::Result<()> {
+    let json = global.output_format == OutputFormat::Json;
+    let ws = project::load(&LoadOptions {
+        manifest_path: global.manifest_path.clone(),
+    })?;
+    let publish = !args.skip_publish;
+    let token = Token::from_env();
+    if token.is_none() {
+        let mut message =
+            "no GitHub token: neither `GITHUB_TOKEN` nor `GH_TOKEN` is set".to_string();
+        if publish && std::env::var_os("CARGO_REGISTRY_TOKEN").is_none() {
+            message.push_str(
+                " (and `CARGO_REGISTRY_TOKEN` is not set either, for publishing the crates)",
+            );
+        }
+        return Err(UserError::new(message)
+            .hint("set `GITHUB_TOKEN` to a token that may push tags, create releases and label pull requests (`contents: write`, `pull-requests: write`); in the generated workflow, a GitHub App token or fine-grained PAT in a secret, so the pushed tags start `release.yml`")
+            .into());
+    }
+    let token = token.expect("checked above");
+    let head = finish::head(&ws.root)?;
+    let remote = finish::remote_tags(&ws.root)?;
+    let inputs = gather(&ws, &head, &remote, publish)?;
+    let plan = finish::plan(&inputs)?;
+    for w in &plan.warnings {
+        printer.warn(w);
+    }
+    if plan.released.is_empty() {
+        printer.human(&format!(
+            "Nothing to release: every publishable package's release tag is already on `origin` (at {})\n",
+            &head[..head.len().min(12)]
+        ));
+        return print_json(printer, json, &plan, &[], args.dry_run);
+    }
+    for r in &plan.released {
+        printer.human(&format!(
+            "{HEADING}Releasing{HEADING:#} `{}` ({}){}\n",
+            r.tag,
+            r.packages.join(", "),
+            if r.left_to_workflow {
+                "; its GitHub Release is left to the release workflow the tag starts (`consign host`)"
+            } else {
+                ""
+            }
+        ));
+    }
+    let repo = repository(&ws)?;
+    let api = github::api_base(
+        std::env::var("GITHUB_API_URL").ok().as_deref(),
+        &repo.web_base,
+    );
+    let client = Client::new(
+        &api,
+        github::Repo {
+            owner: repo.owner.clone(),
+            name: repo.project.clone(),
+        },
+        token.clone(),
+        RetryPolicy::default(),
+    )
+    .on_notice({
+        let printer = *printer;
+        move |n| printer.warn(n)
+    });
+    let journal = Journal::open(&ws.target_dir, &head, Some(token))?;
+    let publish_crates =
+        || super::publish_crates::exec(global, &args.crates, false, false, printer);
+    let report = |r: &StepReport| {
+        let mark = match r.outcome {
+            Outcome::Done => "done",
+            Outcome::AlreadyDone => "already done",
+            Outcome::Skipped => "skipped",
+            Outcome::WouldDo => "dry run",
+        };
+        printer.human(&format!("{HEADING}{mark:>12}{HEADING:#} {}\n", r.detail));
+    };
+    let branch = args
+        .branch
+        .clone()
+        .or_else(|| ws.config.release_pr_branch.clone())
+        .unwrap_or_else(|| crate::release::DEFAULT_BRANCH.to_string());
+    let pulls = Pulls {
+        client: &client,
+        head: &head,
+    };
+    let exec = Exec {
+        root: &ws.root,
+        client: &client,
+        pulls: &pulls,
+        branch: &branch,
+        journal: &journal,
+        publish: &publish_crates,
+        dry_run: args.dry_run,
+        report: &report,
+    };
+    let reports = finish::execute(&plan, &exec)?;
+    if args.dry_run {
+        printer.human("Dry run: nothing was published, pushed or sent\n");
+    }
+    print_json(printer, json, &plan, &reports, args.dry_run)
+}
+
+fn print_json(
+    printer: &Printer,
+    json: bool,
+    plan: &FinishPlan,
+    steps: &[StepReport],
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    if json {
+        let report = Report {
+            commit: &plan.commit,
+            dry_run,
+            released: &plan.released,
+            steps,
+            warnings: &plan.warnings,
+        };
+        printer.machine(&(serde_json::to_string_pretty(&report)? + "\n"));
+    }
+    Ok(())
+}
+
+/// The planner's inputs, read from the workspace and the remote's tags.
+fn gather(
+    ws: &Workspace,
+    head: &str,
+    remote: &BTreeMap<String, String>,
+    publish: bool,
+) -> anyhow::Result<Inputs> {
+    let publishable: Vec<&project::Package> = ws.packages.iter().filter(|p| p.publish).collect();
+    let inherit = publishable
+        .iter()
+        .all(|p| inherits_workspace_version(&p.manifest_path));
+    let style = TagStyle::for_workspace(publishable.len(), inherit);
+    let github_ci = ws
+        .config
+        .ci
+        .as_ref()
+        .is_some_and(|c| c.contains(&CiBackend::Github));
+    let packages = publishable
+        .iter()
+        .map(|p| {
+            let notes = p.changelog.as_ref().and_then(|(file, text)| {
+                crate::changelog::release_notes(text, &p.version).map(|s| (file.clone(), s.body))
+            });
+            let config = ws.config_for(p);
+            PackageFacts {
+                name: p.name.clone(),
+                version: p.version.clone(),
+                notes,
+                hosted_by_workflow: github_ci
+                    && !p.binaries.is_empty()
+                    && config.dist != Some(false),
+            }
+        })
+        .collect::<Vec<_>>();
+    let namespace = ws.config.tag_namespace.clone();
+    let mut at = BTreeMap::new();
+    for p in &packages {
+        let tag = crate::release::tag_name(style, namespace.as_deref(), &p.name, &p.version);
+        if let Some(commit) = remote.get(&tag) {
+            at.insert(tag, finish::classify(&ws.root, commit, head));
+        }
+    }
+    Ok(Inputs {
+        commit: head.to_string(),
+        packages,
+        style,
+        namespace,
+        remote: at,
+        publish,
+        dispatch_repositories: ws.config.dispatch_repositories.clone().unwrap_or_default(),
+        root_changelog: ws.root_changelog.clone(),
+    })
+}
+
+/// Whether `[package] version` is `{ workspace = true }`.
+fn inherits_workspace_version(manifest: &Path) -> bool {
+    std::fs::read_to_string(manifest)
+        .ok()
+        .and_then(|t| t.parse::<toml_edit::DocumentMut>().ok())
+        .and_then(|d| {
+            d.get("package")?
+                .get("version")?
+                .get("workspace")?
+                .as_bool()
+        })
+        .unwrap_or(false)
+}
+
+/// The GitHub repository of the released packages.
+fn repository(ws: &Workspace) -> anyhow::Result<source_host::SourceHost> {
+    let raw = ws
+        .packages
+        .iter()
+        .filter(|p| p.publish)
+        .find_map(|p| p.repository.clone())
+        .ok_or_else(|| {
+            UserError::new("no publishable package names its `repository`, so there is no GitHub repository to release on")
+                .hint("set `[package] repository = \"https://github.com/OWNER/REPO\"` (or `repository.workspace = true`)")
+        })?;
+    Ok(
+        source_host::parse_repository(&raw, ws.config.github_enterprise_url.as_deref()).map_err(
+            |e| {
+                UserError::new(format!("cannot release on `{raw}`: {e}"))
+                    .hint("`consign release` makes GitHub Releases; set `repository` to the GitHub repository")
+            },
+        )?,
+    )
+}
+
+/// The merged release PR through the pulls API (`release::pulls`): the one
+/// merged as `head`, else the newest merged one from the branch.
+struct Pulls<'a> {
+    client: &'a Client,
+    head: &'a str,
+}
+
+impl finish::PullRequests for Pulls<'_> {
+    fn merged_from(&self, branch: &str) -> Result<Option<(u64, Vec<String>)>, UserError> {
+        let merged: Vec<_> = pulls::find_by_head(self.client, branch, pulls::PullState::Closed)?
+            .into_iter()
+            .filter(|p| p.is_merged())
+            .collect();
+        let pr = merged
+            .iter()
+            .find(|p| p.merge_commit_sha.as_deref() == Some(self.head))
+            .or_else(|| merged.first());
+        Ok(pr.map(|p| (p.number, p.labels.iter().map(|l| l.name.clone()).collect())))
+    }
+    fn add_label(&self, number: u64, label: &str) -> Result<(), UserError> {
+        pulls::add_labels(self.client, number, &[label]).map(|_| ())
+    }
+    fn remove_label(&self, number: u64, label: &str) -> Result<(), UserError> {
+        pulls::remove_label(self.client, number, label).map(|_| ())
+    }
+}
