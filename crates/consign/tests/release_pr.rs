@@ -566,6 +566,61 @@ fn the_workspace_version_moves_once_for_every_member() {
 }
 
 #[test]
+fn a_merged_release_waiting_for_its_tags_is_not_bumped_again() {
+    // Merging the release PR is a push to main, which runs `release-pr`
+    // again before `consign release` has tagged anything.
+    let repo = three_packages("");
+    repo.commit("core/src/lib.rs", "feat(core): a faster path");
+    let plan = repo.json(&[]);
+    assert_eq!(versions(&plan), map(&[("app", "0.4.1"), ("core", "1.1.0")]));
+    repo.ws.git(&["fetch", "-q", "origin"]);
+    repo.ws
+        .git(&["merge", "-q", "--ff-only", "origin/consign/release"]);
+    let writes_before = repo.gh.count("POST", "") + repo.gh.count("PATCH", "");
+
+    let run = repo.run(&[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("left out: core 1.1.0 is not released yet (no tag `core-v1.1.0`; last release `core-v1.0.0`)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("nothing new to propose"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        repo.gh.count("POST", "") + repo.gh.count("PATCH", ""),
+        writes_before,
+        "no PR is opened or updated for versions waiting for `consign release`"
+    );
+
+    // A new change to another package is proposed; the waiting ones are not.
+    repo.commit("util/src/lib.rs", "fix(util): edge case");
+    let plan = repo.json(&["--dry-run"]);
+    assert_eq!(versions(&plan), map(&[("util", "0.1.1")]));
+    let pending: Vec<&str> = plan["pending"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(pending, ["app", "core"]);
+
+    // Once `consign release` has tagged them, they move again.
+    repo.ws.git(&["tag", "core-v1.1.0"]);
+    repo.ws.git(&["tag", "app-v0.4.1"]);
+    repo.commit("core/src/lib.rs", "fix(core): follow-up");
+    let plan = repo.json(&["--dry-run"]);
+    assert_eq!(
+        versions(&plan),
+        map(&[("app", "0.4.2"), ("core", "1.1.1"), ("util", "0.1.1")])
+    );
+    assert!(plan.get("pending").is_none());
+}
+
+#[test]
 fn nothing_since_the_last_tags_is_said_and_exits_zero() {
     let repo = three_packages("");
     let run = repo.run(&[]);

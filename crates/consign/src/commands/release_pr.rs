@@ -174,7 +174,15 @@ pub fn exec(global: &GlobalArgs, args: &ReleasePrArgs, printer: &Printer) -> any
         }
         OutputFormat::Human => {
             let mut out = render(&plan, args.dry_run);
-            if nothing && !args.force {
+            for p in &plan.pending {
+                out.push_str(&format!(
+                    "left out: {} {} is not released yet (no tag `{}`; last release `{}`): run `consign release` for it\n",
+                    p.name, p.version, p.tag, p.last_tag
+                ));
+            }
+            if nothing && !args.force && !plan.pending.is_empty() {
+                out.push_str("nothing new to propose until those versions are released\n");
+            } else if nothing && !args.force {
                 out.push_str(
                     "nothing to release: no package has changed since its last release tag\n",
                 );

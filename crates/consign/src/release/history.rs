@@ -12,9 +12,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use anyhow::bail;
-use semver::Version;
 
-use super::{git, tag_name, TagStyle};
+use super::{git, tag_version, TagStyle};
 
 /// A package, as the walk needs it.
 #[derive(Clone, Debug)]
@@ -62,17 +61,8 @@ pub fn last_tag<'a>(
     namespace: Option<&str>,
     package: &str,
 ) -> Option<&'a str> {
-    let mut prefix = namespace.map(|ns| format!("{ns}-")).unwrap_or_default();
-    if style == TagStyle::Singular {
-        prefix.push_str(package);
-        prefix.push('-');
-    }
-    prefix.push('v');
     tags.iter()
-        .filter_map(|t| {
-            let version = Version::parse(t.strip_prefix(&prefix)?).ok()?;
-            (tag_name(style, namespace, package, &version) == *t).then_some((version, t))
-        })
+        .filter_map(|t| Some((tag_version(style, namespace, package, t)?, t)))
         .max_by(|a, b| a.0.cmp(&b.0))
         .map(|(_, t)| t.as_str())
 }

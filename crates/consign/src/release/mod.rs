@@ -94,6 +94,24 @@ pub fn tag_name(
     }
 }
 
+/// The version a release tag of `package` names, if `tag` is exactly what
+/// [`tag_name`] gives for that version.
+pub fn tag_version(
+    style: TagStyle,
+    namespace: Option<&str>,
+    package: &str,
+    tag: &str,
+) -> Option<Version> {
+    let mut prefix = namespace.map(|ns| format!("{ns}-")).unwrap_or_default();
+    if style == TagStyle::Singular {
+        prefix.push_str(package);
+        prefix.push('-');
+    }
+    prefix.push('v');
+    let version = Version::parse(tag.strip_prefix(&prefix)?).ok()?;
+    (tag_name(style, namespace, package, &version) == tag).then_some(version)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +129,7 @@ mod tests {
             let version = Version::parse(v).unwrap();
             let tag = tag_name(style, ns, pkg, &version);
             let parsed = parse_tag(&tag, &names, ns).unwrap();
+            assert_eq!(tag_version(style, ns, pkg, &tag), Some(version.clone()));
             assert_eq!(parsed.version, version, "{tag}");
             let expected = (style == TagStyle::Singular).then(|| pkg.to_string());
             assert_eq!(parsed.package, expected, "{tag}");

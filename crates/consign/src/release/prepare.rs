@@ -21,7 +21,7 @@ use semver::Version;
 use serde::Serialize;
 
 use super::bump::{next_version, BumpRequest, Change, Level, Prerelease};
-use super::{tag_name, TagStyle};
+use super::{tag_name, tag_version, TagStyle};
 use crate::error::{self, UserError};
 
 /// The fixed template of a changelog section (Keep a Changelog layout).
@@ -85,10 +85,29 @@ pub struct ReleasePlan {
     /// `[workspace.package] version`, old → new, when it moves.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_version: Option<VersionChange>,
+    /// Packages whose current version is not tagged yet, left out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<PendingRelease>,
     /// The PR title.
     pub title: String,
     /// The PR body.
     pub body: String,
+}
+
+/// A version already in the manifests whose tag does not exist yet: the
+/// release PR that made it was merged and `consign release` has not tagged
+/// it. Bumping it again would propose a second release on top of the first,
+/// so it is left to `consign release`.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct PendingRelease {
+    /// The package.
+    pub name: String,
+    /// Its version, not released yet.
+    pub version: Version,
+    /// The tag `consign release` will create.
+    pub tag: String,
+    /// Its last release tag.
+    pub last_tag: String,
 }
 
 impl ReleasePlan {
@@ -213,6 +232,38 @@ pub fn prepare(input: &Input, opts: &Options) -> Result<ReleasePlan, UserError> 
     };
     if selected.iter().any(|i| inheriting.contains(i)) && inheriting.len() > 1 {
         selected.extend(inheriting.iter().copied());
+    }
+
+    // Versions waiting for `consign release` are not bumped again (merging
+    // the release PR is itself a push that runs this step).
+    let mut pending = Vec::new();
+    for &i in &selected {
+        let m = &members[i];
+        let Some(last) = &m.last_tag else { continue };
+        let ns = input.tag_namespace.as_deref();
+        let released = tag_version(input.tag_style, ns, &m.name, last);
+        if released.is_some_and(|r| r < m.version) {
+            pending.push(PendingRelease {
+                name: m.name.clone(),
+                version: m.version.clone(),
+                tag: tag_name(input.tag_style, ns, &m.name, &m.version),
+                last_tag: last.clone(),
+            });
+        }
+    }
+    pending.sort_by(|a, b| a.name.cmp(&b.name));
+    let waiting: BTreeSet<&str> = pending.iter().map(|p| p.name.as_str()).collect();
+    selected.retain(|&i| !waiting.contains(members[i].name.as_str()));
+    for (_, ids) in &groups {
+        // A group moves as one: one member waiting holds the whole group.
+        if ids
+            .iter()
+            .any(|&i| waiting.contains(members[i].name.as_str()))
+        {
+            for i in ids {
+                selected.remove(i);
+            }
+        }
     }
 
     // 1. Own commits.
@@ -370,6 +421,7 @@ pub fn prepare(input: &Input, opts: &Options) -> Result<ReleasePlan, UserError> 
     Ok(ReleasePlan {
         packages,
         workspace_version,
+        pending,
         title,
         body,
     })
