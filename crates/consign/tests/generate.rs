@@ -633,6 +633,24 @@ fn release_pr_workflow_is_written_checked_and_lints() {
         "--skip-publish",
     ])
     .expect("the flags the workflow passes exist");
+    // So is the `consign release-pr` line, with every flag its inputs can add.
+    assert!(text.contains("consign release-pr \"$@\""));
+    for flag in ["--bump", "--dry-run", "--force", "--group", "--prerelease"] {
+        assert!(text.contains(flag), "the prepare step passes {flag}");
+    }
+    consign::cli::Cli::try_parse_from([
+        "consign",
+        "release-pr",
+        "--bump",
+        "auto",
+        "--dry-run",
+        "--force",
+        "--group",
+        "tools",
+        "--prerelease",
+        "rc.1",
+    ])
+    .expect("the flags the prepare step passes exist");
     let out = Command::new("actionlint")
         .args(["-shellcheck", "shellcheck", "-no-color", RELEASE_PR])
         .current_dir(ws.path())
