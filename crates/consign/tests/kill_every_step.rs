@@ -20,15 +20,20 @@
 mod common;
 #[path = "host/fake_github.rs"]
 mod fake_github;
+#[path = "publish/fake_npm_registry.rs"]
+mod fake_npm_registry;
 
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{single_app, TestWorkspace};
+use common::tools::{self, require_tools};
+use common::{bare_tap, git_in as git, single_app, TestWorkspace};
 use fake_github::{Action, FakeGithub, Fault};
+use fake_npm_registry::{npm_registry, Registry};
 
 const HOST: &str = "x86_64-unknown-linux-gnu";
 const TOKEN: &str = "ghs_test_token_0123456789";
@@ -88,6 +93,7 @@ fn differences(expected: &Files, actual: &Files) -> Vec<String> {
 struct Fixture {
     ws: TestWorkspace,
     scratch: tempfile::TempDir,
+    npm: Arc<Mutex<Registry>>,
 }
 
 impl Fixture {
@@ -146,16 +152,19 @@ impl Fixture {
     }
 }
 
-/// A one-app workspace (shell installer, the host target), locked and
-/// committed, with cargo's `dist` build done once.
-fn fixture() -> Fixture {
+/// A one-app workspace (shell, Homebrew and npm installers, the host
+/// target, both publish jobs, the loopback npm registry), locked and
+/// committed.
+fn fixture(npm_url: &str, npm: Arc<Mutex<Registry>>) -> Fixture {
     let ws = single_app(&format!(
-        "installers = [\"shell\"]\ntargets = [\"{HOST}\"]\n"
+        "installers = [\"shell\", \"homebrew\", \"npm\"]\ntap = \"acme/homebrew-tap\"\n\
+         publish-jobs = [\"homebrew\", \"npm\"]\nnpm-registry = \"{npm_url}\"\ntargets = [\"{HOST}\"]\n"
     ));
     ws.lock_and_commit();
     Fixture {
         ws,
         scratch: tempfile::tempdir().unwrap(),
+        npm,
     }
 }
 
@@ -319,17 +328,173 @@ fn host_every_step(f: &Fixture, built: &Files) -> (usize, usize) {
     (request_points, writes)
 }
 
+/// The release files, without the journal (it records how each outcome was
+/// reached, which a kill changes).
+fn without_journal(mut files: Files) -> Files {
+    files.remove("release-journal.json");
+    files
+}
+
+/// `consign publish --only {channel}` killed at every write (the journal
+/// records after the remote changed: the kill between acting and recording),
+/// each with a fresh remote; the rerun must leave the remote as an
+/// uninterrupted run does, having sent nothing twice. `fresh` makes the
+/// remote and the command's environment; `state` reads the remote, with
+/// every state change it acted on. Returns the kill points.
+fn publish_every_write(
+    f: &Fixture,
+    channel: &str,
+    built: &Files,
+    fresh: &dyn Fn(usize) -> Vec<(String, String)>,
+    state: &dyn Fn(usize) -> (String, Vec<String>),
+) -> usize {
+    let args = ["publish", "--only", channel];
+    let command = |env: &[(String, String)]| {
+        let mut cmd = f.command(&args);
+        cmd.envs(env.iter().map(|(k, v)| (k, v)));
+        cmd
+    };
+    let check = |n: usize, expected: &(String, Files), context: &str| {
+        let (remote, changes) = state(n);
+        assert_eq!(remote, expected.0, "{context}: the remote differs");
+        let mut seen = std::collections::BTreeSet::new();
+        for c in &changes {
+            assert!(seen.insert(c), "{context}: sent twice: {c}");
+        }
+        let diff = differences(&expected.1, &without_journal(snapshot(&f.dist())));
+        assert!(diff.is_empty(), "{context}:\n{}", diff.join("\n"));
+    };
+    restore(&f.dist(), built);
+    let env = fresh(0);
+    let writes = f.count_writes(command(&env));
+    let expected = (state(0).0, without_journal(snapshot(&f.dist())));
+    check(0, &expected, "the uninterrupted run");
+    for n in 1..=writes.len() {
+        restore(&f.dist(), built);
+        let env = fresh(n);
+        f.kill_at_write(command(&env), n, channel);
+        f.finish(
+            command(&env),
+            &format!("the {channel} rerun after write {n}"),
+        );
+        check(
+            n,
+            &expected,
+            &format!("{channel} killed at write {n}, then rerun"),
+        );
+    }
+    writes.len()
+}
+
+fn homebrew_every_write(f: &Fixture, built: &Files) -> usize {
+    let tap = |n: usize| f.scratch.path().join(format!("tap-{n}"));
+    let fresh = |n: usize| {
+        let root = tap(n);
+        std::fs::create_dir_all(&root).unwrap();
+        let bare = bare_tap(&root);
+        vec![(
+            "CONSIGN_HOMEBREW_TAP_URL".to_string(),
+            bare.display().to_string(),
+        )]
+    };
+    let state = |n: usize| {
+        let bare = tap(n).join("homebrew-tap.git");
+        let log = git(&bare, &["log", "--format=%s", "main"]);
+        let formula = git(&bare, &["show", "main:Formula/tool.rb"]);
+        // Each commit is a change the tap accepted.
+        let changes = log.lines().map(str::to_string).collect();
+        (format!("{log}\n{formula}"), changes)
+    };
+    publish_every_write(f, "homebrew", built, &fresh, &state)
+}
+
+fn npm_env() -> Vec<(String, String)> {
+    vec![("NPM_TOKEN".to_string(), "npm-token-for-tests".to_string())]
+}
+
+fn npm_state(npm: &Mutex<Registry>) -> (String, Vec<String>) {
+    let st = npm.lock().unwrap();
+    (format!("{:?}", st.versions), st.puts.clone())
+}
+
+fn npm_reset(npm: &Mutex<Registry>) {
+    let mut st = npm.lock().unwrap();
+    st.versions.clear();
+    st.puts.clear();
+}
+
+/// npm: killed at every write, and once while the registry holds the reply
+/// to the publish it has stored. Returns the kill points.
+fn npm_every_step(f: &Fixture, built: &Files) -> usize {
+    let fresh = |_| {
+        npm_reset(&f.npm);
+        npm_env()
+    };
+    let state = |_| npm_state(&f.npm);
+    let writes = publish_every_write(f, "npm", built, &fresh, &state);
+    let expected = {
+        restore(&f.dist(), built);
+        npm_reset(&f.npm);
+        let mut cmd = f.command(&["publish", "--only", "npm"]);
+        cmd.envs(npm_env());
+        f.finish(cmd, "the uninterrupted npm publish");
+        npm_state(&f.npm).0
+    };
+
+    // The request kill: the registry stored the package; consign (and npm,
+    // its child: the whole process group) dies before the reply.
+    restore(&f.dist(), built);
+    npm_reset(&f.npm);
+    f.npm.lock().unwrap().hold_replies = true;
+    let mut cmd = f.command(&["publish", "--only", "npm"]);
+    cmd.envs(npm_env()).stderr(Stdio::null());
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let mut child = cmd.spawn().unwrap();
+    let mut held = false;
+    for _ in 0..3000 {
+        if f.npm.lock().unwrap().holding {
+            held = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let killed = Command::new("kill")
+        .args(["-s", "KILL", "--", &format!("-{}", child.id())])
+        .status()
+        .unwrap();
+    assert!(killed.success(), "cannot kill the process group");
+    let status = child.wait().unwrap();
+    f.npm.lock().unwrap().hold_replies = false;
+    assert!(held, "the registry never held a publish");
+    assert_eq!(status.signal(), Some(9));
+    let mut cmd = f.command(&["publish", "--only", "npm"]);
+    cmd.envs(npm_env());
+    f.finish(cmd, "the npm rerun after the held publish");
+    let (remote, puts) = npm_state(&f.npm);
+    assert_eq!(remote, expected);
+    assert_eq!(puts.len(), 1, "published twice: {puts:?}");
+    writes + 1
+}
+
 #[test]
-fn build_and_host_killed_at_every_step_finish_on_a_rerun() {
-    let f = fixture();
+fn build_host_and_publish_killed_at_every_step_finish_on_a_rerun() {
+    require_tools!("git", "node", "npm");
+    let npm = Arc::new(Mutex::new(Registry::default()));
+    let (npm_url, npm_thread, npm_server) = npm_registry(npm.clone());
+    let f = fixture(&npm_url, npm);
     // Warm cargo's build (the runs below reuse its binaries).
     f.finish(f.command(&["build", "-a", "local", "-t", HOST]), "warm-up");
     let empty = Files::new();
     let (local_points, local) = every_write(&f, &["build", "-a", "local", "-t", HOST], &empty);
     let (global_points, built) = every_write(&f, &["build", "-a", "global"], &local);
     let (request_points, host_writes) = host_every_step(&f, &built);
+    let homebrew_points = homebrew_every_write(&f, &built);
+    let npm_points = npm_every_step(&f, &built);
+    npm_server.unblock();
+    npm_thread.join().unwrap();
     eprintln!(
         "kill points: build -a local {local_points} writes; build -a global {global_points} writes; \
-         host {request_points} requests (before and after acting) + {host_writes} writes"
+         host {request_points} requests (before and after acting) + {host_writes} writes; \
+         publish homebrew {homebrew_points} writes; publish npm {npm_points} (writes + the held publish)"
     );
 }
