@@ -13,7 +13,9 @@
 //!
 //! A process killed between writing a temporary file and renaming it (SIGKILL
 //! runs no destructor) leaves `.{name}.tmp-{pid}-{n}` behind; the next write
-//! of the same destination removes those of processes that are gone.
+//! of the same destination removes those of processes that are gone, and so
+//! does [`remove_stale_temps`], which journals call when they are opened (a
+//! rerun may have nothing new to record).
 //!
 //! Test hook: with `CONSIGN_TEST_KILL_AT_WRITE=N`, the process SIGKILLs
 //! itself at its Nth write, once the temporary file is complete and before
@@ -112,6 +114,14 @@ impl Drop for Temp {
         if self.armed {
             let _ = fs::remove_file(&self.path);
         }
+    }
+}
+
+/// Remove the temporary files that killed writers of `dest` left beside it
+/// (see the module docs). Best effort.
+pub fn remove_stale_temps(dest: &Path) {
+    if let Some(name) = dest.file_name() {
+        remove_stale(dest, &format!(".{}.tmp-", name.to_string_lossy()));
     }
 }
 
@@ -298,6 +308,9 @@ mod tests {
         );
         // Another destination's and a live process's are not ours to remove.
         assert!(other.exists() && live.exists(), "{left:?}");
+        // Opening a journal that has nothing new to record sweeps too.
+        remove_stale_temps(&dir.path().join("other.sum"));
+        assert!(!other.exists() && live.exists());
     }
 
     #[test]

@@ -22,6 +22,8 @@ mod common;
 mod fake_github;
 #[path = "publish/fake_npm_registry.rs"]
 mod fake_npm_registry;
+#[path = "publish/fake_registry.rs"]
+mod fake_registry;
 
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
@@ -34,9 +36,11 @@ use common::tools::{self, require_tools};
 use common::{bare_tap, git_in as git, single_app, TestWorkspace};
 use fake_github::{Action, FakeGithub, Fault};
 use fake_npm_registry::{npm_registry, Registry};
+use fake_registry::FakeRegistry;
 
 const HOST: &str = "x86_64-unknown-linux-gnu";
 const TOKEN: &str = "ghs_test_token_0123456789";
+const CARGO_TOKEN: &str = "cio_test_token_0123456789";
 
 type Files = BTreeMap<String, Vec<u8>>;
 
@@ -344,6 +348,7 @@ fn without_journal(mut files: Files) -> Files {
 fn publish_every_write(
     f: &Fixture,
     channel: &str,
+    extra: &[&str],
     built: &Files,
     fresh: &dyn Fn(usize) -> Vec<(String, String)>,
     state: &dyn Fn(usize) -> (String, Vec<String>),
@@ -351,7 +356,7 @@ fn publish_every_write(
     let args = ["publish", "--only", channel];
     let command = |env: &[(String, String)]| {
         let mut cmd = f.command(&args);
-        cmd.envs(env.iter().map(|(k, v)| (k, v)));
+        cmd.args(extra).envs(env.iter().map(|(k, v)| (k, v)));
         cmd
     };
     let check = |n: usize, expected: &(String, Files), context: &str| {
@@ -363,6 +368,13 @@ fn publish_every_write(
         }
         let diff = differences(&expected.1, &without_journal(snapshot(&f.dist())));
         assert!(diff.is_empty(), "{context}:\n{}", diff.join("\n"));
+        // `target/publish-journal.json` is beside the distrib directory.
+        let temps: Vec<String> = std::fs::read_dir(f.ws.path().join("target"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".tmp-"))
+            .collect();
+        assert!(temps.is_empty(), "{context}: left behind {temps:?}");
     };
     restore(&f.dist(), built);
     let env = fresh(0);
@@ -405,7 +417,7 @@ fn homebrew_every_write(f: &Fixture, built: &Files) -> usize {
         let changes = log.lines().map(str::to_string).collect();
         (format!("{log}\n{formula}"), changes)
     };
-    publish_every_write(f, "homebrew", built, &fresh, &state)
+    publish_every_write(f, "homebrew", &[], built, &fresh, &state)
 }
 
 fn npm_env() -> Vec<(String, String)> {
@@ -431,7 +443,7 @@ fn npm_every_step(f: &Fixture, built: &Files) -> usize {
         npm_env()
     };
     let state = |_| npm_state(&f.npm);
-    let writes = publish_every_write(f, "npm", built, &fresh, &state);
+    let writes = publish_every_write(f, "npm", &[], built, &fresh, &state);
     let expected = {
         restore(&f.dist(), built);
         npm_reset(&f.npm);
@@ -476,6 +488,44 @@ fn npm_every_step(f: &Fixture, built: &Files) -> usize {
     writes + 1
 }
 
+/// `publish --only crates` to the loopback cargo registry, killed at every
+/// write (`target/publish-journal.json`, written after each upload).
+fn crates_every_write(f: &Fixture, built: &Files) -> usize {
+    let reg = FakeRegistry::start(CARGO_TOKEN);
+    let index = reg.index_url();
+    let journal = f.ws.path().join("target/publish-journal.json");
+    let fresh = |_| {
+        let _ = std::fs::remove_file(&journal);
+        let mut s = reg.lock();
+        s.crates.clear();
+        s.uploads.clear();
+        vec![("CARGO_REGISTRY_TOKEN".to_string(), CARGO_TOKEN.to_string())]
+    };
+    let state = |_| {
+        let s = reg.lock();
+        let stored: Vec<String> = s
+            .crates
+            .iter()
+            .flat_map(|(name, vs)| vs.iter().map(move |v| format!("{name}@{}", v.vers)))
+            .collect();
+        let uploads = s
+            .uploads
+            .iter()
+            .filter(|u| u.stored)
+            .map(|u| format!("{}@{}", u.name, u.vers))
+            .collect();
+        (format!("{stored:?}"), uploads)
+    };
+    publish_every_write(
+        f,
+        "crates",
+        &["--index", &index, "--timeout", "20"],
+        built,
+        &fresh,
+        &state,
+    )
+}
+
 #[test]
 fn build_host_and_publish_killed_at_every_step_finish_on_a_rerun() {
     require_tools!("git", "node", "npm");
@@ -490,11 +540,13 @@ fn build_host_and_publish_killed_at_every_step_finish_on_a_rerun() {
     let (request_points, host_writes) = host_every_step(&f, &built);
     let homebrew_points = homebrew_every_write(&f, &built);
     let npm_points = npm_every_step(&f, &built);
+    let crates_points = crates_every_write(&f, &built);
     npm_server.unblock();
     npm_thread.join().unwrap();
     eprintln!(
         "kill points: build -a local {local_points} writes; build -a global {global_points} writes; \
          host {request_points} requests (before and after acting) + {host_writes} writes; \
-         publish homebrew {homebrew_points} writes; publish npm {npm_points} (writes + the held publish)"
+         publish homebrew {homebrew_points} writes; publish npm {npm_points} (writes + the held publish); \
+         publish crates {crates_points} writes"
     );
 }
