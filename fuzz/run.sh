@@ -40,7 +40,7 @@ for t in $targets; do
   else
     result=CRASH
     status=1
-    grep -E 'panicked|Test unit written|ERROR' "$log" | head -n 5 | sed "s/^/  $t: /" >&2
+    grep -a -E 'panicked|Test unit written|ERROR' "$log" | head -n 5 | sed "s/^/  $t: /" >&2
   fi
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   echo "$t: ${execs:-?} executions in ${seconds}s ($result)"

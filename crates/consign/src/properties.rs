@@ -59,8 +59,9 @@ fn load(path: &str, text: &str, table: &str) -> (Result<Option<DistConfig>, Stri
         Ok(doc) => read_dist_at(&file, &doc, table, &mut warnings),
         Err(e) => Err(e),
     };
-    // Every error and warning points inside the file, at the line it shows.
-    let text_lines: Vec<&str> = text.lines().collect();
+    // Every error and warning points inside the file, at the line it shows
+    // (the empty line after a final newline included: the end of the file).
+    let text_lines: Vec<&str> = text.split('\n').collect();
     let locations = result
         .as_ref()
         .err()
@@ -70,7 +71,7 @@ fn load(path: &str, text: &str, table: &str) -> (Result<Option<DistConfig>, Stri
     for loc in locations {
         assert!(
             loc.line >= 1 && loc.line <= text_lines.len().max(1),
-            "location line {} outside the file ({} lines)",
+            "location line {} outside the file ({} lines, counting the end)",
             loc.line,
             text_lines.len()
         );
@@ -203,7 +204,7 @@ fn is_package_name(name: &str) -> bool {
 }
 
 /// Source-host URLs. Lines: the repository URL, then the GitHub Enterprise
-/// base URL (empty: none).
+/// base URL (none unless it is an `http(s)://` URL, as the config requires).
 ///
 /// A URL that parses names an owner and a project of URL-safe characters,
 /// and its normalized form (`repo_url`, also with `.git` or a trailing `/`)
@@ -212,7 +213,11 @@ pub fn repository(data: &[u8]) {
     use crate::project::source_host::parse_repository;
     let Some(lines) = lines(data) else { return };
     let raw = lines[0];
-    let enterprise = lines.get(1).copied().filter(|e| !e.is_empty());
+    // The config accepts only http(s) URLs for `github-enterprise-url`.
+    let enterprise = lines
+        .get(1)
+        .copied()
+        .filter(|e| e.starts_with("https://") || e.starts_with("http://"));
     let Ok(host) = parse_repository(raw, enterprise) else {
         return;
     };
@@ -269,8 +274,11 @@ pub fn changelog(data: &[u8]) {
         .lines()
         .map(|l| l.trim_end_matches('\r'))
         .collect();
+    // A setext heading may span lines (joined with a space), so compare
+    // with whitespace collapsed.
+    let collapsed = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        source.iter().any(|l| l.contains(s.heading.trim())),
+        collapsed(changelog).contains(&collapsed(&s.heading)),
         "heading `{}` is not in the changelog",
         s.heading
     );

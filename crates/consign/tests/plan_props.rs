@@ -17,8 +17,9 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use consign::plan::{self, ArtifactMode, PlanOptions};
+use consign::project::cargo::{CargoPackage, RegistryFacts};
 use consign::project::config::{read_dist_at, DistConfig, SourceFile};
-use consign::project::{cargo::RegistryFacts, git::GitState, Package, Workspace};
+use consign::project::{git::GitState, Package, Workspace};
 use consign_manifest::ArtifactKind;
 use proptest::prelude::*;
 
@@ -179,37 +180,45 @@ fn build(spec: &Spec) -> (Workspace, String) {
                 None => DistConfig::default(),
             };
             Package {
-                name,
-                version: version(*minor),
-                manifest_path: dir.join("Cargo.toml"),
+                cargo: CargoPackage {
+                    name,
+                    version: version(*minor),
+                    manifest_path: dir.join("Cargo.toml"),
+                    binaries,
+                    has_lib: *has_lib,
+                    publish: true,
+                    repository: Some("https://github.com/acme/proj.git".into()),
+                    description: Some("a tool".into()),
+                    license: Some("MIT".into()),
+                    homepage: None,
+                    readme: None,
+                    license_file: None,
+                    binstall: None,
+                    wix: None,
+                    authors: Vec::new(),
+                    registry: RegistryFacts::default(),
+                },
                 dir,
-                binaries,
-                has_lib: *has_lib,
-                publish: true,
-                repository: Some("https://github.com/acme/proj.git".into()),
-                description: Some("a tool".into()),
-                license: Some("MIT".into()),
-                homepage: None,
-                readme: None,
-                license_file: None,
                 config: pkg_config,
                 config_origin: None,
                 dir_files: vec!["Cargo.toml".into(), "README.md".into()],
                 changelog: None,
-                binstall: None,
-                wix: None,
-                authors: Vec::new(),
-                registry: RegistryFacts::default(),
             }
         })
         .collect();
     let tag = match &spec.tag {
         // A unified tag takes the first package's version.
-        TagStyle::Unified => format!("v{}", packages[0].version),
-        TagStyle::Dash(i) => format!("{}-v{}", packages[*i].name, packages[*i].version),
-        TagStyle::Slash(i) => format!("{}/{}", packages[*i].name, packages[*i].version),
+        TagStyle::Unified => format!("v{}", packages[0].cargo.version),
+        TagStyle::Dash(i) => format!(
+            "{}-v{}",
+            packages[*i].cargo.name, packages[*i].cargo.version
+        ),
+        TagStyle::Slash(i) => format!("{}/{}", packages[*i].cargo.name, packages[*i].cargo.version),
         TagStyle::Prefixed(i) => {
-            format!("release/{}/v{}", packages[*i].name, packages[*i].version)
+            format!(
+                "release/{}/v{}",
+                packages[*i].cargo.name, packages[*i].cargo.version
+            )
         }
     };
     let ws = Workspace {
@@ -279,11 +288,11 @@ fn check(spec: &Spec) -> Result<(), TestCaseError> {
         TagStyle::Unified => ws
             .packages
             .iter()
-            .filter(|p| p.version == ws.packages[0].version)
-            .map(|p| p.name.as_str())
+            .filter(|p| p.version == ws.packages[0].cargo.version)
+            .map(|p| p.cargo.name.as_str())
             .collect(),
         TagStyle::Dash(i) | TagStyle::Slash(i) | TagStyle::Prefixed(i) => {
-            [ws.packages[*i].name.as_str()].into()
+            [ws.packages[*i].cargo.name.as_str()].into()
         }
     };
     let apps: BTreeSet<&str> = m.releases.iter().map(|r| r.app_name.as_str()).collect();

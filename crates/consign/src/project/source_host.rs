@@ -108,7 +108,7 @@ pub fn parse_repository(
     } else {
         match enterprise_base {
             Some(base) if host_of(base).as_deref() == Some(host.as_str()) => {
-                base.trim_end_matches('/').to_string()
+                origin_of(base).expect("a base with a host has an origin")
             }
             _ => {
                 return Err(SourceHostError::UnsupportedHost {
@@ -125,6 +125,15 @@ pub fn parse_repository(
     })
 }
 
+/// `scheme://authority` of a base URL: the server, without a path. Release
+/// URLs are `{origin}/{owner}/{repo}/...`, so a path in the configured base
+/// (`https://ghe.example.com/login`) must not end up in them.
+fn origin_of(base: &str) -> Option<String> {
+    let (scheme, rest) = base.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    Some(format!("{scheme}://{authority}"))
+}
+
 fn host_of(base: &str) -> Option<String> {
     let rest = base.split_once("://").map(|(_, r)| r)?;
     let host = rest.split('/').next()?;
@@ -137,6 +146,18 @@ mod tests {
 
     fn check(raw: &str) -> String {
         parse_repository(raw, None).unwrap().repo_url()
+    }
+
+    /// Found by the `repository` fuzz target
+    /// (`fuzz/regressions/repository/enterprise-url-with-a-path`): the
+    /// configured base was used whole, so its path went into every release
+    /// URL, and the normalized URL did not parse back.
+    #[test]
+    fn enterprise_url_with_a_path_gives_the_servers_origin() {
+        let base = Some("https://ghe.example.com/some/path/");
+        let host = parse_repository("https://ghe.example.com/acme/tool", base).unwrap();
+        assert_eq!(host.repo_url(), "https://ghe.example.com/acme/tool");
+        assert_eq!(parse_repository(&host.repo_url(), base), Ok(host));
     }
 
     #[test]
