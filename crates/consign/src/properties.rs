@@ -270,9 +270,10 @@ pub fn changelog(data: &[u8]) {
         "heading `{}` does not name {v}",
         s.heading
     );
+    // Line endings are `\n` or `\r\n`: one `\r` goes, any other is content.
     let source: Vec<&str> = changelog
-        .lines()
-        .map(|l| l.trim_end_matches('\r'))
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
         .collect();
     // A setext heading may span lines (joined with a space), so compare
     // with whitespace collapsed.

@@ -65,8 +65,8 @@ pub fn parse_repository(
         .or_else(|| s.strip_prefix("ssh://"))
         .or_else(|| s.strip_prefix("git://"))
     {
-        let rest = rest.split_once('@').map_or(rest, |(_, r)| r);
-        rest.split_once('/').ok_or_else(unparseable)?
+        let (authority, path) = rest.split_once('/').ok_or_else(unparseable)?;
+        (without_userinfo(authority), path)
     } else if let Some((user_host, path)) = s.split_once(':') {
         // scp-like ssh: git@github.com:owner/repo.git
         let host = user_host.split_once('@').map_or(user_host, |(_, h)| h);
@@ -131,13 +131,18 @@ pub fn parse_repository(
 fn origin_of(base: &str) -> Option<String> {
     let (scheme, rest) = base.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next()?;
-    Some(format!("{scheme}://{authority}"))
+    Some(format!("{scheme}://{}", without_userinfo(authority)))
+}
+
+/// `host[:port]` of an authority, without a `user[:password]@`.
+fn without_userinfo(authority: &str) -> &str {
+    authority.rsplit_once('@').map_or(authority, |(_, h)| h)
 }
 
 fn host_of(base: &str) -> Option<String> {
-    let rest = base.split_once("://").map(|(_, r)| r)?;
-    let host = rest.split('/').next()?;
-    Some(host.split(':').next()?.to_ascii_lowercase())
+    let origin = origin_of(base)?;
+    let (_, authority) = origin.split_once("://")?;
+    Some(authority.split(':').next()?.to_ascii_lowercase())
 }
 
 #[cfg(test)]
@@ -155,6 +160,18 @@ mod tests {
     #[test]
     fn enterprise_url_with_a_path_gives_the_servers_origin() {
         let base = Some("https://ghe.example.com/some/path/");
+        let host = parse_repository("https://ghe.example.com/acme/tool", base).unwrap();
+        assert_eq!(host.repo_url(), "https://ghe.example.com/acme/tool");
+        assert_eq!(parse_repository(&host.repo_url(), base), Ok(host));
+    }
+
+    /// Found by the `repository` fuzz target
+    /// (`fuzz/regressions/repository/enterprise-url-with-userinfo`): the
+    /// enterprise host was read with its `user@`, the repository's without,
+    /// so they never matched (or matched the wrong server).
+    #[test]
+    fn enterprise_url_with_userinfo_matches_its_host() {
+        let base = Some("https://bot:secret@ghe.example.com");
         let host = parse_repository("https://ghe.example.com/acme/tool", base).unwrap();
         assert_eq!(host.repo_url(), "https://ghe.example.com/acme/tool");
         assert_eq!(parse_repository(&host.repo_url(), base), Ok(host));
