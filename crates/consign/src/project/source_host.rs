@@ -88,6 +88,11 @@ pub fn parse_repository(
     let owner = parts.next().ok_or_else(unparseable)?;
     let project = parts.next().ok_or_else(unparseable)?;
     let project = project.strip_suffix(".git").unwrap_or(project);
+    // GitHub refuses repository names ending in `.git`: `x.git.git` is a
+    // mistake, and reading it as `x.git` would not read back the same.
+    if project.ends_with(".git") {
+        return Err(unparseable());
+    }
     // Anything after owner/repo must be a web path inside the repo (tree/main/...).
     if let Some(extra) = parts.next() {
         if !["tree", "blob", "-"].contains(&extra) {
@@ -175,6 +180,16 @@ mod tests {
         let host = parse_repository("https://ghe.example.com/acme/tool", base).unwrap();
         assert_eq!(host.repo_url(), "https://ghe.example.com/acme/tool");
         assert_eq!(parse_repository(&host.repo_url(), base), Ok(host));
+    }
+
+    /// Found by the `repository` fuzz target
+    /// (`fuzz/regressions/repository/a-doubled-git-suffix`).
+    #[test]
+    fn a_doubled_git_suffix_is_refused() {
+        assert!(matches!(
+            parse_repository("https://github.com/acme/tool.git.git", None),
+            Err(SourceHostError::Unparseable(_))
+        ));
     }
 
     #[test]
