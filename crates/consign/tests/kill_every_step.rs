@@ -84,7 +84,17 @@ fn differences(expected: &Files, actual: &Files) -> Vec<String> {
     for (name, data) in expected {
         match actual.get(name) {
             None => out.push(format!("missing {name}")),
-            Some(d) if d != data => out.push(format!("differs {name}")),
+            Some(d) if d != data => {
+                // The first differing line, for text files.
+                let (a, b) = (String::from_utf8_lossy(data), String::from_utf8_lossy(d));
+                let first = a
+                    .lines()
+                    .zip(b.lines())
+                    .find(|(x, y)| x != y)
+                    .map(|(x, y)| format!(": expected `{x}`, got `{y}`"))
+                    .unwrap_or_default();
+                out.push(format!("differs {name}{first}"))
+            }
             Some(_) => {}
         }
     }
@@ -536,6 +546,18 @@ fn build_host_and_publish_killed_at_every_step_finish_on_a_rerun() {
     f.finish(f.command(&["build", "-a", "local", "-t", HOST]), "warm-up");
     let empty = Files::new();
     let (local_points, local) = every_write(&f, &["build", "-a", "local", "-t", HOST], &empty);
+    // Regression (found here): a rebuild that reuses the finished archive
+    // left it out of the manifest's `upload_files`.
+    f.finish(
+        f.command(&["build", "-a", "local", "-t", HOST]),
+        "a rebuild",
+    );
+    let rebuilt = differences(&local, &snapshot(&f.dist()));
+    assert!(
+        rebuilt.is_empty(),
+        "a rebuild changed:\n{}",
+        rebuilt.join("\n")
+    );
     let (global_points, built) = every_write(&f, &["build", "-a", "global"], &local);
     let (request_points, host_writes) = host_every_step(&f, &built);
     let homebrew_points = homebrew_every_write(&f, &built);
