@@ -29,6 +29,7 @@ pub const TARGETS: &[(&str, Property)] = &[
     ("changelog", changelog),
     ("manifest_merge", manifest_merge),
     ("index_entry", index_entry),
+    ("bump", bump),
 ];
 
 /// Run the property of the target named `name` on `data`.
@@ -422,4 +423,52 @@ pub fn index_entry(data: &[u8]) {
     let mut expected = remote.versions.clone();
     expected.push(extra);
     assert_eq!(more.versions, expected);
+}
+
+/// The conventional-commit and version-bump rules (`release::bump`). Lines:
+/// the current version, a `--prerelease` label (empty: none), then the
+/// commit message.
+///
+/// - Reading a message never fails, and under 0.0.x a change is a patch.
+/// - A bump never lowers a version: the next version is above the current
+///   one (unless nothing is), and a pre-release exactly when one was asked
+///   for.
+/// - Without a pre-release, a bigger level never gives a smaller version.
+pub fn bump(data: &[u8]) {
+    use crate::release::bump::{next_version, Change, Level, Prerelease};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let mut lines = text.splitn(3, '\n');
+    let Some(Ok(current)) = lines.next().map(|l| Version::parse(l.trim())) else {
+        return;
+    };
+    let prerelease: Option<Prerelease> = lines.next().and_then(|l| l.trim().parse().ok());
+    let change = Change::parse(lines.next().unwrap_or(""));
+    if current.major == 0 && current.minor == 0 {
+        assert_eq!(
+            change.level(&current),
+            Level::Patch,
+            "{change:?} under {current}"
+        );
+    }
+    let mut previous: Option<Version> = None;
+    for level in [Level::Patch, Level::Minor, Level::Major] {
+        let next = next_version(&current, level, prerelease.as_ref());
+        assert!(
+            next > current || current.major == u64::MAX,
+            "{current} + {level:?} ({prerelease:?}) gave {next}"
+        );
+        assert_eq!(
+            next.pre.is_empty(),
+            prerelease.is_none(),
+            "{current} + {level:?} ({prerelease:?}) gave {next}"
+        );
+        if prerelease.is_none() {
+            if let Some(p) = &previous {
+                assert!(&next >= p, "{current}: {level:?} gave {next}, below {p}");
+            }
+            previous = Some(next);
+        }
+    }
 }
