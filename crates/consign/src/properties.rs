@@ -431,8 +431,9 @@ pub fn index_entry(data: &[u8]) {
 ///
 /// - Reading a message never fails, and under 0.0.x a change is a patch.
 /// - A bump never lowers a version: the next version is above the current
-///   one (unless nothing is), and a pre-release exactly when one was asked
-///   for.
+///   one (unless nothing is), and a pre-release when one was asked for
+///   (unless no pre-release of that label is above the current one: then
+///   the release of its core).
 /// - Without a pre-release, a bigger level never gives a smaller version.
 pub fn bump(data: &[u8]) {
     use crate::release::bump::{next_version, Change, Level, Prerelease};
@@ -459,9 +460,14 @@ pub fn bump(data: &[u8]) {
             next > current || current.major == u64::MAX,
             "{current} + {level:?} ({prerelease:?}) gave {next}"
         );
-        assert_eq!(
-            next.pre.is_empty(),
-            prerelease.is_none(),
+        // A pre-release when asked, except where none of that label sorts
+        // above the current pre-release: then the release of its core (the
+        // documented smallest step above).
+        let core = Version::new(current.major, current.minor, current.patch);
+        let released_instead = !current.pre.is_empty() && next == core;
+        assert!(
+            next.pre.is_empty() == prerelease.is_none()
+                || (prerelease.is_some() && released_instead),
             "{current} + {level:?} ({prerelease:?}) gave {next}"
         );
         if prerelease.is_none() {
