@@ -10,6 +10,18 @@
 //! [`write_atomic`] writes bytes; [`write_atomic_with`] lets a closure (or a
 //! tool such as `wixl` or `git archive`) produce the file at the temporary
 //! path.
+//!
+//! A process killed between writing a temporary file and renaming it (SIGKILL
+//! runs no destructor) leaves `.{name}.tmp-{pid}-{n}` behind; the next write
+//! of the same destination removes those of processes that are gone, and so
+//! does [`remove_stale_temps`], which journals call when they are opened (a
+//! rerun may have nothing new to record).
+//!
+//! Test hook: with `CONSIGN_TEST_KILL_AT_WRITE=N`, the process SIGKILLs
+//! itself at its Nth write, once the temporary file is complete and before
+//! the rename (`tests/kill_every_step.rs` kills at every write in turn);
+//! with `CONSIGN_TEST_WRITE_LOG=FILE`, each write appends its destination
+//! to FILE first (how the harness counts the writes).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -64,7 +76,9 @@ impl Temp {
             )
         })?;
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let tmp_name = format!(".{}.tmp-{}-{n}", name.to_string_lossy(), std::process::id());
+        let prefix = format!(".{}.tmp-", name.to_string_lossy());
+        remove_stale(dest, &prefix);
+        let tmp_name = format!("{prefix}{}-{n}", std::process::id());
         Ok(Temp {
             path: dest.with_file_name(tmp_name),
             armed: true,
@@ -78,6 +92,7 @@ impl Temp {
             .open(&self.path)
             .and_then(|f| f.sync_all())
             .map_err(|e| with_path(e, "cannot sync", &self.path))?;
+        test_hook::before_rename(dest);
         fs::rename(&self.path, dest).map_err(|e| {
             io::Error::new(
                 e.kind(),
@@ -98,6 +113,80 @@ impl Drop for Temp {
     fn drop(&mut self) {
         if self.armed {
             let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Remove the temporary files that killed writers of `dest` left beside it
+/// (see the module docs). Best effort.
+pub fn remove_stale_temps(dest: &Path) {
+    if let Some(name) = dest.file_name() {
+        remove_stale(dest, &format!(".{}.tmp-", name.to_string_lossy()));
+    }
+}
+
+/// Remove the temporary files (`{prefix}{pid}-{n}`) that processes which no
+/// longer run left beside `dest`: a killed write. Best effort, and only where
+/// a process can be looked up (`/proc`); a live writer's file is kept.
+fn remove_stale(dest: &Path, prefix: &str) {
+    let proc_fs = Path::new("/proc/self");
+    if !proc_fs.exists() {
+        return;
+    }
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let me = std::process::id().to_string();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
+            continue;
+        };
+        let Some((pid, n)) = rest.split_once('-') else {
+            continue;
+        };
+        let ours = pid.bytes().all(|b| b.is_ascii_digit())
+            && !pid.is_empty()
+            && n.bytes().all(|b| b.is_ascii_digit())
+            && !n.is_empty();
+        if ours && pid != me && !Path::new("/proc").join(pid).exists() {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The kill-at-every-write test hook (see the module docs).
+mod test_hook {
+    use std::io::Write as _;
+    use std::path::Path;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// Called once a write's temporary file is complete, before its rename.
+    pub(super) fn before_rename(dest: &Path) {
+        static WRITES: AtomicU64 = AtomicU64::new(0);
+        let n = WRITES.fetch_add(1, Ordering::SeqCst) + 1;
+        if let Some(log) = std::env::var_os("CONSIGN_TEST_WRITE_LOG") {
+            if let Ok(mut f) = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(log)
+            {
+                let _ = writeln!(f, "{}", dest.display());
+            }
+        }
+        let kill_at = std::env::var("CONSIGN_TEST_KILL_AT_WRITE").ok();
+        if kill_at.and_then(|k| k.parse::<u64>().ok()) == Some(n) {
+            // SIGKILL, as a crash or an OOM kill would: no destructor runs.
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &std::process::id().to_string()])
+                .status();
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+            }
         }
     }
 }
@@ -196,6 +285,32 @@ mod tests {
         .unwrap();
         assert_eq!((size, fs::read(&path).unwrap()), (3, b"new".to_vec()));
         assert_eq!(leftovers(dir.path()), ["app.msi"]);
+    }
+
+    #[test]
+    fn a_killed_writers_temp_file_goes_with_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sha256.sum");
+        // No process has pid 4194304 (above Linux's pid_max).
+        let stale = dir.path().join(".sha256.sum.tmp-4194304-0");
+        let other = dir.path().join(".other.sum.tmp-4194304-0");
+        let live = dir
+            .path()
+            .join(format!(".sha256.sum.tmp-{}-99", std::process::id()));
+        for f in [&stale, &other, &live] {
+            fs::write(f, b"half").unwrap();
+        }
+        write_atomic(&path, b"whole").unwrap();
+        let left = leftovers(dir.path());
+        assert!(
+            !left.contains(&".sha256.sum.tmp-4194304-0".to_string()),
+            "{left:?}"
+        );
+        // Another destination's and a live process's are not ours to remove.
+        assert!(other.exists() && live.exists(), "{left:?}");
+        // Opening a journal that has nothing new to record sweeps too.
+        remove_stale_temps(&dir.path().join("other.sum"));
+        assert!(!other.exists() && live.exists());
     }
 
     #[test]

@@ -49,6 +49,8 @@ pub enum ReadError {
 
 /// Read the journal at `path`: `None` when there is none yet.
 pub fn read<D: DeserializeOwned>(path: &Path) -> Result<Option<D>, ReadError> {
+    // A killed run's half-written journal: this run owns the journal now.
+    crate::fs::remove_stale_temps(path);
     match std::fs::read(path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
             .map(Some)

@@ -20,6 +20,9 @@ pub mod journal;
 pub mod output;
 pub mod plan;
 pub mod project;
+/// Parser properties shared by the fuzz targets and the corpus replay test.
+#[doc(hidden)]
+pub mod properties;
 pub mod release;
 pub mod targets;
 pub mod verify;

@@ -8,12 +8,12 @@ mod common;
 #[path = "publish/fake_npm_registry.rs"]
 mod fake_npm_registry;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use common::tools::{self, require_tools};
-use common::{git_in as git, single_app, Run, TestWorkspace};
+use common::{bare_tap, git_in as git, single_app, Run, TestWorkspace};
 use fake_npm_registry::{npm_registry, Registry};
 
 const CONFIG: &str = "installers = [\"homebrew\", \"npm\"]\ntap = \"acme/homebrew-tap\"\npublish-jobs = [\"homebrew\", \"npm\"]\ntargets = [\"x86_64-unknown-linux-gnu\"]\n";
@@ -41,22 +41,6 @@ fn publish(ws: &TestWorkspace, args: &[&str], env: &[(&str, &str)]) -> Run {
         cmd.env(k, v);
     }
     Run::from(cmd.output().unwrap())
-}
-
-/// A bare tap repository with one commit on `main`.
-fn bare_tap(root: &Path) -> PathBuf {
-    let bare = root.join("homebrew-tap.git");
-    git(
-        root,
-        &["init", "-q", "--bare", "-b", "main", "homebrew-tap.git"],
-    );
-    let seed = root.join("seed");
-    git(root, &["clone", "-q", bare.to_str().unwrap(), "seed"]);
-    std::fs::write(seed.join("README.md"), "# tap\n").unwrap();
-    git(&seed, &["add", "README.md"]);
-    git(&seed, &["commit", "-q", "-m", "seed"]);
-    git(&seed, &["push", "-q", "origin", "HEAD:main"]);
-    bare
 }
 
 fn commits(bare: &Path) -> usize {

@@ -530,10 +530,18 @@ impl Run<'_> {
         targets.dedup();
         let system = this_system(opts.mode, &targets);
         outcome.manifest.systems.insert(system.id.clone(), system);
+        // A reused archive is this build's output as much as a written one:
+        // a rerun (after a kill too) must list the same files.
         let written: std::collections::BTreeSet<String> = outcome
             .written
             .iter()
             .map(|(p, _)| p.display().to_string())
+            .chain(
+                outcome
+                    .reused
+                    .iter()
+                    .map(|name| dist.join(name).display().to_string()),
+            )
             .collect();
         outcome.manifest.upload_files = outcome
             .manifest

@@ -117,6 +117,12 @@ pub fn exec(
         .filter(|s| s.kind == PublishKind::New)
         .count();
     let updates = plan.steps.len() - new;
+    // A run killed while writing the journal left its temporary file; this
+    // run may have nothing to record, so sweep it now.
+    crate::fs::remove_stale_temps(
+        &ws.target_dir
+            .join(crate::channel::crates_io::journal::FILE_NAME),
+    );
     if plan.steps.is_empty() {
         printer.human(&format!(
             "Nothing to publish: every crate is already in `{}`\n",

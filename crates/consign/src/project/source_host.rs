@@ -65,8 +65,8 @@ pub fn parse_repository(
         .or_else(|| s.strip_prefix("ssh://"))
         .or_else(|| s.strip_prefix("git://"))
     {
-        let rest = rest.split_once('@').map_or(rest, |(_, r)| r);
-        rest.split_once('/').ok_or_else(unparseable)?
+        let (authority, path) = rest.split_once('/').ok_or_else(unparseable)?;
+        (without_userinfo(authority), path)
     } else if let Some((user_host, path)) = s.split_once(':') {
         // scp-like ssh: git@github.com:owner/repo.git
         let host = user_host.split_once('@').map_or(user_host, |(_, h)| h);
@@ -88,6 +88,11 @@ pub fn parse_repository(
     let owner = parts.next().ok_or_else(unparseable)?;
     let project = parts.next().ok_or_else(unparseable)?;
     let project = project.strip_suffix(".git").unwrap_or(project);
+    // GitHub refuses repository names ending in `.git`: `x.git.git` is a
+    // mistake, and reading it as `x.git` would not read back the same.
+    if project.ends_with(".git") {
+        return Err(unparseable());
+    }
     // Anything after owner/repo must be a web path inside the repo (tree/main/...).
     if let Some(extra) = parts.next() {
         if !["tree", "blob", "-"].contains(&extra) {
@@ -108,7 +113,7 @@ pub fn parse_repository(
     } else {
         match enterprise_base {
             Some(base) if host_of(base).as_deref() == Some(host.as_str()) => {
-                base.trim_end_matches('/').to_string()
+                origin_of(base).expect("a base with a host has an origin")
             }
             _ => {
                 return Err(SourceHostError::UnsupportedHost {
@@ -125,10 +130,24 @@ pub fn parse_repository(
     })
 }
 
+/// `scheme://authority` of a base URL: the server, without a path. Release
+/// URLs are `{origin}/{owner}/{repo}/...`, so a path in the configured base
+/// (`https://ghe.example.com/login`) must not end up in them.
+fn origin_of(base: &str) -> Option<String> {
+    let (scheme, rest) = base.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    Some(format!("{scheme}://{}", without_userinfo(authority)))
+}
+
+/// `host[:port]` of an authority, without a `user[:password]@`.
+fn without_userinfo(authority: &str) -> &str {
+    authority.rsplit_once('@').map_or(authority, |(_, h)| h)
+}
+
 fn host_of(base: &str) -> Option<String> {
-    let rest = base.split_once("://").map(|(_, r)| r)?;
-    let host = rest.split('/').next()?;
-    Some(host.split(':').next()?.to_ascii_lowercase())
+    let origin = origin_of(base)?;
+    let (_, authority) = origin.split_once("://")?;
+    Some(authority.split(':').next()?.to_ascii_lowercase())
 }
 
 #[cfg(test)]
@@ -137,6 +156,40 @@ mod tests {
 
     fn check(raw: &str) -> String {
         parse_repository(raw, None).unwrap().repo_url()
+    }
+
+    /// Found by the `repository` fuzz target
+    /// (`fuzz/regressions/repository/enterprise-url-with-a-path`): the
+    /// configured base was used whole, so its path went into every release
+    /// URL, and the normalized URL did not parse back.
+    #[test]
+    fn enterprise_url_with_a_path_gives_the_servers_origin() {
+        let base = Some("https://ghe.example.com/some/path/");
+        let host = parse_repository("https://ghe.example.com/acme/tool", base).unwrap();
+        assert_eq!(host.repo_url(), "https://ghe.example.com/acme/tool");
+        assert_eq!(parse_repository(&host.repo_url(), base), Ok(host));
+    }
+
+    /// Found by the `repository` fuzz target
+    /// (`fuzz/regressions/repository/enterprise-url-with-userinfo`): the
+    /// enterprise host was read with its `user@`, the repository's without,
+    /// so they never matched (or matched the wrong server).
+    #[test]
+    fn enterprise_url_with_userinfo_matches_its_host() {
+        let base = Some("https://bot:secret@ghe.example.com");
+        let host = parse_repository("https://ghe.example.com/acme/tool", base).unwrap();
+        assert_eq!(host.repo_url(), "https://ghe.example.com/acme/tool");
+        assert_eq!(parse_repository(&host.repo_url(), base), Ok(host));
+    }
+
+    /// Found by the `repository` fuzz target
+    /// (`fuzz/regressions/repository/a-doubled-git-suffix`).
+    #[test]
+    fn a_doubled_git_suffix_is_refused() {
+        assert!(matches!(
+            parse_repository("https://github.com/acme/tool.git.git", None),
+            Err(SourceHostError::Unparseable(_))
+        ));
     }
 
     #[test]

@@ -169,6 +169,23 @@ pub fn git_in(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// A bare Homebrew tap repository `homebrew-tap.git` in `root`, with one
+/// commit on `main` (pushed from a clone in `root/seed`).
+pub fn bare_tap(root: &Path) -> PathBuf {
+    let bare = root.join("homebrew-tap.git");
+    git_in(
+        root,
+        &["init", "-q", "--bare", "-b", "main", "homebrew-tap.git"],
+    );
+    let seed = root.join("seed");
+    git_in(root, &["clone", "-q", bare.to_str().unwrap(), "seed"]);
+    std::fs::write(seed.join("README.md"), "# tap\n").unwrap();
+    git_in(&seed, &["add", "README.md"]);
+    git_in(&seed, &["commit", "-q", "-m", "seed"]);
+    git_in(&seed, &["push", "-q", "origin", "HEAD:main"]);
+    bare
+}
+
 /// A package manifest.
 pub fn package(name: &str, version: &str, extra: &str) -> String {
     format!(

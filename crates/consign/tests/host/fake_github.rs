@@ -91,10 +91,14 @@ pub enum Action {
     Hang,
     /// Act on the request, then drop the connection without answering.
     ActThenDrop,
+    /// Act on the request, then hang without answering (until the client is
+    /// killed or the server stops): a kill after the remote changed.
+    ActThenHang,
 }
 
 #[derive(Clone, Debug)]
 pub struct Fault {
+    /// The method, or `*` for any.
     pub method: &'static str,
     /// A substring of the path (`/assets`, `/releases/`).
     pub path_contains: &'static str,
@@ -307,7 +311,7 @@ fn serve_request(req: &mut Request, state: &Mutex<State>) -> std::io::Result<Rep
     let fault = {
         let mut s = state.lock().unwrap();
         s.faults.iter_mut().find_map(|f| {
-            if f.method == req.method && req.path.contains(f.path_contains) {
+            if (f.method == "*" || f.method == req.method) && req.path.contains(f.path_contains) {
                 f.seen += 1;
                 (f.seen == f.nth).then(|| f.action.clone())
             } else {
@@ -326,6 +330,7 @@ fn serve_request(req: &mut Request, state: &Mutex<State>) -> std::io::Result<Rep
         });
     };
     let act_then_drop = matches!(fault, Some(Action::ActThenDrop));
+    let act_then_hang = matches!(fault, Some(Action::ActThenHang));
     match fault {
         Some(Action::Reply(status, headers, body)) => {
             req.read_body(length)?;
@@ -367,7 +372,7 @@ fn serve_request(req: &mut Request, state: &Mutex<State>) -> std::io::Result<Rep
             req.hang(Duration::from_secs(60));
             return Ok(Reply::close());
         }
-        Some(Action::ActThenDrop) | None => {}
+        Some(Action::ActThenDrop | Action::ActThenHang) | None => {}
     }
     let body = req.read_body(length)?;
     let token = state.lock().unwrap().token.clone();
@@ -384,6 +389,11 @@ fn serve_request(req: &mut Request, state: &Mutex<State>) -> std::io::Result<Rep
     };
     record(req, status, body);
     if act_then_drop {
+        return Ok(Reply::close());
+    }
+    if act_then_hang {
+        state.lock().unwrap().hanging = true;
+        req.hang(Duration::from_secs(60));
         return Ok(Reply::close());
     }
     let text = if status == 204 {

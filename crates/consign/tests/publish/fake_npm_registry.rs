@@ -17,6 +17,11 @@ pub struct Registry {
     pub fail_next_reply: bool,
     /// Authorization headers seen.
     pub auth: Vec<String>,
+    /// Store each publish, then hold its reply while this stays set (a
+    /// client killed after the registry acted).
+    pub hold_replies: bool,
+    /// Set while a reply is held.
+    pub holding: bool,
 }
 
 /// A loopback npm registry: `GET /{name}` (the packument) and `PUT /{name}`
@@ -99,6 +104,20 @@ pub fn npm_registry(
                             .entry(name.clone())
                             .or_default()
                             .insert(version.clone(), integrity);
+                        if st.hold_replies {
+                            st.holding = true;
+                            drop(st);
+                            // Bounded: the test clears the flag once it has
+                            // killed the client.
+                            for _ in 0..3000 {
+                                if !state.lock().unwrap().hold_replies {
+                                    break;
+                                }
+                                std::thread::sleep(std::time::Duration::from_millis(20));
+                            }
+                            st = state.lock().unwrap();
+                            st.holding = false;
+                        }
                         if std::mem::take(&mut st.fail_next_reply) {
                             json(500, "{\"error\":\"gateway timeout\"}".into())
                         } else {

@@ -1,0 +1,4 @@
+//! Fuzz target: the `config` property of `consign::properties`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| consign::properties::run("config", data));
