@@ -185,7 +185,7 @@ struct MessageTarget {
 
 /// The command line of one build.
 pub fn command(build: &CargoBuild, builder: Builder, root: &Path) -> Command {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let cargo = crate::project::cargo::program();
     let mut cmd = Command::new(cargo);
     if build.auditable {
         // `cargo auditable build` (cargo-auditable wraps plain `cargo build`).

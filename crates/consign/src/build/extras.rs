@@ -46,10 +46,6 @@ fn run_tool(mut cmd: Command, what: &str, missing_hint: &str) -> anyhow::Result<
     Ok(())
 }
 
-fn cargo() -> std::ffi::OsString {
-    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
-}
-
 /// Copy `from` to the release directory as `name`, atomically, and record it.
 fn release_file(run: &mut Run<'_>, from: &Path, name: &str) -> anyhow::Result<PathBuf> {
     let bytes = std::fs::read(from).map_err(|e| {
@@ -88,7 +84,7 @@ impl Run<'_> {
         for sbom in plan.sboms() {
             let step = format!("cargo cyclonedx ({})", sbom.name);
             self.progress.start(&step);
-            let mut cmd = Command::new(cargo());
+            let mut cmd = Command::new(crate::project::cargo::program());
             cmd.args(["cyclonedx", "--format", "xml", "--manifest-path"])
                 .arg(&sbom.manifest_path);
             run_tool(
@@ -119,7 +115,7 @@ impl Run<'_> {
                     "cargo install axoupdater-cli {AXOUPDATER_CLI_VERSION} --target {target}"
                 );
                 self.progress.start(&step);
-                let mut cmd = Command::new(cargo());
+                let mut cmd = Command::new(crate::project::cargo::program());
                 cmd.args([
                     "install",
                     "axoupdater-cli",

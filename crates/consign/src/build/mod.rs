@@ -582,7 +582,7 @@ fn this_system(mode: ArtifactMode, targets: &[&str]) -> consign_manifest::System
             })
             .filter(|l| !l.is_empty())
     };
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let cargo = crate::project::cargo::program();
     let build_environment = match std::env::consts::OS {
         "linux" => BuildEnvironment::Linux {
             // `glibc 2.36`; musl systems have no such variable.

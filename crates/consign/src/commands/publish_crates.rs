@@ -305,10 +305,6 @@ fn report(
     Ok(summary)
 }
 
-fn cargo() -> std::ffi::OsString {
-    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
-}
-
 /// `cargo package` for every step at once (cargo resolves members that are
 /// not yet published from the packages it is making). Libraries are
 /// packaged without `Cargo.lock` (their users never read it), which needs
@@ -325,7 +321,7 @@ fn package(
     printer: &Printer,
 ) -> anyhow::Result<()> {
     let command = |exclude_lockfile: bool| {
-        let mut cmd = Command::new(cargo());
+        let mut cmd = Command::new(crate::project::cargo::program());
         cmd.arg("package")
             .arg("--manifest-path")
             .arg(ws.root.join("Cargo.toml"))
@@ -372,7 +368,7 @@ fn package(
 
 /// `cargo test --locked` for every step (`--verify`).
 fn test_locked(ws: &Workspace, steps: &[CrateStep]) -> anyhow::Result<()> {
-    let mut cmd = Command::new(cargo());
+    let mut cmd = Command::new(crate::project::cargo::program());
     cmd.args(["test", "--locked", "--manifest-path"])
         .arg(ws.root.join("Cargo.toml"));
     for s in steps {
