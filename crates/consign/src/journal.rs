@@ -60,6 +60,28 @@ pub fn read<D: DeserializeOwned>(path: &Path) -> Result<Option<D>, ReadError> {
     }
 }
 
+/// One thing a step did: the event of the release and release-flow journals.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Event {
+    /// Unix seconds.
+    pub at: u64,
+    /// The step (`create`, `upload`, `tag:v1.2.3`, ...).
+    pub step: String,
+    /// What happened (`created`, `uploaded x`, `failed: ...`).
+    pub outcome: String,
+}
+
+impl Event {
+    /// `step` did `outcome`, now.
+    pub fn now(step: &str, outcome: &str) -> Event {
+        Event {
+            at: now(),
+            step: step.to_string(),
+            outcome: outcome.to_string(),
+        }
+    }
+}
+
 /// Seconds since the Unix epoch, for event stamps.
 pub fn now() -> u64 {
     SystemTime::now()

@@ -117,10 +117,7 @@ impl Setup {
         progress: &Bars,
     ) -> anyhow::Result<(Client, Journal)> {
         let (repo, web) = self.repo.clone().expect("callers check for GitHub hosting");
-        let token = Token::from_env().ok_or_else(|| {
-            UserError::new("no GitHub token: neither `GITHUB_TOKEN` nor `GH_TOKEN` is set")
-                .hint("set `GITHUB_TOKEN` to a token with the `contents: write` permission (in GitHub Actions: `GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}` and `permissions: contents: write`)")
-        })?;
+        let token = Token::required("set `GITHUB_TOKEN` to a token with the `contents: write` permission (in GitHub Actions: `GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}` and `permissions: contents: write`)")?;
         let api = github::api_base(std::env::var("GITHUB_API_URL").ok().as_deref(), &web);
         let journal = Journal::open(
             &self.dist,

@@ -34,20 +34,11 @@ pub fn exec(global: &GlobalArgs, args: &ReleaseArgs, printer: &Printer) -> anyho
         manifest_path: global.manifest_path.clone(),
     })?;
     let publish = !args.skip_publish;
-    let token = Token::from_env();
-    if token.is_none() {
-        let mut message =
-            "no GitHub token: neither `GITHUB_TOKEN` nor `GH_TOKEN` is set".to_string();
-        if publish && std::env::var_os("CARGO_REGISTRY_TOKEN").is_none() {
-            message.push_str(
-                " (and `CARGO_REGISTRY_TOKEN` is not set either, for publishing the crates)",
-            );
-        }
-        return Err(UserError::new(message)
-            .hint("set `GITHUB_TOKEN` to a token that may push tags, create releases and label pull requests (`contents: write`, `pull-requests: write`); in the generated workflow, a GitHub App token or fine-grained PAT in a secret, so the pushed tags start `release.yml`")
-            .into());
+    let mut hint = "set `GITHUB_TOKEN` to a token that may push tags, create releases and label pull requests (`contents: write`, `pull-requests: write`); in the generated workflow, a GitHub App token or fine-grained PAT in a secret, so the pushed tags start `release.yml`".to_string();
+    if publish && std::env::var_os("CARGO_REGISTRY_TOKEN").is_none() {
+        hint.push_str("; `CARGO_REGISTRY_TOKEN` is not set either, for publishing the crates");
     }
-    let token = token.expect("checked above");
+    let token = Token::required(hint)?;
     let head = finish::head(&ws.root)?;
     let remote = finish::remote_tags(&ws.root)?;
     let inputs = gather(&ws, &head, &remote, publish)?;
@@ -74,24 +65,7 @@ pub fn exec(global: &GlobalArgs, args: &ReleaseArgs, printer: &Printer) -> anyho
             }
         ));
     }
-    let repo = repository(&ws)?;
-    let api = github::api_base(
-        std::env::var("GITHUB_API_URL").ok().as_deref(),
-        &repo.web_base,
-    );
-    let client = Client::new(
-        &api,
-        github::Repo {
-            owner: repo.owner.clone(),
-            name: repo.project.clone(),
-        },
-        token.clone(),
-        RetryPolicy::default(),
-    )
-    .on_notice({
-        let printer = *printer;
-        move |n| printer.warn(n)
-    });
+    let client = repository_client(&ws, token.clone(), printer)?;
     let journal = Journal::open(&ws.target_dir, &head, Some(token))?;
     let publish_crates =
         || super::publish_crates::exec(global, &args.crates, false, false, printer);
@@ -219,24 +193,45 @@ fn inherits_workspace_version(manifest: &Path) -> bool {
 }
 
 /// The GitHub repository of the released packages.
-fn repository(ws: &Workspace) -> anyhow::Result<source_host::SourceHost> {
-    let raw = ws
+/// The GitHub client for the repository the release-PR flow works on (both
+/// `release-pr` and `release`): the first publishable package's
+/// `repository` (else any package's), with `GITHUB_API_URL` honoured and
+/// notices printed as warnings.
+pub(super) fn repository_client(
+    ws: &Workspace,
+    token: Token,
+    printer: &Printer,
+) -> anyhow::Result<Client> {
+    let url = ws
         .packages
         .iter()
         .filter(|p| p.publish)
+        .chain(&ws.packages)
         .find_map(|p| p.repository.clone())
         .ok_or_else(|| {
-            UserError::new("no publishable package names its `repository`, so there is no GitHub repository to release on")
-                .hint("set `[package] repository = \"https://github.com/OWNER/REPO\"` (or `repository.workspace = true`)")
+            UserError::new("no package sets `repository`, so consign does not know which GitHub repository to release on")
+                .hint("set `[package].repository` (or `[workspace.package].repository`) to `https://github.com/OWNER/REPO`")
         })?;
-    Ok(
-        source_host::parse_repository(&raw, ws.config.github_enterprise_url.as_deref()).map_err(
-            |e| {
-                UserError::new(format!("cannot release on `{raw}`: {e}"))
-                    .hint("`consign release` makes GitHub Releases; set `repository` to the GitHub repository")
-            },
-        )?,
+    let host = source_host::parse_repository(&url, ws.config.github_enterprise_url.as_deref())
+        .map_err(|e| {
+            UserError::new(format!("cannot release on `{url}`: {e}"))
+                .hint("release PRs, tags and GitHub Releases are made on GitHub; set `repository` to the GitHub repository")
+        })?;
+    let api = github::api_base(
+        std::env::var("GITHUB_API_URL").ok().as_deref(),
+        &host.web_base,
+    );
+    let printer = *printer;
+    Ok(Client::new(
+        &api,
+        github::Repo {
+            owner: host.owner,
+            name: host.project,
+        },
+        token,
+        RetryPolicy::default(),
     )
+    .on_notice(move |text| printer.warn(text)))
 }
 
 /// The merged release PR through the pulls API (`release::pulls`): the one

@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use crate::cli::{BumpArg, GlobalArgs, OutputFormat, ReleasePrArgs};
 use crate::error::UserError;
-use crate::host::github::{self, Client, RetryPolicy, Token};
+use crate::host::github::Token;
 use crate::output::{Printer, DIM, HEADING};
-use crate::project::{self, source_host, LoadOptions};
+use crate::project::{self, LoadOptions};
 use crate::release::bump::{BumpRequest, Level, Prerelease};
 use crate::release::prepare::{self, Options, ReleasePlan};
 use crate::release::pulls::{self, NewPull};
@@ -87,11 +87,8 @@ pub fn exec(global: &GlobalArgs, args: &ReleasePrArgs, printer: &Printer) -> any
 
     let mut pull = None;
     if !args.dry_run && (!nothing || args.force) {
-        let token = Token::from_env().ok_or_else(|| {
-            UserError::new("no GitHub token: neither `GITHUB_TOKEN` nor `GH_TOKEN` is set")
-                .hint("set `GITHUB_TOKEN` to a token with `contents: write` and `pull-requests: write` (in GitHub Actions, give the job those permissions), or use `--dry-run` to see the plan")
-        })?;
-        let client = client(&ws, token, printer)?;
+        let token = Token::required("set `GITHUB_TOKEN` to a token with `contents: write` and `pull-requests: write` (in GitHub Actions, give the job those permissions), or use `--dry-run` to see the plan")?;
+        let client = super::release::repository_client(&ws, token, printer)?;
         let base = branch::current_branch(&gathered.repo_root)
             .or_else(|| std::env::var("GITHUB_REF_NAME").ok().filter(|s| !s.is_empty()))
             .ok_or_else(|| {
@@ -201,37 +198,6 @@ pub fn exec(global: &GlobalArgs, args: &ReleasePrArgs, printer: &Printer) -> any
         }
     }
     Ok(())
-}
-
-/// The client for the repository the packages name.
-fn client(ws: &project::Workspace, token: Token, printer: &Printer) -> anyhow::Result<Client> {
-    let url = ws
-        .packages
-        .iter()
-        .filter(|p| p.publish)
-        .chain(&ws.packages)
-        .find_map(|p| p.repository.clone())
-        .ok_or_else(|| {
-            UserError::new("no package sets `repository`, so consign does not know which GitHub repository to open the PR on")
-                .hint("set `[package].repository` (or `[workspace.package].repository`) to `https://github.com/OWNER/REPO`")
-        })?;
-    let host = source_host::parse_repository(&url, ws.config.github_enterprise_url.as_deref())
-        .map_err(|e| UserError::new(e.to_string()).hint("`consign release-pr` opens PRs on GitHub; set `repository` to the GitHub repository"))?;
-    let api = github::api_base(
-        std::env::var("GITHUB_API_URL").ok().as_deref(),
-        &host.web_base,
-    );
-    let printer = *printer;
-    Ok(Client::new(
-        &api,
-        github::Repo {
-            owner: host.owner,
-            name: host.project,
-        },
-        token,
-        RetryPolicy::default(),
-    )
-    .on_notice(move |text| printer.warn(text)))
 }
 
 /// The plan for people: each package old → new with its reasons, then the

@@ -50,6 +50,15 @@ impl Token {
         })
     }
 
+    /// [`Token::from_env`], or the error every command gives without one:
+    /// it names both variables, with `hint` saying what the token needs.
+    pub fn required(hint: impl Into<String>) -> Result<Token, UserError> {
+        Token::from_env().ok_or_else(|| {
+            UserError::new("no GitHub token: neither `GITHUB_TOKEN` nor `GH_TOKEN` is set")
+                .hint(hint.into())
+        })
+    }
+
     /// The secret, for an `Authorization` header and nothing else.
     pub fn secret_for_header(&self) -> &str {
         &self.secret

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::github::Token;
 use crate::error::UserError;
 use crate::journal;
+pub use crate::journal::Event;
 
 /// The journal's file name in the distrib directory.
 pub const FILE_NAME: &str = "release-journal.json";
@@ -52,17 +53,6 @@ pub struct AssetRecord {
     /// GitHub's asset id, once known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asset_id: Option<u64>,
-}
-
-/// One thing that happened.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Event {
-    /// Unix seconds.
-    pub at: u64,
-    /// `create`, `upload`, `release`, `dispatch`.
-    pub step: String,
-    /// What happened (`created`, `uploaded x`, `failed: ...`).
-    pub outcome: String,
 }
 
 /// The journal's contents.
@@ -161,11 +151,7 @@ impl Journal {
         outcome: &str,
         change: impl FnOnce(&mut JournalData),
     ) -> Result<(), UserError> {
-        let event = Event {
-            at: journal::now(),
-            step: step.to_string(),
-            outcome: outcome.to_string(),
-        };
+        let event = journal::Event::now(step, outcome);
         self.append(event, change).map_err(|e| {
             UserError::new(format!("cannot write the release journal: {e}"))
                 .hint("check that `target/distrib` is writable")

@@ -15,20 +15,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::UserError;
 use crate::host::github::Token;
 use crate::journal;
+pub use crate::journal::Event;
 
 /// The journal's file name in the target directory.
 pub const FILE_NAME: &str = "release-flow-journal.json";
-
-/// One thing that happened.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Event {
-    /// Unix seconds.
-    pub at: u64,
-    /// The step's key (`tag:v1.2.3`).
-    pub step: String,
-    /// What happened.
-    pub outcome: String,
-}
 
 /// The journal's contents.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,11 +74,7 @@ impl Journal {
 
     /// Record `outcome` for the step `key`.
     pub fn record(&self, key: &str, outcome: &str) -> Result<(), UserError> {
-        let event = Event {
-            at: journal::now(),
-            step: key.to_string(),
-            outcome: outcome.to_string(),
-        };
+        let event = journal::Event::now(key, outcome);
         self.append(event, |d| {
             d.steps.insert(key.to_string(), outcome.to_string());
         })
