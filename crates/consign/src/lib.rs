@@ -24,6 +24,7 @@ pub mod project;
 #[doc(hidden)]
 pub mod properties;
 pub mod release;
+pub mod settings;
 pub mod targets;
 pub mod verify;
 
@@ -39,7 +40,8 @@ use std::process::ExitCode;
 pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
     let cli = cli::parse_from(args);
     let printer = output::Printer::new(cli.global.color, cli.global.quiet, cli.global.verbose);
-    match commands::run(&cli, &printer) {
+    let env = settings::Environment::capture();
+    match commands::run(&cli, &printer, &env) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             printer.error(&err);

@@ -13,10 +13,7 @@ use consign::project::{self, LoadOptions};
 const HOST: &str = "x86_64-unknown-linux-gnu";
 
 fn load_plan(ws: &TestWorkspace, mode: ArtifactMode) -> plan::Plan {
-    let loaded = project::load(&LoadOptions {
-        manifest_path: Some(ws.path().join("Cargo.toml")),
-    })
-    .unwrap();
+    let loaded = project::load(&LoadOptions::new(Some(ws.path().join("Cargo.toml")))).unwrap();
     plan::plan(
         &loaded,
         &PlanOptions {
@@ -225,4 +222,47 @@ fn executors_never_read_the_workspace_or_the_config() {
         "executors reading the workspace or config:\n{}",
         offenders.join("\n")
     );
+}
+
+/// The environment is read once, by `settings::Environment::capture`, and
+/// passed down: no other module reads a variable (the write-kill test hooks
+/// in `fs.rs` aside). Checked over the sources, so a change that reaches for
+/// `std::env::var` fails here.
+#[test]
+fn only_settings_reads_the_environment() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    walk(&src, &mut files);
+    assert!(files.len() > 50, "the walk found the sources");
+    let allowed = [src.join("settings.rs"), src.join("fs.rs")];
+    let mut offenders = Vec::new();
+    for file in files.iter().filter(|f| !allowed.contains(f)) {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for word in ["env::var(", "env::var_os(", "env::vars(", "env::vars_os("] {
+                if code.contains(word) {
+                    offenders.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "read the environment through `settings::Environment` instead:\n{}",
+        offenders.join("\n")
+    );
+    // And `settings.rs` does read it, in one place.
+    let settings = std::fs::read_to_string(&allowed[0]).unwrap();
+    assert_eq!(settings.matches("std::env::vars_os()").count(), 1);
 }

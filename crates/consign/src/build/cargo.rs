@@ -7,6 +7,7 @@
 //! exist only there. Every check runs before any compiling starts.
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -39,11 +40,16 @@ impl Builder {
     }
 }
 
-/// What the machine has: the host triple, tools on PATH and installed Rust targets.
+/// What the machine has: the host triple, the cargo to run, tools on PATH
+/// and installed Rust targets.
 #[derive(Clone, Debug, Default)]
 pub struct Toolchain {
     /// The host triple.
     pub host: String,
+    /// The cargo every build runs (`settings::Environment::cargo`).
+    pub cargo: std::ffi::OsString,
+    /// Whether `cargo-auditable` is on PATH.
+    pub auditable: bool,
     /// Whether `cargo-zigbuild` is on PATH.
     pub zigbuild: bool,
     /// Whether `cargo-xwin` is on PATH.
@@ -53,9 +59,9 @@ pub struct Toolchain {
 }
 
 impl Toolchain {
-    /// Look at this machine.
-    pub fn detect(host: &str) -> Toolchain {
-        let sysroot = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+    /// Look at this machine, through the tools `env` names.
+    pub fn detect(host: &str, env: &crate::settings::Environment) -> Toolchain {
+        let sysroot = Command::new(env.rustc())
             .args(["--print", "sysroot"])
             .output()
             .ok()
@@ -72,8 +78,13 @@ impl Toolchain {
             .unwrap_or_default();
         Toolchain {
             host: host.to_string(),
-            zigbuild: on_path("cargo-zigbuild"),
-            xwin: on_path("cargo-xwin"),
+            cargo: env.cargo(),
+            auditable: env.on_path(&format!(
+                "cargo-auditable{}",
+                std::env::consts::EXE_SUFFIX
+            )),
+            zigbuild: env.on_path("cargo-zigbuild"),
+            xwin: env.on_path("cargo-xwin"),
             installed_targets,
         }
     }
@@ -124,7 +135,11 @@ impl Toolchain {
 }
 
 /// `cargo-auditable` must be installed, and can only wrap plain `cargo build`.
-pub fn check_auditable(build: &CargoBuild, builder: Builder) -> Result<(), UserError> {
+pub fn check_auditable(
+    build: &CargoBuild,
+    builder: Builder,
+    toolchain: &Toolchain,
+) -> Result<(), UserError> {
     if !build.auditable {
         return Ok(());
     }
@@ -136,19 +151,13 @@ pub fn check_auditable(build: &CargoBuild, builder: Builder) -> Result<(), UserE
         ))
         .hint("build that target on a runner of its own (see `github-custom-runners`), or set `cargo-auditable = false`"));
     }
-    if !on_path(&format!("cargo-auditable{}", std::env::consts::EXE_SUFFIX)) {
+    if !toolchain.auditable {
         return Err(UserError::new(
             "`cargo-auditable = true`, but `cargo auditable` is not installed",
         )
         .hint("install it with `cargo install cargo-auditable --locked`, or set `cargo-auditable = false`"));
     }
     Ok(())
-}
-
-fn on_path(exe: &str) -> bool {
-    std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|d| d.join(exe).is_file()))
-        .unwrap_or(false)
 }
 
 /// A binary cargo produced.
@@ -184,8 +193,7 @@ struct MessageTarget {
 }
 
 /// The command line of one build.
-pub fn command(build: &CargoBuild, builder: Builder, root: &Path) -> Command {
-    let cargo = crate::project::cargo::program();
+pub fn command(build: &CargoBuild, builder: Builder, root: &Path, cargo: &OsStr) -> Command {
     let mut cmd = Command::new(cargo);
     if build.auditable {
         // `cargo auditable build` (cargo-auditable wraps plain `cargo build`).
@@ -232,8 +240,9 @@ pub fn run(
     root: &Path,
     package_by_manifest: &BTreeMap<PathBuf, String>,
     quiet: bool,
+    cargo: &OsStr,
 ) -> anyhow::Result<Vec<BuiltBinary>> {
-    let mut cmd = command(build, builder, root);
+    let mut cmd = command(build, builder, root, cargo);
     crate::output::show_command(&cmd);
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd

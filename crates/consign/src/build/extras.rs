@@ -84,7 +84,7 @@ impl Run<'_> {
         for sbom in plan.sboms() {
             let step = format!("cargo cyclonedx ({})", sbom.name);
             self.progress.start(&step);
-            let mut cmd = Command::new(crate::project::cargo::program());
+            let mut cmd = Command::new(&self.opts.toolchain.cargo);
             cmd.args(["cyclonedx", "--format", "xml", "--manifest-path"])
                 .arg(&sbom.manifest_path);
             run_tool(
@@ -115,7 +115,7 @@ impl Run<'_> {
                     "cargo install axoupdater-cli {AXOUPDATER_CLI_VERSION} --target {target}"
                 );
                 self.progress.start(&step);
-                let mut cmd = Command::new(crate::project::cargo::program());
+                let mut cmd = Command::new(&self.opts.toolchain.cargo);
                 cmd.args([
                     "install",
                     "axoupdater-cli",

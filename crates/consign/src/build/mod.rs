@@ -98,7 +98,7 @@ pub fn build(
     if local {
         for b in plan.builds() {
             let builder = opts.toolchain.builder_for(&b.target)?;
-            cargo::check_auditable(b, builder)?;
+            cargo::check_auditable(b, builder, &opts.toolchain)?;
             builders.push((b, builder));
         }
     }
@@ -177,7 +177,14 @@ impl Run<'_> {
                 b.packages.join(", ")
             );
             progress.start(&step);
-            for bin in cargo::run(b, builder, &layout.root, &layout.packages, opts.quiet)? {
+            for bin in cargo::run(
+                b,
+                builder,
+                &layout.root,
+                &layout.packages,
+                opts.quiet,
+                &opts.toolchain.cargo,
+            )? {
                 self.binaries.insert(
                     (b.target.clone(), bin.package.clone(), bin.name.clone()),
                     bin,
@@ -528,7 +535,7 @@ impl Run<'_> {
         let mut targets: Vec<&str> = plan.archives().map(|a| a.target.as_str()).collect();
         targets.sort();
         targets.dedup();
-        let system = this_system(opts.mode, &targets);
+        let system = this_system(opts.mode, &targets, &opts.toolchain.cargo);
         outcome.manifest.systems.insert(system.id.clone(), system);
         // A reused archive is this build's output as much as a written one:
         // a rerun (after a kill too) must list the same files.
@@ -566,7 +573,11 @@ impl Run<'_> {
 /// This machine as cargo-dist describes a build machine: the id
 /// `build:{mode}:{targets}`, the first line of `cargo -V`, and the OS (with
 /// the glibc version on Linux, from `getconf GNU_LIBC_VERSION`).
-fn this_system(mode: ArtifactMode, targets: &[&str]) -> consign_manifest::SystemInfo {
+fn this_system(
+    mode: ArtifactMode,
+    targets: &[&str],
+    cargo: &std::ffi::OsStr,
+) -> consign_manifest::SystemInfo {
     use consign_manifest::{BuildEnvironment, GlibcVersion, SystemInfo};
     let first_line = |program: &std::ffi::OsStr, args: &[&str]| {
         std::process::Command::new(program)
@@ -582,7 +593,6 @@ fn this_system(mode: ArtifactMode, targets: &[&str]) -> consign_manifest::System
             })
             .filter(|l| !l.is_empty())
     };
-    let cargo = crate::project::cargo::program();
     let build_environment = match std::env::consts::OS {
         "linux" => BuildEnvironment::Linux {
             // `glibc 2.36`; musl systems have no such variable.
@@ -611,7 +621,7 @@ fn this_system(mode: ArtifactMode, targets: &[&str]) -> consign_manifest::System
     };
     SystemInfo {
         id: format!("build:{mode}:{}", targets.join(",")),
-        cargo_version_line: first_line(&cargo, &["-V"]),
+        cargo_version_line: first_line(cargo, &["-V"]),
         build_environment,
     }
 }

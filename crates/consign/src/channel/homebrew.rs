@@ -109,6 +109,7 @@ pub fn execute(step: &TapPublish, env: &PublishEnv<'_>) -> Result<Outcome, UserE
     let token = env.var(TOKEN_VAR).or_else(|| env.var("GITHUB_TOKEN"));
     let git = Git {
         token: token.as_deref(),
+        env: env.env,
     };
     let work = tempfile::Builder::new()
         .prefix("consign-tap-")
@@ -225,6 +226,8 @@ fn record(env: &PublishEnv<'_>, id: &str, detail: &str) -> Result<(), UserError>
 /// config, so it is on no command line and in no file.
 struct Git<'a> {
     token: Option<&'a str>,
+    /// For the identity variables the user already set.
+    env: &'a crate::settings::Environment,
 }
 
 impl Git<'_> {
@@ -246,7 +249,7 @@ impl Git<'_> {
                 "41898282+github-actions[bot]@users.noreply.github.com",
             ),
         ] {
-            if std::env::var_os(var).is_none() {
+            if !self.env.is_set(var) {
                 cmd.env(var, default);
             }
         }

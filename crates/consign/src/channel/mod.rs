@@ -93,14 +93,14 @@ pub struct PublishEnv<'a> {
     pub journal: &'a crate::host::journal::Journal,
     /// Progress and notes for the user.
     pub report: &'a (dyn Fn(&str) + Sync),
-    /// Environment lookups (the process environment outside tests).
-    pub env: &'a (dyn Fn(&str) -> Option<String> + Sync),
+    /// The environment (tokens, the tap override, git's identity).
+    pub env: &'a crate::settings::Environment,
 }
 
 impl PublishEnv<'_> {
-    /// A non-empty environment variable.
+    /// A non-empty environment variable, trimmed.
     pub fn var(&self, name: &str) -> Option<String> {
-        (self.env)(name).filter(|v| !v.trim().is_empty())
+        self.env.var(name).map(str::to_string)
     }
 }
 

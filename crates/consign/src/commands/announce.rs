@@ -4,11 +4,17 @@
 use super::host::{render, Bars, Setup};
 use crate::cli::{AnnounceArgs, GlobalArgs, OutputFormat};
 use crate::error::UserError;
-use crate::host::{self, github::RetryPolicy, HostReport};
+use crate::host::{self, HostReport};
 use crate::output::Printer;
+use crate::settings::{Environment, HostSettings};
 
-pub fn exec(global: &GlobalArgs, _args: &AnnounceArgs, printer: &Printer) -> anyhow::Result<()> {
-    let setup = Setup::load(global)?;
+pub fn exec(
+    global: &GlobalArgs,
+    env: &Environment,
+    _args: &AnnounceArgs,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let setup = Setup::load(&HostSettings::announce(global, env))?;
     let repos = setup
         .ws
         .config
@@ -30,7 +36,7 @@ pub fn exec(global: &GlobalArgs, _args: &AnnounceArgs, printer: &Printer) -> any
         }
     } else {
         let bars = Bars::new(printer);
-        let (client, journal) = setup.connect(RetryPolicy::default(), &bars)?;
+        let (client, journal) = setup.connect(&bars)?;
         let session = setup.session(&client, &journal);
         let result = host::announce(&session, &repos, &bars);
         bars.clear();

@@ -1,37 +1,21 @@
 //! `consign build`: build the plan's artifacts into `target/distrib/`.
 
-use crate::build::{self, BuildOptions};
+use crate::build;
 use crate::cli::{GlobalArgs, OutputFormat};
-use crate::error::UserError;
 use crate::output::Printer;
 use crate::plan::ArtifactMode;
+use crate::settings::{self, Environment};
 
-pub fn exec(args: &GlobalArgs, printer: &Printer) -> anyhow::Result<()> {
+pub fn exec(args: &GlobalArgs, env: &Environment, printer: &Printer) -> anyhow::Result<()> {
+    // Settings first: a bad `SOURCE_DATE_EPOCH` is reported before any work.
+    let opts = settings::build(args, env, printer.is_quiet())?;
     let (ws, plan) = super::plan::load_and_plan(
         args,
+        env,
         printer,
         ArtifactMode::Host,
         super::plan::DirtyTree::Refuse,
     )?;
-    let source_date_epoch = match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(v) if !v.trim().is_empty() => Some(v.trim().parse::<u64>().map_err(|_| {
-            UserError::new(format!(
-                "`SOURCE_DATE_EPOCH` is `{v}`, not a unix timestamp"
-            ))
-            .hint(
-                "set it to seconds since 1970, e.g. `SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`",
-            )
-        })?),
-        _ => None,
-    };
-    let host = crate::targets::host_triple();
-    let opts = BuildOptions {
-        mode: args.artifacts.unwrap_or(ArtifactMode::Host),
-        no_local_paths: args.no_local_paths,
-        source_date_epoch,
-        quiet: printer.is_quiet(),
-        toolchain: build::cargo::Toolchain::detect(host),
-    };
     let progress = printer.progress();
     let outcome = build::build(&plan, &opts, &progress)?;
     drop(progress);

@@ -4,12 +4,14 @@
 use crate::ci::{self, FileState, GenerateOptions};
 use crate::cli::{GenerateArgs, GlobalArgs};
 use crate::output::Printer;
-use crate::project::{self, LoadOptions, Workspace};
+use crate::project::{self, Workspace};
+use crate::settings::{self, Environment};
 
-pub fn exec(global: &GlobalArgs, args: &GenerateArgs, printer: &Printer) -> anyhow::Result<()> {
-    let ws = project::load(&LoadOptions {
-        manifest_path: global.manifest_path.clone(),
-    })?;
+pub fn exec(
+    global: &GlobalArgs,
+    env: &Environment,
+    args: &GenerateArgs, printer: &Printer) -> anyhow::Result<()> {
+    let ws = project::load(&settings::load(global, env))?;
     for w in &ws.warnings {
         printer.warn(&w.to_string());
     }

@@ -10,19 +10,23 @@ use std::time::Duration;
 
 use consign_manifest::DistManifest;
 
-use crate::cli::{GlobalArgs, HostArgs, HostStep, OutputFormat};
+use crate::cli::{GlobalArgs, HostArgs, OutputFormat};
 use crate::error::UserError;
-use crate::host::github::{self, Client, RetryPolicy, Token};
+use crate::host::github::{self, Client};
 use crate::host::journal::Journal;
 use crate::host::{self, HostOptions, HostReport, Session, Step};
 use crate::output::{Printer, HEADING};
-use crate::project::{self, LoadOptions, Workspace};
+use crate::project::{self, Workspace};
+use crate::settings::{Environment, HostSettings};
 
-pub fn exec(global: &GlobalArgs, args: &HostArgs, printer: &Printer) -> anyhow::Result<()> {
-    if args.concurrency == 0 {
-        return Err(UserError::new("`--concurrency` must be at least 1").into());
-    }
-    let setup = Setup::load(global)?;
+pub fn exec(
+    global: &GlobalArgs,
+    env: &Environment,
+    args: &HostArgs,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let settings = HostSettings::resolve(global, args, env)?;
+    let setup = Setup::load(&settings)?;
     let simple = host::simple_uploads(&setup.dist, &setup.manifest);
     let mut report = if setup.repo.is_none() {
         if simple.is_empty() {
@@ -37,30 +41,14 @@ pub fn exec(global: &GlobalArgs, args: &HostArgs, printer: &Printer) -> anyhow::
             ..HostReport::default()
         }
     } else {
-        let steps: Vec<Step> = if args.steps.is_empty() {
-            vec![Step::Create, Step::Upload, Step::Release]
-        } else {
-            args.steps
-                .iter()
-                .map(|s| match s {
-                    HostStep::Create => Step::Create,
-                    HostStep::Upload => Step::Upload,
-                    HostStep::Release => Step::Release,
-                })
-                .collect()
-        };
         let opts = HostOptions {
-            steps,
-            replace: args.replace,
-            concurrency: args.concurrency,
-            target_commit: target_commit(&setup.ws),
+            steps: settings.steps.clone(),
+            replace: settings.replace,
+            concurrency: settings.concurrency,
+            target_commit: target_commit(&setup.ws, &settings),
         };
         let bars = Bars::new(printer);
-        let policy = RetryPolicy {
-            attempts: args.retries.saturating_add(1),
-            ..RetryPolicy::default()
-        };
-        let (client, journal) = setup.connect(policy, &bars)?;
+        let (client, journal) = setup.connect(&bars)?;
         let session = setup.session(&client, &journal);
         let result = host::host(&session, &opts, &bars);
         bars.clear();
@@ -77,6 +65,7 @@ pub fn exec(global: &GlobalArgs, args: &HostArgs, printer: &Printer) -> anyhow::
 /// Everything `host` and `announce` share: the workspace, the manifest and
 /// where the release goes.
 pub(super) struct Setup {
+    pub settings: HostSettings,
     pub ws: Workspace,
     pub dist: PathBuf,
     pub manifest: DistManifest,
@@ -85,14 +74,12 @@ pub(super) struct Setup {
 }
 
 impl Setup {
-    pub fn load(global: &GlobalArgs) -> anyhow::Result<Setup> {
-        let ws = project::load(&LoadOptions {
-            manifest_path: global.manifest_path.clone(),
-        })?;
+    pub fn load(settings: &HostSettings) -> anyhow::Result<Setup> {
+        let ws = project::load(&settings.load)?;
         let dist = ws.distrib_dir();
         let manifest = host::read_manifest(&dist)?;
         let tag = host::tag(&manifest)?.to_string();
-        if let Some(asked) = global.tag.as_deref().filter(|t| *t != tag) {
+        if let Some(asked) = settings.tag.as_deref().filter(|t| *t != tag) {
             return Err(UserError::new(format!(
                 "`--tag {asked}` differs from the tag `{tag}` in `{}`",
                 dist.join("dist-manifest.json").display()
@@ -102,6 +89,7 @@ impl Setup {
         }
         let repo = host::github_repo(&manifest);
         Ok(Setup {
+            settings: settings.clone(),
             ws,
             dist,
             manifest,
@@ -111,14 +99,11 @@ impl Setup {
     }
 
     /// The client (token from the environment) and the journal.
-    pub fn connect(
-        &self,
-        policy: RetryPolicy,
-        progress: &Bars,
-    ) -> anyhow::Result<(Client, Journal)> {
+    pub fn connect(&self, progress: &Bars) -> anyhow::Result<(Client, Journal)> {
         let (repo, web) = self.repo.clone().expect("callers check for GitHub hosting");
-        let token = Token::required("set `GITHUB_TOKEN` to a token with the `contents: write` permission (in GitHub Actions: `GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}` and `permissions: contents: write`)")?;
-        let api = github::api_base(std::env::var("GITHUB_API_URL").ok().as_deref(), &web);
+        let github = &self.settings.github;
+        let token = github.require_token("set `GITHUB_TOKEN` to a token with the `contents: write` permission (in GitHub Actions: `GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}` and `permissions: contents: write`)")?;
+        let api = github.api_base(&web);
         let journal = Journal::open(
             &self.dist,
             &self.tag,
@@ -126,7 +111,7 @@ impl Setup {
             Some(token.clone()),
         )?;
         let notices = progress.notices();
-        let client = Client::new(&api, repo, token, policy).on_notice(move |text| {
+        let client = Client::new(&api, repo, token, self.settings.retry).on_notice(move |text| {
             notices
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
@@ -150,12 +135,12 @@ impl Setup {
 /// The commit a new tag points at: `GITHUB_SHA` in GitHub Actions, else HEAD;
 /// none when `github-releases-repo` releases on another repository (GitHub
 /// then tags that repository's default branch, as cargo-dist does).
-fn target_commit(ws: &Workspace) -> Option<String> {
+fn target_commit(ws: &Workspace, settings: &HostSettings) -> Option<String> {
     if ws.config.github_releases_repo.is_some() {
         return None;
     }
-    if let Some(sha) = std::env::var("GITHUB_SHA").ok().filter(|s| !s.is_empty()) {
-        return Some(sha);
+    if let Some(sha) = &settings.github.sha {
+        return Some(sha.clone());
     }
     let out = std::process::Command::new("git")
         .args(["rev-parse", "--verify", "HEAD"])

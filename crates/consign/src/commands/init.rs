@@ -8,10 +8,17 @@ use crate::error::UserError;
 use crate::init::{self, prompt::Terminal, Answers, InitPlan, Overrides};
 use crate::output::Printer;
 use crate::project::config::{CiBackend, InstallerKind};
-use crate::project::{self, LoadOptions, Workspace};
+use crate::project;
+use crate::settings::{self, Environment};
 
-pub fn exec(global: &GlobalArgs, args: &InitArgs, printer: &Printer) -> anyhow::Result<()> {
-    let ws = load(global)?;
+pub fn exec(
+    global: &GlobalArgs,
+    env: &Environment,
+    args: &InitArgs,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let load = settings::load(global, env);
+    let ws = project::load(&load)?;
     let overrides = Overrides {
         ci: (!args.ci.is_empty())
             .then(|| args.ci.iter().filter_map(|c| CiBackend::parse(c)).collect()),
@@ -40,13 +47,13 @@ pub fn exec(global: &GlobalArgs, args: &InitArgs, printer: &Printer) -> anyhow::
     init::write_changes(&done.changes)?;
     let checked = (|| -> anyhow::Result<()> {
         // binstall metadata depends on the release the new config plans.
-        let ws = load(global)?;
+        let ws = project::load(&load)?;
         let binstall = init::plan_binstall(&ws)?;
         init::write_changes(&binstall.changes)?;
         done.extend(binstall);
         let wants_msi = answers.installers.contains(&InstallerKind::Msi);
         if !args.no_generate && (!answers.ci.is_empty() || wants_msi) {
-            let ws = load(global)?;
+            let ws = project::load(&load)?;
             crate::ci::generate(
                 &ws,
                 crate::ci::GenerateOptions {
@@ -82,7 +89,7 @@ pub fn exec(global: &GlobalArgs, args: &InitArgs, printer: &Printer) -> anyhow::
     report(&done, global, printer)?;
     let wants_msi = answers.installers.contains(&InstallerKind::Msi);
     if !args.no_generate && (!answers.ci.is_empty() || wants_msi) {
-        let ws = load(global)?;
+        let ws = project::load(&load)?;
         super::generate::after_init(&ws, args.force, printer)?;
     }
     if global.output_format == OutputFormat::Human {
@@ -101,12 +108,6 @@ fn undo(changes: &[init::FileChange]) {
             None => std::fs::remove_file(&c.path),
         };
     }
-}
-
-pub(super) fn load(global: &GlobalArgs) -> anyhow::Result<Workspace> {
-    project::load(&LoadOptions {
-        manifest_path: global.manifest_path.clone(),
-    })
 }
 
 pub(super) fn report(

@@ -8,13 +8,12 @@ use consign_manifest::Linkage;
 use crate::build::{self, linkage};
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::output::{Printer, HEADING};
-use crate::project::{self, LoadOptions};
+use crate::project;
+use crate::settings::{self, Environment};
 
-pub fn exec(args: &GlobalArgs, paths: &[PathBuf], printer: &Printer) -> anyhow::Result<()> {
+pub fn exec(args: &GlobalArgs, env: &Environment, paths: &[PathBuf], printer: &Printer) -> anyhow::Result<()> {
     let entries: Vec<Linkage> = if paths.is_empty() {
-        let ws = project::load(&LoadOptions {
-            manifest_path: args.manifest_path.clone(),
-        })?;
+        let ws = project::load(&settings::load(args, env))?;
         let manifest = build::read_manifest(
             &ws.distrib_dir(),
             "to read linkage from",

@@ -20,29 +20,30 @@ mod verify;
 
 use crate::cli::{Cli, Command};
 use crate::output::Printer;
+use crate::settings::Environment;
 
-/// Run the parsed command line.
-pub fn run(cli: &Cli, printer: &Printer) -> anyhow::Result<()> {
+/// Run the parsed command line in the environment `env`.
+pub fn run(cli: &Cli, printer: &Printer, env: &Environment) -> anyhow::Result<()> {
     match &cli.command {
-        Command::Plan => plan::exec(&cli.global, printer),
+        Command::Plan => plan::exec(&cli.global, env, printer),
         Command::Verify {
             timeout,
             version_args,
-        } => verify::exec(&cli.global, *timeout, version_args.as_deref(), printer),
-        Command::Build => build::exec(&cli.global, printer),
-        Command::Linkage { paths } => linkage::exec(&cli.global, paths, printer),
+        } => verify::exec(&cli.global, env, *timeout, version_args.as_deref(), printer),
+        Command::Build => build::exec(&cli.global, env, printer),
+        Command::Linkage { paths } => linkage::exec(&cli.global, env, paths, printer),
         Command::MergeManifests { manifests, output } => {
             merge_manifests::exec(manifests, output.as_deref(), printer)
         }
         Command::ManifestSchema => manifest_schema::exec(printer),
-        Command::Init(args) => init::exec(&cli.global, args, printer),
-        Command::Migrate => migrate::exec(&cli.global, printer),
-        Command::Generate(args) => generate::exec(&cli.global, args, printer),
-        Command::Host(args) => host::exec(&cli.global, args, printer),
-        Command::Announce(args) => announce::exec(&cli.global, args, printer),
-        Command::Publish(args) => publish::exec(&cli.global, args, printer),
-        Command::PublishStatus(args) => publish_status::exec(&cli.global, args, printer),
-        Command::ReleasePr(args) => release_pr::exec(&cli.global, args, printer),
-        Command::Release(args) => release::exec(&cli.global, args, printer),
+        Command::Init(args) => init::exec(&cli.global, env, args, printer),
+        Command::Migrate => migrate::exec(&cli.global, env, printer),
+        Command::Generate(args) => generate::exec(&cli.global, env, args, printer),
+        Command::Host(args) => host::exec(&cli.global, env, args, printer),
+        Command::Announce(args) => announce::exec(&cli.global, env, args, printer),
+        Command::Publish(args) => publish::exec(&cli.global, env, args, printer),
+        Command::PublishStatus(args) => publish_status::exec(&cli.global, env, args, printer),
+        Command::ReleasePr(args) => release_pr::exec(&cli.global, env, args, printer),
+        Command::Release(args) => release::exec(&cli.global, env, args, printer),
     }
 }

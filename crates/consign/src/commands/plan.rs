@@ -9,10 +9,11 @@ use crate::cli::{GlobalArgs, OutputFormat};
 use crate::error::UserError;
 use crate::output::{Printer, DIM, HEADING};
 use crate::plan::{self, ArtifactMode, FileSource, Plan, PlanOptions};
-use crate::project::{self, LoadOptions, Workspace};
+use crate::project::{self, Workspace};
+use crate::settings::{self, Environment};
 
-pub fn exec(args: &GlobalArgs, printer: &Printer) -> anyhow::Result<()> {
-    let (_, plan) = load_and_plan(args, printer, ArtifactMode::All, DirtyTree::Warn)?;
+pub fn exec(args: &GlobalArgs, env: &Environment, printer: &Printer) -> anyhow::Result<()> {
+    let (_, plan) = load_and_plan(args, env, printer, ArtifactMode::All, DirtyTree::Warn)?;
     match args.output_format {
         OutputFormat::Json => printer.machine(&plan.manifest.to_json_pretty()),
         OutputFormat::Human => printer.human(&render_tree(&plan.manifest)),
@@ -62,13 +63,12 @@ pub enum DirtyTree {
 /// first, before any drift diff or dirty-tree report.
 pub fn load_and_plan(
     args: &GlobalArgs,
+    env: &Environment,
     printer: &Printer,
     default_mode: ArtifactMode,
     dirty: DirtyTree,
 ) -> anyhow::Result<(Workspace, Plan)> {
-    let ws = project::load(&LoadOptions {
-        manifest_path: args.manifest_path.clone(),
-    })?;
+    let ws = project::load(&settings::load(args, env))?;
     for w in &ws.warnings {
         printer.warn(&w.to_string());
     }

@@ -11,6 +11,7 @@ use crate::error::UserError;
 use crate::host::journal::Journal;
 use crate::output::Printer;
 use crate::plan::ArtifactMode;
+use crate::settings::{CratesSettings, Environment};
 
 #[derive(Serialize)]
 struct Line {
@@ -19,15 +20,22 @@ struct Line {
     detail: String,
 }
 
-pub fn exec(global: &GlobalArgs, args: &PublishArgs, printer: &Printer) -> anyhow::Result<()> {
+pub fn exec(
+    global: &GlobalArgs,
+    env: &Environment,
+    args: &PublishArgs,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     let json = global.output_format == OutputFormat::Json;
+    let crates_settings = CratesSettings::resolve(global, &args.crates, args.dry_run, env)?;
     // Crates alone need no release plan (no tag, no builds).
     if !args.only.is_empty() && args.only.iter().all(|c| c == CRATES) {
-        super::publish_crates::exec(global, &args.crates, args.dry_run, json, printer)?;
+        super::publish_crates::exec(&crates_settings, json, printer)?;
         return Ok(());
     }
     let (ws, plan) = super::plan::load_and_plan(
         global,
+        env,
         printer,
         ArtifactMode::All,
         super::plan::DirtyTree::Refuse,
@@ -63,13 +71,12 @@ pub fn exec(global: &GlobalArgs, args: &PublishArgs, printer: &Printer) -> anyho
         None,
     )?;
     let report = |line: &str| printer.verbose(line);
-    let lookup = |name: &str| std::env::var(name).ok();
     let env = PublishEnv {
         dist,
         dry_run: args.dry_run,
         journal: &journal,
         report: &report,
-        env: &lookup,
+        env,
     };
     let mut lines = Vec::new();
     let mut failed = Vec::new();
@@ -96,7 +103,7 @@ pub fn exec(global: &GlobalArgs, args: &PublishArgs, printer: &Printer) -> anyho
     if crates {
         // `publish-crates = true` (or `--only crates` beside other channels).
         let (outcome, detail) =
-            match super::publish_crates::exec(global, &args.crates, args.dry_run, false, printer) {
+            match super::publish_crates::exec(&crates_settings, false, printer) {
                 Ok(summary) => ("published", summary),
                 Err(e) => {
                     printer.error(&e);

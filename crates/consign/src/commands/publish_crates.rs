@@ -4,19 +4,19 @@
 //! readiness. The shared "load and look" of `publish-status` lives here too.
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
 
 use crate::channel::crates_io::index::{Index, IndexConfig, Poll};
 use crate::channel::crates_io::journal::Journal;
-use crate::channel::crates_io::registry::{self, Oidc, Registry, Target};
+use crate::channel::crates_io::registry::{self, Registry, Target};
 use crate::channel::crates_io::schedule::{self, Observer, Outcome};
 use crate::channel::crates_io::{self as crates_io, CrateStep, PublishKind, Remote};
-use crate::cli::{CratesArgs, GlobalArgs, RegistryArgs};
 use crate::error::UserError;
 use crate::output::{Printer, HEADING};
-use crate::project::{self, LoadOptions, Workspace};
+use crate::project::{self, Workspace};
+use crate::settings::CratesSettings;
 
 /// The workspace, the registry, and what its index holds for the members.
 pub(super) struct Looked {
@@ -29,11 +29,14 @@ pub(super) struct Looked {
 
 /// Load the workspace and read the index entry of every member that may go
 /// to the registry, 16 at a time.
-pub(super) fn look(global: &GlobalArgs, args: &RegistryArgs) -> anyhow::Result<Looked> {
-    let ws = project::load(&LoadOptions {
-        manifest_path: global.manifest_path.clone(),
-    })?;
-    let target = registry::resolve(args.registry.as_deref(), args.index.as_deref(), &ws.root)?;
+pub(super) fn look(settings: &CratesSettings) -> anyhow::Result<Looked> {
+    let ws = project::load(&settings.load)?;
+    let target = registry::resolve(
+        settings.registry.as_deref(),
+        settings.index.as_deref(),
+        &ws.root,
+        &settings.env,
+    )?;
     let mut index = Index::new(&target.index, target.token.clone());
     let unreachable = |e: String| {
         UserError::new(format!("cannot read the index of `{}`: {e}", target.name))
@@ -67,17 +70,9 @@ impl Observer for Progress {
 
 /// Publish the crates; `json` prints the outcomes as JSON on stdout.
 /// Returns a one-line summary.
-pub fn exec(
-    global: &GlobalArgs,
-    args: &CratesArgs,
-    dry_run: bool,
-    json: bool,
-    printer: &Printer,
-) -> anyhow::Result<String> {
-    if args.concurrency == 0 {
-        return Err(UserError::new("`--concurrency` must be at least 1").into());
-    }
-    let looked = look(global, &args.registry)?;
+pub fn exec(settings: &CratesSettings, json: bool, printer: &Printer) -> anyhow::Result<String> {
+    let dry_run = settings.dry_run;
+    let looked = look(settings)?;
     let Looked {
         ws,
         target,
@@ -137,8 +132,8 @@ pub fn exec(
         target.name,
         crates_io::describe_forecast(new, updates)
     ));
-    let oidc = Oidc::from_env();
-    let trusted = args.trusted_publishing
+    let oidc = settings.oidc.clone();
+    let trusted = settings.trusted_publishing
         || (target.token.is_none() && oidc.is_some() && target.name == crates_io::CRATES_IO);
     if trusted {
         let fresh: Vec<&str> = plan
@@ -171,17 +166,9 @@ pub fn exec(
             ))
             .into());
     }
-    package(
-        ws,
-        &target.name,
-        &args.registry,
-        &plan.steps,
-        args.verify,
-        global.allow_dirty,
-        printer,
-    )?;
-    if args.verify {
-        test_locked(ws, &plan.steps)?;
+    package(ws, &target.name, settings, &plan.steps, printer)?;
+    if settings.verify {
+        test_locked(ws, &plan.steps, &settings.cargo)?;
     }
     if dry_run {
         printer.human(&format!(
@@ -233,10 +220,10 @@ pub fn exec(
         body: &body,
         observer: &Progress(*printer),
         options: schedule::Options {
-            concurrency: args.concurrency,
-            max_retries: args.max_retries,
+            concurrency: settings.concurrency,
+            max_retries: settings.max_retries,
             poll: Poll {
-                timeout: Duration::from_secs(args.timeout),
+                timeout: settings.timeout,
                 ..Poll::default()
             },
             ..schedule::Options::default()
@@ -314,28 +301,26 @@ fn report(
 fn package(
     ws: &Workspace,
     registry: &str,
-    args: &RegistryArgs,
+    settings: &CratesSettings,
     steps: &[CrateStep],
-    verify: bool,
-    allow_dirty: bool,
     printer: &Printer,
 ) -> anyhow::Result<()> {
     let command = |exclude_lockfile: bool| {
-        let mut cmd = Command::new(crate::project::cargo::program());
+        let mut cmd = Command::new(&settings.cargo);
         cmd.arg("package")
             .arg("--manifest-path")
             .arg(ws.root.join("Cargo.toml"))
             .arg("--quiet");
-        if !verify {
+        if !settings.verify {
             cmd.arg("--no-verify");
         }
-        if allow_dirty {
+        if settings.allow_dirty {
             cmd.arg("--allow-dirty");
         }
         if exclude_lockfile {
             cmd.arg("--exclude-lockfile");
         }
-        match (&args.index, registry) {
+        match (&settings.index, registry) {
             (Some(url), _) => {
                 cmd.arg("--index").arg(url);
             }
@@ -367,8 +352,8 @@ fn package(
 }
 
 /// `cargo test --locked` for every step (`--verify`).
-fn test_locked(ws: &Workspace, steps: &[CrateStep]) -> anyhow::Result<()> {
-    let mut cmd = Command::new(crate::project::cargo::program());
+fn test_locked(ws: &Workspace, steps: &[CrateStep], cargo: &OsStr) -> anyhow::Result<()> {
+    let mut cmd = Command::new(cargo);
     cmd.args(["test", "--locked", "--manifest-path"])
         .arg(ws.root.join("Cargo.toml"));
     for s in steps {

@@ -8,8 +8,15 @@ use super::publish_crates::look;
 use crate::channel::crates_io::status::{self, Status};
 use crate::cli::{GlobalArgs, OutputFormat, RegistryArgs};
 use crate::output::{Printer, DIM, HEADING};
+use crate::settings::{CratesSettings, Environment};
 
-pub fn exec(global: &GlobalArgs, args: &RegistryArgs, printer: &Printer) -> anyhow::Result<()> {
+pub fn exec(
+    global: &GlobalArgs,
+    env: &Environment,
+    args: &RegistryArgs,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let settings = CratesSettings::look(global, args, env);
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -18,24 +25,26 @@ pub fn exec(global: &GlobalArgs, args: &RegistryArgs, printer: &Printer) -> anyh
         args.registry.as_deref(),
         args.index.as_deref()
     );
-    let start = match &global.manifest_path {
+    let start = match &settings.load.manifest_path {
         Some(p) => p.parent().map(|d| d.to_path_buf()).unwrap_or_default(),
         None => std::env::current_dir()?,
     };
     let guess = status::find_root(&start);
     if let Some(root) = &guess {
         let head = status::git_head(root);
-        if let Some(s) = status::read_cache(root, &key, head.as_deref(), now) {
+        let cache = status::cache_path(root, env);
+        if let Some(s) = status::read_cache(&cache, &key, head.as_deref(), now) {
             return show(printer, global, &s);
         }
     }
-    let looked = look(global, args)?;
+    let looked = look(&settings)?;
     let s = status::compute(&looked.ws.packages, &looked.target.name, &looked.remote)?;
     // The cache lives where a warm run will look for it.
     let root = guess.unwrap_or_else(|| looked.ws.root.clone());
     let head = status::git_head(&root);
     let files = status::watched_files(&looked.ws.root, &looked.ws.packages);
-    if let Err(e) = status::write_cache(&root, files, &key, head.as_deref(), now, &s) {
+    let cache = status::cache_path(&root, env);
+    if let Err(e) = status::write_cache(&cache, files, &key, head.as_deref(), now, &s) {
         printer.warn(&format!("the status was not cached: {e}"));
     }
     show(printer, global, &s)

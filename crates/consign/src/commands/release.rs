@@ -13,11 +13,12 @@ use crate::error::UserError;
 use crate::host::github::{self, Client, RetryPolicy, Token};
 use crate::output::{Printer, HEADING};
 use crate::project::config::CiBackend;
-use crate::project::{self, source_host, LoadOptions, Workspace};
+use crate::project::{self, source_host, Workspace};
 use crate::release::finish::{self, Exec, FinishPlan, Inputs, Outcome, PackageFacts, StepReport};
 use crate::release::journal::Journal;
 use crate::release::pulls;
 use crate::release::TagStyle;
+use crate::settings::{self, Environment, GitHubSettings, ReleaseSettings};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -28,17 +29,21 @@ struct Report<'a> {
     warnings: &'a [String],
 }
 
-pub fn exec(global: &GlobalArgs, args: &ReleaseArgs, printer: &Printer) -> anyhow::Result<()> {
+pub fn exec(
+    global: &GlobalArgs,
+    env: &Environment,
+    args: &ReleaseArgs,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     let json = global.output_format == OutputFormat::Json;
-    let ws = project::load(&LoadOptions {
-        manifest_path: global.manifest_path.clone(),
-    })?;
-    let publish = !args.skip_publish;
+    let settings = ReleaseSettings::resolve(global, args, env)?;
+    let ws = project::load(&settings.load)?;
+    let publish = settings.publish;
     let mut hint = "set `GITHUB_TOKEN` to a token that may push tags, create releases and label pull requests (`contents: write`, `pull-requests: write`); in the generated workflow, a GitHub App token or fine-grained PAT in a secret, so the pushed tags start `release.yml`".to_string();
-    if publish && std::env::var_os("CARGO_REGISTRY_TOKEN").is_none() {
+    if publish && !settings.registry_token_set {
         hint.push_str("; `CARGO_REGISTRY_TOKEN` is not set either, for publishing the crates");
     }
-    let token = Token::required(hint)?;
+    let token = settings.github.require_token(hint)?;
     let head = finish::head(&ws.root)?;
     let remote = finish::remote_tags(&ws.root)?;
     let inputs = gather(&ws, &head, &remote, publish)?;
@@ -51,7 +56,7 @@ pub fn exec(global: &GlobalArgs, args: &ReleaseArgs, printer: &Printer) -> anyho
             "Nothing to release: every publishable package's release tag is already on `origin` (at {})\n",
             &head[..head.len().min(12)]
         ));
-        return print_json(printer, json, &plan, &[], args.dry_run);
+        return print_json(printer, json, &plan, &[], settings.dry_run);
     }
     for r in &plan.released {
         printer.human(&format!(
@@ -65,10 +70,9 @@ pub fn exec(global: &GlobalArgs, args: &ReleaseArgs, printer: &Printer) -> anyho
             }
         ));
     }
-    let client = repository_client(&ws, token.clone(), printer)?;
+    let client = repository_client(&ws, &settings.github, token.clone(), printer)?;
     let journal = Journal::open(&ws.target_dir, &head, Some(token))?;
-    let publish_crates =
-        || super::publish_crates::exec(global, &args.crates, false, false, printer);
+    let publish_crates = || super::publish_crates::exec(&settings.crates, false, printer);
     let report = |r: &StepReport| {
         let mark = match r.outcome {
             Outcome::Done => "done",
@@ -78,11 +82,7 @@ pub fn exec(global: &GlobalArgs, args: &ReleaseArgs, printer: &Printer) -> anyho
         };
         printer.human(&format!("{HEADING}{mark:>12}{HEADING:#} {}\n", r.detail));
     };
-    let branch = args
-        .branch
-        .clone()
-        .or_else(|| ws.config.release_pr_branch.clone())
-        .unwrap_or_else(|| crate::release::DEFAULT_BRANCH.to_string());
+    let branch = settings::release_branch(settings.branch.as_deref(), &ws.config);
     let pulls = Pulls {
         client: &client,
         head: &head,
@@ -94,14 +94,14 @@ pub fn exec(global: &GlobalArgs, args: &ReleaseArgs, printer: &Printer) -> anyho
         branch: &branch,
         journal: &journal,
         publish: &publish_crates,
-        dry_run: args.dry_run,
+        dry_run: settings.dry_run,
         report: &report,
     };
     let reports = finish::execute(&plan, &exec)?;
-    if args.dry_run {
+    if settings.dry_run {
         printer.human("Dry run: nothing was published, pushed or sent\n");
     }
-    print_json(printer, json, &plan, &reports, args.dry_run)
+    print_json(printer, json, &plan, &reports, settings.dry_run)
 }
 
 fn print_json(
@@ -199,6 +199,7 @@ fn inherits_workspace_version(manifest: &Path) -> bool {
 /// notices printed as warnings.
 pub(super) fn repository_client(
     ws: &Workspace,
+    github: &GitHubSettings,
     token: Token,
     printer: &Printer,
 ) -> anyhow::Result<Client> {
@@ -217,10 +218,7 @@ pub(super) fn repository_client(
             UserError::new(format!("cannot release on `{url}`: {e}"))
                 .hint("release PRs, tags and GitHub Releases are made on GitHub; set `repository` to the GitHub repository")
         })?;
-    let api = github::api_base(
-        std::env::var("GITHUB_API_URL").ok().as_deref(),
-        &host.web_base,
-    );
+    let api = github.api_base(&host.web_base);
     let printer = *printer;
     Ok(Client::new(
         &api,

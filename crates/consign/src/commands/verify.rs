@@ -7,10 +7,12 @@ use crate::build;
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::error::UserError;
 use crate::output::{Printer, HEADING};
+use crate::settings::Environment;
 use crate::verify;
 
 pub fn exec(
     args: &GlobalArgs,
+    env: &Environment,
     timeout: u64,
     version_args: Option<&str>,
     printer: &Printer,
@@ -18,6 +20,7 @@ pub fn exec(
     // The plan says which artifact is which installer.
     let (ws, plan) = super::plan::load_and_plan(
         args,
+        env,
         printer,
         crate::plan::ArtifactMode::All,
         super::plan::DirtyTree::Warn,

@@ -40,25 +40,6 @@ impl Token {
         }
     }
 
-    /// `GITHUB_TOKEN`, else `GH_TOKEN` (empty values count as unset).
-    pub fn from_env() -> Option<Token> {
-        ["GITHUB_TOKEN", "GH_TOKEN"].into_iter().find_map(|var| {
-            std::env::var(var)
-                .ok()
-                .filter(|v| !v.trim().is_empty())
-                .map(|v| Token::new(v.trim(), var))
-        })
-    }
-
-    /// [`Token::from_env`], or the error every command gives without one:
-    /// it names both variables, with `hint` saying what the token needs.
-    pub fn required(hint: impl Into<String>) -> Result<Token, UserError> {
-        Token::from_env().ok_or_else(|| {
-            UserError::new("no GitHub token: neither `GITHUB_TOKEN` nor `GH_TOKEN` is set")
-                .hint(hint.into())
-        })
-    }
-
     /// The secret, for an `Authorization` header and nothing else.
     pub fn secret_for_header(&self) -> &str {
         &self.secret

@@ -170,17 +170,10 @@ struct RawTarget {
     kind: Vec<String>,
 }
 
-/// The cargo consign runs: `$CARGO` (set when consign runs under cargo, as a
-/// subcommand or in cargo's tests), else `cargo` from `PATH`. Every cargo
-/// command consign starts goes through here.
-pub fn program() -> std::ffi::OsString {
-    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
-}
-
-/// Run `cargo metadata --no-deps` on `manifest`.
-pub fn metadata(manifest: &Path) -> anyhow::Result<Metadata> {
-    let cargo = program();
-    let output = Command::new(&cargo)
+/// Run `cargo metadata --no-deps` on `manifest` with `cargo` (the one
+/// `settings::Environment::cargo` names).
+pub fn metadata(cargo: &std::ffi::OsStr, manifest: &Path) -> anyhow::Result<Metadata> {
+    let output = Command::new(cargo)
         .args([
             "metadata",
             "--format-version",

@@ -82,10 +82,22 @@ impl std::ops::Deref for Package {
 }
 
 /// How to find the workspace.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct LoadOptions {
     /// `--manifest-path`, else search upward from the current directory.
     pub manifest_path: Option<PathBuf>,
+    /// The cargo that reads the metadata (`settings::Environment::cargo`).
+    pub cargo: std::ffi::OsString,
+}
+
+impl LoadOptions {
+    /// `manifest_path` (or the search) with `cargo` from `PATH`.
+    pub fn new(manifest_path: Option<PathBuf>) -> LoadOptions {
+        LoadOptions {
+            manifest_path,
+            cargo: "cargo".into(),
+        }
+    }
 }
 
 /// File-name prefixes that are auto-included in archives.
@@ -113,7 +125,7 @@ pub fn load(opts: &LoadOptions) -> anyhow::Result<Workspace> {
     // cargo metadata is the slow part; git status runs beside it.
     let git_dir = manifest_dir.clone();
     let git_thread = std::thread::spawn(move || git::status(&git_dir));
-    let meta = cargo::metadata(&manifest);
+    let meta = cargo::metadata(&opts.cargo, &manifest);
     let git = git_thread
         .join()
         .expect("the git status thread does not panic");
@@ -304,12 +316,12 @@ fn check_members(
 
 /// The workspace root directory, without reading any config: `cargo
 /// metadata` of the given (or nearest) manifest.
-pub fn workspace_root(manifest_path: Option<&Path>) -> anyhow::Result<PathBuf> {
-    let manifest = match manifest_path {
-        Some(p) => p.to_path_buf(),
+pub fn workspace_root(opts: &LoadOptions) -> anyhow::Result<PathBuf> {
+    let manifest = match &opts.manifest_path {
+        Some(p) => p.clone(),
         None => find_manifest(&std::env::current_dir()?)?,
     };
-    Ok(cargo::metadata(&manifest)?.workspace_root)
+    Ok(cargo::metadata(&opts.cargo, &manifest)?.workspace_root)
 }
 
 /// The nearest `Cargo.toml` at or above `start`.

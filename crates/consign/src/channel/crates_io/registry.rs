@@ -19,6 +19,7 @@ use super::CRATES_IO;
 use crate::error::UserError;
 use crate::host::github::{without_userinfo, Token};
 use crate::project::Package;
+use crate::settings::Environment;
 
 /// crates.io's sparse index.
 pub const CRATES_IO_INDEX: &str = "sparse+https://index.crates.io/";
@@ -42,11 +43,12 @@ pub struct Target {
 /// from `[registries.NAME] index` in `.cargo/config.toml` (from `cwd` up,
 /// then `$CARGO_HOME`) or `CARGO_REGISTRIES_<NAME>_INDEX`; the token from
 /// `CARGO_REGISTRY_TOKEN` (crates.io) or `CARGO_REGISTRIES_<NAME>_TOKEN`,
-/// else cargo's `credentials.toml`.
+/// else cargo's `credentials.toml`. Variables come from `env`.
 pub fn resolve(
     registry: Option<&str>,
     index: Option<&str>,
     cwd: &Path,
+    env: &Environment,
 ) -> Result<Target, UserError> {
     // With `--index`, the registry is named by its URL.
     let name = match (registry, index) {
@@ -56,13 +58,13 @@ pub fn resolve(
     };
     let env_name = name.to_ascii_uppercase().replace('-', "_");
     let explicit_index = index.is_some();
-    let configs = config_files(cwd);
+    let configs = config_files(cwd, env);
     let index = match (index, registry) {
         (Some(url), _) => url.to_string(),
         (None, None) | (None, Some(CRATES_IO)) => CRATES_IO_INDEX.to_string(),
-        (None, Some(r)) => std::env::var(format!("CARGO_REGISTRIES_{env_name}_INDEX"))
-            .ok()
-            .filter(|v| !v.is_empty())
+        (None, Some(r)) => env
+            .var(&format!("CARGO_REGISTRIES_{env_name}_INDEX"))
+            .map(str::to_string)
             .or_else(|| {
                 configs
                     .iter()
@@ -95,12 +97,11 @@ pub fn resolve(
         (None, false) => Some(vec!["registry", "token"]),
         (None, true) => None,
     };
-    let token = std::env::var(token_var)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| Token::new(v.trim(), token_var))
+    let token = env
+        .var(token_var)
+        .map(|v| Token::new(v, token_var))
         .or_else(|| {
-            let home = cargo_home()?;
+            let home = env.cargo_home()?;
             let key = credentials_key?;
             ["credentials.toml", "credentials"].iter().find_map(|f| {
                 toml_str(&home.join(f), &key).map(|t| Token::new(t, "cargo's credentials.toml"))
@@ -114,14 +115,8 @@ pub fn resolve(
     })
 }
 
-fn cargo_home() -> Option<PathBuf> {
-    std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-}
-
 /// cargo's config files, nearest first.
-fn config_files(cwd: &Path) -> Vec<PathBuf> {
+fn config_files(cwd: &Path, env: &Environment) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for dir in cwd.ancestors() {
         for f in ["config.toml", "config"] {
@@ -131,7 +126,7 @@ fn config_files(cwd: &Path) -> Vec<PathBuf> {
             }
         }
     }
-    if let Some(home) = cargo_home() {
+    if let Some(home) = env.cargo_home() {
         for f in ["config.toml", "config"] {
             let p = home.join(f);
             if p.is_file() && !out.contains(&p) {
@@ -283,19 +278,6 @@ pub struct Oidc {
     pub url: String,
     /// `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
     pub request_token: Token,
-}
-
-impl Oidc {
-    /// The OIDC endpoint from the environment GitHub Actions sets when a job
-    /// has `id-token: write`.
-    pub fn from_env() -> Option<Oidc> {
-        let url = std::env::var("ACTIONS_ID_TOKEN_REQUEST_URL").ok()?;
-        let token = std::env::var("ACTIONS_ID_TOKEN_REQUEST_TOKEN").ok()?;
-        (!url.is_empty() && !token.is_empty()).then(|| Oidc {
-            url,
-            request_token: Token::new(token, "ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
-        })
-    }
 }
 
 /// The `source` of minted tokens.

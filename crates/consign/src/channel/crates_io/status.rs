@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use super::{plan, PublishKind, Remote};
 use crate::project::Package;
+use crate::settings::Environment;
 
 /// How long a cached status is trusted.
 pub const TTL: Duration = Duration::from_secs(15 * 60);
@@ -144,11 +145,11 @@ struct CacheFile {
 
 /// Where the cache of the workspace at `root` lives: `$CARGO_TARGET_DIR`
 /// (relative to `root`) or `{root}/target`, then `consign/`.
-pub fn cache_path(root: &Path) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(|t| root.join(t))
-        .unwrap_or_else(|| root.join("target"));
-    target.join("consign").join("publish-status.json")
+pub fn cache_path(root: &Path, env: &Environment) -> PathBuf {
+    env.cargo_target_dir(root)
+        .unwrap_or_else(|| root.join("target"))
+        .join("consign")
+        .join("publish-status.json")
 }
 
 /// The workspace root, found without cargo: the nearest `Cargo.toml` at or
@@ -213,8 +214,8 @@ pub fn watched_files(root: &Path, packages: &[Package]) -> Vec<PathBuf> {
 
 /// A cached status for `root`, if one is fresh at `now` (unix seconds) for
 /// registry `key` and git `head`.
-pub fn read_cache(root: &Path, key: &str, head: Option<&str>, now: u64) -> Option<Status> {
-    let bytes = std::fs::read(cache_path(root)).ok()?;
+pub fn read_cache(cache: &Path, key: &str, head: Option<&str>, now: u64) -> Option<Status> {
+    let bytes = std::fs::read(cache).ok()?;
     let cache: CacheFile = serde_json::from_slice(&bytes).ok()?;
     if now.saturating_sub(cache.created) >= TTL.as_secs() || cache.created > now + 60 {
         return None;
@@ -229,14 +230,13 @@ pub fn read_cache(root: &Path, key: &str, head: Option<&str>, now: u64) -> Optio
 
 /// Write the cache (atomically); a failure is returned for a warning.
 pub fn write_cache(
-    root: &Path,
+    path: &Path,
     files: Vec<PathBuf>,
     key: &str,
     head: Option<&str>,
     now: u64,
     status: &Status,
 ) -> Result<(), String> {
-    let path = cache_path(root);
     let cache = CacheFile {
         created: now,
         fingerprint: fingerprint(&files, head, key),
@@ -248,6 +248,6 @@ pub fn write_cache(
             .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
     }
     let text = serde_json::to_vec_pretty(&cache).expect("the cache serializes");
-    crate::build::checksum::write_atomic(&path, &text)
+    crate::build::checksum::write_atomic(path, &text)
         .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
 }
