@@ -27,10 +27,11 @@ use crate::cli::{
 use crate::error::UserError;
 use crate::host::github::{RetryPolicy, Token};
 use crate::host::Step;
-use crate::plan::ArtifactMode;
+use crate::plan::{ArtifactMode, PlanOptions};
 use crate::project::config::DistConfig;
-use crate::project::LoadOptions;
+use crate::project::{LoadOptions, Workspace};
 use crate::release::bump::{BumpRequest, Level, Prerelease};
+use crate::verify::VersionArgs;
 
 /// The process environment, captured once. Values are read through the
 /// typed accessors below, one per variable consign honours; `var` is for
@@ -170,9 +171,27 @@ pub fn load(global: &GlobalArgs, env: &Environment) -> LoadOptions {
     }
 }
 
+/// A release plan for `--tag`, `--target`, `--installer` and `--artifacts`
+/// (else `default_mode`, which depends on the command), on this host.
+pub fn plan(global: &GlobalArgs, default_mode: ArtifactMode) -> PlanOptions {
+    PlanOptions {
+        tag: global.tag.clone(),
+        targets: global.targets.clone(),
+        installers: global.installers.clone(),
+        artifacts: global.artifacts.unwrap_or(default_mode),
+        host_target: crate::targets::host_triple().to_string(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        every_app: false,
+    }
+}
+
 /// `consign build`: the artifacts flag, `--no-local-paths`, `-q`,
 /// `SOURCE_DATE_EPOCH` and this machine's tools.
-pub fn build(global: &GlobalArgs, env: &Environment, quiet: bool) -> Result<BuildOptions, UserError> {
+pub fn build(
+    global: &GlobalArgs,
+    env: &Environment,
+    quiet: bool,
+) -> Result<BuildOptions, UserError> {
     Ok(BuildOptions {
         mode: global.artifacts.unwrap_or(ArtifactMode::Host),
         no_local_paths: global.no_local_paths,
@@ -180,6 +199,21 @@ pub fn build(global: &GlobalArgs, env: &Environment, quiet: bool) -> Result<Buil
         quiet,
         toolchain: Toolchain::detect(crate::targets::host_triple(), env),
     })
+}
+
+/// `consign verify`: the arguments that make each app print its version:
+/// `--version-args` for every app, else the app's `verify-version-args`.
+pub fn verify_version_args(flag: Option<&str>, ws: &Workspace) -> VersionArgs {
+    ws.packages
+        .iter()
+        .filter_map(|p| {
+            let words = match flag {
+                Some(flag) => flag.split_whitespace().map(str::to_string).collect(),
+                None => ws.config_for(p).verify_version_args?,
+            };
+            Some((p.name.clone(), words))
+        })
+        .collect()
 }
 
 /// Talking to GitHub: the token, the API base and the run's commit.
@@ -488,7 +522,10 @@ mod tests {
     fn a_bad_source_date_epoch_is_an_error_naming_it() {
         let env = Environment::from_vars([("SOURCE_DATE_EPOCH", "yesterday")]);
         let err = env.source_date_epoch().unwrap_err();
-        assert!(err.message.contains("`SOURCE_DATE_EPOCH` is `yesterday`"), "{err}");
+        assert!(
+            err.message.contains("`SOURCE_DATE_EPOCH` is `yesterday`"),
+            "{err}"
+        );
         let env = Environment::from_vars([("SOURCE_DATE_EPOCH", " 1700000000 ")]);
         assert_eq!(env.source_date_epoch().unwrap(), Some(1_700_000_000));
         assert_eq!(Environment::default().source_date_epoch().unwrap(), None);

@@ -79,10 +79,7 @@ impl Toolchain {
         Toolchain {
             host: host.to_string(),
             cargo: env.cargo(),
-            auditable: env.on_path(&format!(
-                "cargo-auditable{}",
-                std::env::consts::EXE_SUFFIX
-            )),
+            auditable: env.on_path(&format!("cargo-auditable{}", std::env::consts::EXE_SUFFIX)),
             zigbuild: env.on_path("cargo-zigbuild"),
             xwin: env.on_path("cargo-xwin"),
             installed_targets,

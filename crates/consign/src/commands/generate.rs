@@ -10,7 +10,9 @@ use crate::settings::{self, Environment};
 pub fn exec(
     global: &GlobalArgs,
     env: &Environment,
-    args: &GenerateArgs, printer: &Printer) -> anyhow::Result<()> {
+    args: &GenerateArgs,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     let ws = project::load(&settings::load(global, env))?;
     for w in &ws.warnings {
         printer.warn(&w.to_string());

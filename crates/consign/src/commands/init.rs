@@ -7,8 +7,8 @@ use crate::cli::{GlobalArgs, InitArgs, OutputFormat};
 use crate::error::UserError;
 use crate::init::{self, prompt::Terminal, Answers, InitPlan, Overrides};
 use crate::output::Printer;
-use crate::project::config::{CiBackend, InstallerKind};
 use crate::project;
+use crate::project::config::{CiBackend, InstallerKind};
 use crate::settings::{self, Environment};
 
 pub fn exec(

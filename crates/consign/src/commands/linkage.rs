@@ -11,7 +11,12 @@ use crate::output::{Printer, HEADING};
 use crate::project;
 use crate::settings::{self, Environment};
 
-pub fn exec(args: &GlobalArgs, env: &Environment, paths: &[PathBuf], printer: &Printer) -> anyhow::Result<()> {
+pub fn exec(
+    args: &GlobalArgs,
+    env: &Environment,
+    paths: &[PathBuf],
+    printer: &Printer,
+) -> anyhow::Result<()> {
     let entries: Vec<Linkage> = if paths.is_empty() {
         let ws = project::load(&settings::load(args, env))?;
         let manifest = build::read_manifest(

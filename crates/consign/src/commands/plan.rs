@@ -8,7 +8,7 @@ use consign_manifest::{ArtifactKind, DistManifest};
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::error::UserError;
 use crate::output::{Printer, DIM, HEADING};
-use crate::plan::{self, ArtifactMode, FileSource, Plan, PlanOptions};
+use crate::plan::{self, ArtifactMode, FileSource, Plan};
 use crate::project::{self, Workspace};
 use crate::settings::{self, Environment};
 
@@ -72,15 +72,7 @@ pub fn load_and_plan(
     for w in &ws.warnings {
         printer.warn(&w.to_string());
     }
-    let opts = PlanOptions {
-        tag: args.tag.clone(),
-        targets: args.targets.clone(),
-        installers: args.installers.clone(),
-        artifacts: args.artifacts.unwrap_or(default_mode),
-        host_target: crate::targets::host_triple().to_string(),
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        every_app: false,
-    };
+    let opts = settings::plan(args, default_mode);
     // The drift check plans again (every app, every target) to render the
     // workflow: it runs beside the release plan, and its verdict is reported
     // after the plan's own errors.

@@ -102,15 +102,15 @@ pub fn exec(
     }
     if crates {
         // `publish-crates = true` (or `--only crates` beside other channels).
-        let (outcome, detail) =
-            match super::publish_crates::exec(&crates_settings, false, printer) {
-                Ok(summary) => ("published", summary),
-                Err(e) => {
-                    printer.error(&e);
-                    failed.push("crates");
-                    ("failed", e.to_string())
-                }
-            };
+        let (outcome, detail) = match super::publish_crates::exec(&crates_settings, false, printer)
+        {
+            Ok(summary) => ("published", summary),
+            Err(e) => {
+                printer.error(&e);
+                failed.push("crates");
+                ("failed", e.to_string())
+            }
+        };
         lines.push(Line {
             channel: "crates",
             outcome,

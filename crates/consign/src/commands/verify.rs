@@ -7,7 +7,7 @@ use crate::build;
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::error::UserError;
 use crate::output::{Printer, HEADING};
-use crate::settings::Environment;
+use crate::settings::{self, Environment};
 use crate::verify;
 
 pub fn exec(
@@ -29,18 +29,7 @@ pub fn exec(
         .installers()
         .map(|i| (i.artifact.clone(), i.kind))
         .collect();
-    // The flag for every app, else each app's `verify-version-args`.
-    let version_args: verify::VersionArgs = ws
-        .packages
-        .iter()
-        .filter_map(|p| {
-            let words = match version_args {
-                Some(flag) => flag.split_whitespace().map(str::to_string).collect(),
-                None => ws.config_for(p).verify_version_args?,
-            };
-            Some((p.name.clone(), words))
-        })
-        .collect();
+    let version_args = settings::verify_version_args(version_args, &ws);
     let dist = plan.layout.dist_dir.clone();
     let manifest = build::read_manifest(
         &dist,
