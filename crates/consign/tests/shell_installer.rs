@@ -17,12 +17,12 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::http::{Reply, Server};
+use common::installer::{self, linux_artifact as artifact};
 use common::tools::{self, require_tools, which};
 use consign::installer::shell::render;
 use consign::installer::{
     InstallPathSpec, InstallerArtifact, InstallerContext, InstallerUpdater, ReceiptSource,
 };
-use consign_manifest::EnvironmentVariables;
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
@@ -68,39 +68,15 @@ impl Release {
     /// The standard context: gnu (glibc 2.17), musl and a darwin entry whose
     /// archive does not exist.
     fn context(&self) -> InstallerContext {
-        InstallerContext {
-            app_name: "my-tool".to_string(),
-            app_version: "0.3.0".to_string(),
-            download_url: self.url(),
-            artifacts: vec![
+        installer::context(
+            "0.3.0",
+            &self.url(),
+            vec![
                 artifact(GNU, "gnu", Some("2.17"), &self.gnu_sha),
                 artifact(MUSL, "musl", None, &self.musl_sha),
-                InstallerArtifact {
-                    os: "macos".to_string(),
-                    arch: "aarch64".to_string(),
-                    ..artifact(DARWIN, "none", None, &"0".repeat(64))
-                },
+                installer::artifact(DARWIN, "macos", "aarch64", "none", &"0".repeat(64)),
             ],
-            install_paths: vec![InstallPathSpec::CargoHome],
-            env: EnvironmentVariables {
-                install_dir_env_var: "MY_TOOL_INSTALL_DIR".to_string(),
-                unmanaged_dir_env_var: "MY_TOOL_UNMANAGED_INSTALL".to_string(),
-                disable_update_env_var: "MY_TOOL_DISABLE_UPDATE".to_string(),
-                no_modify_path_env_var: "MY_TOOL_NO_MODIFY_PATH".to_string(),
-                print_quiet_env_var: "MY_TOOL_PRINT_QUIET".to_string(),
-                print_verbose_env_var: "MY_TOOL_PRINT_VERBOSE".to_string(),
-                download_url_env_var: "MY_TOOL_DOWNLOAD_URL".to_string(),
-                ..Default::default()
-            },
-            aliases: BTreeMap::from([("my-tool".to_string(), vec!["mt".to_string()])]),
-            success_msg: None,
-            install_updater: false,
-            source: ReceiptSource {
-                release_type: "github".to_string(),
-                owner: Some("o".to_string()),
-                name: Some("r".to_string()),
-            },
-        }
+        )
     }
 
     /// Renders `ctx` into a script file and returns its path.
@@ -108,23 +84,6 @@ impl Release {
         let path = self.dir.path().join(name);
         std::fs::write(&path, render(ctx).unwrap()).unwrap();
         path
-    }
-}
-
-fn artifact(target: &str, libc: &str, floor: Option<&str>, sha: &str) -> InstallerArtifact {
-    InstallerArtifact {
-        target: target.to_string(),
-        os: "linux".to_string(),
-        arch: "x86_64".to_string(),
-        libc: libc.to_string(),
-        archive: format!("my-tool-{target}.tar.xz"),
-        format: ".tar.xz".to_string(),
-        prefix: Some(format!("my-tool-{target}")),
-        checksum_algo: Some("sha256".to_string()),
-        checksum: Some(sha.to_string()),
-        binaries: vec!["my-tool".to_string()],
-        glibc_floor: floor.map(str::to_string),
-        updater: None,
     }
 }
 
@@ -252,20 +211,31 @@ impl Home {
 /// Runs `script` under `shell` with a clean environment: HOME, PATH and
 /// `env` only. Killed after a minute.
 fn run(shell: &Shell, script: &Path, home: &Home, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = command(shell, script, home);
+    cmd.args(args).envs(env.iter().copied());
+    run_bounded(cmd)
+}
+
+/// `script` under `shell` with a clean environment (HOME, PATH and TMPDIR)
+/// in `home`, stdin closed.
+fn command(shell: &Shell, script: &Path, home: &Home) -> Command {
     let mut cmd = Command::new(&shell.argv[0]);
     cmd.args(&shell.argv[1..])
         .arg(script)
-        .args(args)
         .env_clear()
         .env("HOME", home.path())
         .env("PATH", BASE_PATH)
         .env("TMPDIR", home.path())
         .current_dir(home.path())
         .stdin(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    run_bounded(cmd)
+    cmd
+}
+
+/// [`run`] in a fresh home, with no arguments; returns the home too.
+fn install(shell: &Shell, script: &Path, env: &[(&str, &str)]) -> (Home, Output) {
+    let home = Home::new();
+    let out = run(shell, script, &home, env, &[]);
+    (home, out)
 }
 
 fn run_bounded(cmd: Command) -> Output {
@@ -512,14 +482,8 @@ fn installs_under_every_shell() {
         assert!(!home.join(".bash_profile").exists());
 
         // A new login shell finds the binary.
-        let mut sh = Command::new("sh");
-        sh.args(["-c", ". \"$HOME/.profile\"; command -v my-tool"])
-            .env_clear()
-            .env("HOME", home.path())
-            .env("PATH", BASE_PATH);
-        let found = run_bounded(sh);
         assert_eq!(
-            String::from_utf8_lossy(&found.stdout).trim(),
+            found_on_profile_path(&home),
             bin.to_str().unwrap(),
             "[{}]",
             shell.name
@@ -534,8 +498,7 @@ fn checksum_mismatch_installs_nothing() {
     ctx.artifacts[0].checksum = Some("ab".repeat(32));
     let script = release.script(&ctx, "installer.sh");
     for shell in shells() {
-        let home = Home::new();
-        let out = run(&shell, &script, &home, &[], &[]);
+        let (home, out) = install(&shell, &script, &[]);
         assert_failed(&shell, &out, "checksum mismatch");
         let err = stderr(&out);
         assert!(err.contains(&"ab".repeat(32)), "expected sum shown: {err}");
@@ -566,8 +529,7 @@ fn installs_the_updater_beside_the_binaries() {
     with_updater(&release, &mut ctx);
     let script = release.script(&ctx, "installer.sh");
     for shell in shells() {
-        let home = Home::new();
-        let out = run(&shell, &script, &home, &[], &[]);
+        let (home, out) = install(&shell, &script, &[]);
         assert_ok(&shell, &out);
         let updater = home.bin().join("my-tool-update");
         assert_eq!(run_binary(&updater), "my-tool updater", "[{}]", shell.name);
@@ -586,14 +548,7 @@ fn installs_the_updater_beside_the_binaries() {
         assert!(stderr(&out).contains("my-tool-update"), "[{}]", shell.name);
 
         // The disable variable and unmanaged installs leave it out.
-        let home = Home::new();
-        let out = run(
-            &shell,
-            &script,
-            &home,
-            &[("MY_TOOL_DISABLE_UPDATE", "1")],
-            &[],
-        );
+        let (home, out) = install(&shell, &script, &[("MY_TOOL_DISABLE_UPDATE", "1")]);
         assert_ok(&shell, &out);
         assert!(home.bin().join("my-tool").exists());
         assert!(
@@ -630,8 +585,7 @@ fn updater_checksum_mismatch_or_missing_updater_installs_nothing() {
     });
     let missing = release.script(&ctx, "missing.sh");
     for shell in shells() {
-        let home = Home::new();
-        let out = run(&shell, &bad_sum, &home, &[], &[]);
+        let (home, out) = install(&shell, &bad_sum, &[]);
         assert_failed(&shell, &out, "checksum mismatch");
         let err = stderr(&out);
         assert!(
@@ -640,8 +594,7 @@ fn updater_checksum_mismatch_or_missing_updater_installs_nothing() {
             shell.name
         );
         assert_nothing_installed(&shell, &home);
-        let home = Home::new();
-        let out = run(&shell, &missing, &home, &[], &[]);
+        let (home, out) = install(&shell, &missing, &[]);
         assert_failed(&shell, &out, "could not download");
         assert_nothing_installed(&shell, &home);
     }
@@ -653,14 +606,7 @@ fn damaged_download_is_a_checksum_mismatch() {
     let script = release.script(&release.context(), "installer.sh");
     let corrupt = format!("http://{}/corrupt", release.server.addr);
     for shell in shells() {
-        let home = Home::new();
-        let out = run(
-            &shell,
-            &script,
-            &home,
-            &[("MY_TOOL_DOWNLOAD_URL", &corrupt)],
-            &[],
-        );
+        let (home, out) = install(&shell, &script, &[("MY_TOOL_DOWNLOAD_URL", &corrupt)]);
         assert_failed(&shell, &out, "checksum mismatch");
         assert_nothing_installed(&shell, &home);
     }
@@ -684,15 +630,8 @@ fn interrupted_install_cleans_up_and_keeps_the_old_version() {
 
         // Start an update whose download hangs, then stop it like a Ctrl-C
         // would: a signal to its whole process group.
-        let mut cmd = Command::new(&shell.argv[0]);
-        cmd.args(&shell.argv[1..])
-            .arg(&script)
-            .env_clear()
-            .env("HOME", home.path())
-            .env("PATH", BASE_PATH)
-            .env("TMPDIR", home.path())
-            .env("MY_TOOL_DOWNLOAD_URL", &slow)
-            .stdin(Stdio::null())
+        let mut cmd = command(&shell, &script, &home);
+        cmd.env("MY_TOOL_DOWNLOAD_URL", &slow)
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
@@ -759,14 +698,7 @@ fn http_404_installs_nothing() {
     let script = release.script(&release.context(), "installer.sh");
     let missing = format!("http://{}/ok/missing-dir", release.server.addr);
     for shell in shells() {
-        let home = Home::new();
-        let out = run(
-            &shell,
-            &script,
-            &home,
-            &[("MY_TOOL_DOWNLOAD_URL", &missing)],
-            &[],
-        );
+        let (home, out) = install(&shell, &script, &[("MY_TOOL_DOWNLOAD_URL", &missing)]);
         assert_failed(&shell, &out, "could not download");
         assert!(stderr(&out).contains(&format!("{missing}/my-tool-{GNU}.tar.xz")));
         assert_nothing_installed(&shell, &home);
@@ -779,14 +711,7 @@ fn dropped_connection_installs_nothing() {
     let script = release.script(&release.context(), "installer.sh");
     let dropping = format!("http://{}/drop", release.server.addr);
     for shell in shells() {
-        let home = Home::new();
-        let out = run(
-            &shell,
-            &script,
-            &home,
-            &[("INSTALLER_DOWNLOAD_URL", &dropping)],
-            &[],
-        );
+        let (home, out) = install(&shell, &script, &[("INSTALLER_DOWNLOAD_URL", &dropping)]);
         assert_failed(&shell, &out, &format!("could not download {dropping}/"));
         assert_nothing_installed(&shell, &home);
     }
@@ -800,25 +725,19 @@ fn app_specific_download_url_wins() {
     let script = release.script(&ctx, "installer.sh");
     let bad = format!("http://{}/ok/also-not-here", release.server.addr);
     let shell = &shells()[0];
-    let home = Home::new();
-    let out = run(
+    let (_home, out) = install(
         shell,
         &script,
-        &home,
         &[
             ("MY_TOOL_DOWNLOAD_URL", &release.url()),
             ("INSTALLER_DOWNLOAD_URL", &bad),
         ],
-        &[],
     );
     assert_ok(shell, &out);
-    let home = Home::new();
-    let out = run(
+    let (_home, out) = install(
         shell,
         &script,
-        &home,
         &[("INSTALLER_DOWNLOAD_URL", &release.url())],
-        &[],
     );
     assert_ok(shell, &out);
 }
@@ -1113,14 +1032,7 @@ fn old_glibc_falls_back_to_musl() {
     ctx.artifacts[0].glibc_floor = Some("9.99".to_string());
     let script = release.script(&ctx, "installer.sh");
     for shell in shells() {
-        let home = Home::new();
-        let out = run(
-            &shell,
-            &script,
-            &home,
-            &[("MY_TOOL_PRINT_VERBOSE", "1")],
-            &[],
-        );
+        let (home, out) = install(&shell, &script, &[("MY_TOOL_PRINT_VERBOSE", "1")]);
         assert_ok(&shell, &out);
         let err = stderr(&out);
         assert!(err.contains("needs glibc 9.99"), "[{}] {err}", shell.name);
@@ -1139,8 +1051,7 @@ fn old_glibc_falls_back_to_musl() {
     ctx.artifacts.remove(1);
     let script = release.script(&ctx, "no-musl.sh");
     let shell = &shells()[0];
-    let home = Home::new();
-    let out = run(shell, &script, &home, &[], &[]);
+    let (home, out) = install(shell, &script, &[]);
     assert_failed(shell, &out, "needs glibc 9.99");
     assert_nothing_installed(shell, &home);
 }
@@ -1152,8 +1063,7 @@ fn no_build_for_this_platform() {
     ctx.artifacts.retain(|a| a.target == DARWIN);
     let script = release.script(&ctx, "installer.sh");
     for shell in shells() {
-        let home = Home::new();
-        let out = run(&shell, &script, &home, &[], &[]);
+        let (home, out) = install(&shell, &script, &[]);
         assert_failed(&shell, &out, "no build of my-tool 0.3.0 for this platform");
         assert!(stderr(&out).contains(DARWIN));
         assert_nothing_installed(&shell, &home);
@@ -1186,8 +1096,7 @@ fn flags_help_quiet_and_verbose() {
         assert_ok(&shell, &out);
         assert_eq!(stderr(&out), "", "[{}] -q prints nothing", shell.name);
 
-        let home = Home::new();
-        let out = run(&shell, &script, &home, &[("MY_TOOL_PRINT_QUIET", "1")], &[]);
+        let (_home, out) = install(&shell, &script, &[("MY_TOOL_PRINT_QUIET", "1")]);
         assert_ok(&shell, &out);
         assert_eq!(stderr(&out), "", "[{}] quiet env var", shell.name);
 
@@ -1239,14 +1148,7 @@ fn wget_when_there_is_no_curl() {
     {
         let no_curl = path_without(tools.path(), &["curl"]);
         for shell in shells() {
-            let home = Home::new();
-            let out = run(
-                &shell,
-                &script,
-                &home,
-                &[("PATH", no_curl.to_str().unwrap())],
-                &[],
-            );
+            let (home, out) = install(&shell, &script, &[("PATH", no_curl.to_str().unwrap())]);
             assert_ok(&shell, &out);
             assert_eq!(run_binary(&home.bin().join("my-tool")), "my-tool 0.3.0");
             // Failures are caught too.
@@ -1268,14 +1170,7 @@ fn wget_when_there_is_no_curl() {
     }
     let neither = path_without(tools.path(), &["curl", "wget"]);
     let shell = &shells()[0];
-    let home = Home::new();
-    let out = run(
-        shell,
-        &script,
-        &home,
-        &[("PATH", neither.to_str().unwrap())],
-        &[],
-    );
+    let (home, out) = install(shell, &script, &[("PATH", neither.to_str().unwrap())]);
     assert_failed(shell, &out, "neither curl nor wget is installed");
     assert_nothing_installed(shell, &home);
 }
@@ -1344,8 +1239,7 @@ fn openssl_that_cannot_hash_falls_back_to_sha256sum() {
     ctx.artifacts[0].checksum = Some("ef".repeat(32));
     let bad = release.script(&ctx, "bad.sh");
     let shell = &shells()[0];
-    let home = Home::new();
-    let out = run(shell, &bad, &home, &[("PATH", farm.to_str().unwrap())], &[]);
+    let (home, out) = install(shell, &bad, &[("PATH", farm.to_str().unwrap())]);
     assert_failed(shell, &out, "checksum mismatch");
     assert_nothing_installed(shell, &home);
 }
@@ -1368,40 +1262,14 @@ fn render_for_benchmark() {
             binaries: vec!["bench-tool".to_string()],
             ..artifact(GNU, "gnu", Some("2.17"), "")
         }],
-        env: EnvironmentVariables {
-            install_dir_env_var: "BENCH_TOOL_INSTALL_DIR".to_string(),
-            unmanaged_dir_env_var: "BENCH_TOOL_UNMANAGED_INSTALL".to_string(),
-            disable_update_env_var: "BENCH_TOOL_DISABLE_UPDATE".to_string(),
-            no_modify_path_env_var: "BENCH_TOOL_NO_MODIFY_PATH".to_string(),
-            print_quiet_env_var: "BENCH_TOOL_PRINT_QUIET".to_string(),
-            print_verbose_env_var: "BENCH_TOOL_PRINT_VERBOSE".to_string(),
-            download_url_env_var: "BENCH_TOOL_DOWNLOAD_URL".to_string(),
-            ..Default::default()
-        },
+        env: consign::plan::env_vars("bench-tool"),
         aliases: BTreeMap::new(),
-        ..Release::context_without_server()
+        source: ReceiptSource {
+            release_type: "simple".to_string(),
+            owner: None,
+            name: None,
+        },
+        ..installer::context("", "", Vec::new())
     };
     std::fs::write(var("CONSIGN_BENCH_OUT"), render(&ctx).unwrap()).unwrap();
-}
-
-impl Release {
-    /// The parts of [`Release::context`] that need no server.
-    fn context_without_server() -> InstallerContext {
-        InstallerContext {
-            app_name: String::new(),
-            app_version: String::new(),
-            download_url: String::new(),
-            artifacts: Vec::new(),
-            install_paths: vec![InstallPathSpec::CargoHome],
-            env: EnvironmentVariables::default(),
-            aliases: BTreeMap::new(),
-            success_msg: None,
-            install_updater: false,
-            source: ReceiptSource {
-                release_type: "simple".to_string(),
-                owner: None,
-                name: None,
-            },
-        }
-    }
 }

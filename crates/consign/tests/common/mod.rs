@@ -3,12 +3,17 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod installer;
 pub mod tools;
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+// The names `installer` (shared with the unit tests) takes from its parent.
+use consign::installer::{InstallPathSpec, InstallerArtifact, InstallerContext, ReceiptSource};
+use consign::plan::env_vars;
 
 pub struct TestWorkspace {
     pub dir: tempfile::TempDir,
