@@ -81,15 +81,10 @@ impl TestWorkspace {
 
     /// Write `Cargo.lock` (offline; releases build from a committed lockfile) and commit.
     pub fn lock_and_commit(&self) {
-        let out = Command::new(env!("CARGO"))
-            .args(["generate-lockfile", "--offline"])
-            .current_dir(self.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        tools::output_ok(
+            Command::new(env!("CARGO"))
+                .args(["generate-lockfile", "--offline"])
+                .current_dir(self.path()),
         );
         self.commit();
     }
