@@ -261,6 +261,20 @@ fn npm(release: &Release, cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Ou
     run_bounded(cmd)
 }
 
+/// `npm install -g TARBALL` into the prefix `global`; returns the prefix too.
+fn install_global(release: &Release, tarball: &Path, env: &[(&str, &str)]) -> (PathBuf, Output) {
+    let prefix = release.dir("global");
+    let args = [
+        "install",
+        "-g",
+        tarball.to_str().unwrap(),
+        "--prefix",
+        prefix.to_str().unwrap(),
+    ];
+    let out = npm(release, &release.path(""), &args, env);
+    (prefix, out)
+}
+
 /// Runs an installed command (a launcher) with `args`.
 fn run(release: &Release, program: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = clean(release, program.to_str().unwrap(), &release.path(""), env);
@@ -365,17 +379,9 @@ fn global_install_runs_every_command() {
     // The baked URL is dead: the download must come from $MY_TOOL_DOWNLOAD_URL,
     // through two redirects.
     let tarball = release.package(&release.context(DEAD_URL), "my-tool-npm-package.tar.gz");
-    let prefix = release.dir("global");
-    let out = npm(
+    let (prefix, out) = install_global(
         &release,
-        &release.path(""),
-        &[
-            "install",
-            "-g",
-            tarball.to_str().unwrap(),
-            "--prefix",
-            prefix.to_str().unwrap(),
-        ],
+        &tarball,
         &[("MY_TOOL_DOWNLOAD_URL", &release.url("redirect-abs"))],
     );
     assert_ok("npm install -g", &out);
@@ -608,19 +614,7 @@ fn checksum_mismatch_fails_the_npm_install() {
     let wrong = "ab".repeat(32);
     ctx.base.artifacts[0].checksum = Some(wrong.clone());
     let tarball = release.package(&ctx, "pkg.tar.gz");
-    let prefix = release.dir("global");
-    let out = npm(
-        &release,
-        &release.path(""),
-        &[
-            "install",
-            "-g",
-            tarball.to_str().unwrap(),
-            "--prefix",
-            prefix.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let (prefix, out) = install_global(&release, &tarball, &[]);
     let actual =
         sha256(&std::fs::read(release.path(&format!("www/my-tool-{GNU}.tar.xz"))).unwrap());
     assert_fails_with(

@@ -62,7 +62,20 @@ impl Release {
 
     /// The base URL of the served release.
     fn url(&self) -> String {
-        format!("http://{}/ok", self.server.addr)
+        self.route("ok")
+    }
+
+    /// `http://127.0.0.1:PORT/{route}`.
+    fn route(&self, route: &str) -> String {
+        format!("http://{}/{route}", self.server.addr)
+    }
+
+    /// A release and its installer of the standard context (the release
+    /// must live while the script runs: it serves the archives).
+    fn with_script() -> (Release, PathBuf) {
+        let release = Release::new();
+        let script = release.script(&release.context(), "installer.sh");
+        (release, script)
     }
 
     /// The standard context: gnu (glibc 2.17), musl and a darwin entry whose
@@ -238,6 +251,15 @@ fn install(shell: &Shell, script: &Path, env: &[(&str, &str)]) -> (Home, Output)
     (home, out)
 }
 
+/// [`install`], which must fail with `needle` and leave nothing behind.
+#[track_caller]
+fn install_fails(shell: &Shell, script: &Path, env: &[(&str, &str)], needle: &str) -> Output {
+    let (home, out) = install(shell, script, env);
+    assert_failed(shell, &out, needle);
+    assert_nothing_installed(shell, &home);
+    out
+}
+
 fn run_bounded(cmd: Command) -> Output {
     common::output_within(cmd, Duration::from_secs(60))
 }
@@ -396,8 +418,7 @@ fn shellcheck_finds_nothing() {
 
 #[test]
 fn installs_under_every_shell() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (_release, script) = Release::with_script();
     for shell in shells() {
         let home = Home::new();
         // An existing .bashrc without a final newline, and a fish config dir.
@@ -498,12 +519,10 @@ fn checksum_mismatch_installs_nothing() {
     ctx.artifacts[0].checksum = Some("ab".repeat(32));
     let script = release.script(&ctx, "installer.sh");
     for shell in shells() {
-        let (home, out) = install(&shell, &script, &[]);
-        assert_failed(&shell, &out, "checksum mismatch");
+        let out = install_fails(&shell, &script, &[], "checksum mismatch");
         let err = stderr(&out);
         assert!(err.contains(&"ab".repeat(32)), "expected sum shown: {err}");
         assert!(err.contains(&release.gnu_sha), "actual sum shown: {err}");
-        assert_nothing_installed(&shell, &home);
     }
 }
 
@@ -585,38 +604,35 @@ fn updater_checksum_mismatch_or_missing_updater_installs_nothing() {
     });
     let missing = release.script(&ctx, "missing.sh");
     for shell in shells() {
-        let (home, out) = install(&shell, &bad_sum, &[]);
-        assert_failed(&shell, &out, "checksum mismatch");
+        let out = install_fails(&shell, &bad_sum, &[], "checksum mismatch");
         let err = stderr(&out);
         assert!(
             err.contains(&"cd".repeat(32)) && err.contains(&sha),
             "[{}] {err}",
             shell.name
         );
-        assert_nothing_installed(&shell, &home);
-        let (home, out) = install(&shell, &missing, &[]);
-        assert_failed(&shell, &out, "could not download");
-        assert_nothing_installed(&shell, &home);
+        install_fails(&shell, &missing, &[], "could not download");
     }
 }
 
 #[test]
 fn damaged_download_is_a_checksum_mismatch() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
-    let corrupt = format!("http://{}/corrupt", release.server.addr);
+    let (release, script) = Release::with_script();
+    let corrupt = release.route("corrupt");
     for shell in shells() {
-        let (home, out) = install(&shell, &script, &[("MY_TOOL_DOWNLOAD_URL", &corrupt)]);
-        assert_failed(&shell, &out, "checksum mismatch");
-        assert_nothing_installed(&shell, &home);
+        install_fails(
+            &shell,
+            &script,
+            &[("MY_TOOL_DOWNLOAD_URL", &corrupt)],
+            "checksum mismatch",
+        );
     }
 }
 
 #[test]
 fn interrupted_install_cleans_up_and_keeps_the_old_version() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
-    let slow = format!("http://{}/slow", release.server.addr);
+    let (release, script) = Release::with_script();
+    let slow = release.route("slow");
     for shell in shells() {
         let home = Home::new();
         assert_ok(&shell, &run(&shell, &script, &home, &[], &[]));
@@ -694,26 +710,30 @@ fn failed_update_keeps_the_old_version() {
 
 #[test]
 fn http_404_installs_nothing() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
-    let missing = format!("http://{}/ok/missing-dir", release.server.addr);
+    let (release, script) = Release::with_script();
+    let missing = release.route("ok/missing-dir");
     for shell in shells() {
-        let (home, out) = install(&shell, &script, &[("MY_TOOL_DOWNLOAD_URL", &missing)]);
-        assert_failed(&shell, &out, "could not download");
+        let out = install_fails(
+            &shell,
+            &script,
+            &[("MY_TOOL_DOWNLOAD_URL", &missing)],
+            "could not download",
+        );
         assert!(stderr(&out).contains(&format!("{missing}/my-tool-{GNU}.tar.xz")));
-        assert_nothing_installed(&shell, &home);
     }
 }
 
 #[test]
 fn dropped_connection_installs_nothing() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
-    let dropping = format!("http://{}/drop", release.server.addr);
+    let (release, script) = Release::with_script();
+    let dropping = release.route("drop");
     for shell in shells() {
-        let (home, out) = install(&shell, &script, &[("INSTALLER_DOWNLOAD_URL", &dropping)]);
-        assert_failed(&shell, &out, &format!("could not download {dropping}/"));
-        assert_nothing_installed(&shell, &home);
+        install_fails(
+            &shell,
+            &script,
+            &[("INSTALLER_DOWNLOAD_URL", &dropping)],
+            &format!("could not download {dropping}/"),
+        );
     }
 }
 
@@ -721,9 +741,9 @@ fn dropped_connection_installs_nothing() {
 fn app_specific_download_url_wins() {
     let release = Release::new();
     let mut ctx = release.context();
-    ctx.download_url = format!("http://{}/ok/not-here", release.server.addr);
+    ctx.download_url = release.route("ok/not-here");
     let script = release.script(&ctx, "installer.sh");
-    let bad = format!("http://{}/ok/also-not-here", release.server.addr);
+    let bad = release.route("ok/also-not-here");
     let shell = &shells()[0];
     let (_home, out) = install(
         shell,
@@ -744,8 +764,7 @@ fn app_specific_download_url_wins() {
 
 #[test]
 fn unmanaged_install_has_no_receipt_or_path_edits() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (_release, script) = Release::with_script();
     for shell in shells() {
         let home = Home::new();
         let dir = home.join("ci tools/bin");
@@ -835,8 +854,7 @@ fn install_dir_env_var_is_a_managed_flat_install() {
 /// updater reinstalls from a receipt, cargo-dist's or ours).
 #[test]
 fn cargo_home_layout_installs_into_bin_and_records_the_home() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (release, script) = Release::with_script();
     let mut flat = release.context();
     flat.install_paths = vec![InstallPathSpec::HomeSubdir {
         subdir: ".my-tool/bin".to_string(),
@@ -904,8 +922,7 @@ fn cargo_home_layout_installs_into_bin_and_records_the_home() {
 
 #[test]
 fn no_modify_path_by_flag_or_env_var() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (_release, script) = Release::with_script();
     for shell in shells() {
         for (env, args) in [
             (vec![("MY_TOOL_NO_MODIFY_PATH", "1")], vec![]),
@@ -931,8 +948,7 @@ fn no_modify_path_by_flag_or_env_var() {
 
 #[test]
 fn already_on_path_changes_no_profiles() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (_release, script) = Release::with_script();
     for shell in shells() {
         let home = Home::new();
         let path = format!("{BASE_PATH}:{}", home.bin().display());
@@ -986,8 +1002,7 @@ fn install_paths_fall_through_in_order() {
 
 #[test]
 fn cargo_home_is_used_when_set() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (_release, script) = Release::with_script();
     let shell = &shells()[0];
     let home = Home::new();
     let cargo_home = home.join("cargo home");
@@ -1004,8 +1019,7 @@ fn cargo_home_is_used_when_set() {
 
 #[test]
 fn github_path_gets_the_install_dir() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (_release, script) = Release::with_script();
     for shell in shells() {
         let home = Home::new();
         let github_path = home.join("github_path");
@@ -1051,9 +1065,7 @@ fn old_glibc_falls_back_to_musl() {
     ctx.artifacts.remove(1);
     let script = release.script(&ctx, "no-musl.sh");
     let shell = &shells()[0];
-    let (home, out) = install(shell, &script, &[]);
-    assert_failed(shell, &out, "needs glibc 9.99");
-    assert_nothing_installed(shell, &home);
+    install_fails(shell, &script, &[], "needs glibc 9.99");
 }
 
 #[test]
@@ -1063,17 +1075,19 @@ fn no_build_for_this_platform() {
     ctx.artifacts.retain(|a| a.target == DARWIN);
     let script = release.script(&ctx, "installer.sh");
     for shell in shells() {
-        let (home, out) = install(&shell, &script, &[]);
-        assert_failed(&shell, &out, "no build of my-tool 0.3.0 for this platform");
+        let out = install_fails(
+            &shell,
+            &script,
+            &[],
+            "no build of my-tool 0.3.0 for this platform",
+        );
         assert!(stderr(&out).contains(DARWIN));
-        assert_nothing_installed(&shell, &home);
     }
 }
 
 #[test]
 fn flags_help_quiet_and_verbose() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (_release, script) = Release::with_script();
     for shell in shells() {
         let home = Home::new();
         let out = run(&shell, &script, &home, &[], &["--bogus"]);
@@ -1141,8 +1155,7 @@ fn success_message_and_missing_checksum() {
 
 #[test]
 fn wget_when_there_is_no_curl() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (release, script) = Release::with_script();
     let tools = TempDir::new().unwrap();
     require_tools!("wget");
     {
@@ -1152,33 +1165,27 @@ fn wget_when_there_is_no_curl() {
             assert_ok(&shell, &out);
             assert_eq!(run_binary(&home.bin().join("my-tool")), "my-tool 0.3.0");
             // Failures are caught too.
-            let home = Home::new();
-            let missing = format!("http://{}/ok/missing", release.server.addr);
-            let out = run(
-                &shell,
-                &script,
-                &home,
-                &[
-                    ("PATH", no_curl.to_str().unwrap()),
-                    ("MY_TOOL_DOWNLOAD_URL", &missing),
-                ],
-                &[],
-            );
-            assert_failed(&shell, &out, "could not download");
-            assert_nothing_installed(&shell, &home);
+            let missing = release.route("ok/missing");
+            let env = [
+                ("PATH", no_curl.to_str().unwrap()),
+                ("MY_TOOL_DOWNLOAD_URL", &missing),
+            ];
+            install_fails(&shell, &script, &env, "could not download");
         }
     }
     let neither = path_without(tools.path(), &["curl", "wget"]);
     let shell = &shells()[0];
-    let (home, out) = install(shell, &script, &[("PATH", neither.to_str().unwrap())]);
-    assert_failed(shell, &out, "neither curl nor wget is installed");
-    assert_nothing_installed(shell, &home);
+    install_fails(
+        shell,
+        &script,
+        &[("PATH", neither.to_str().unwrap())],
+        "neither curl nor wget is installed",
+    );
 }
 
 #[test]
 fn no_checksum_tool_warns_loudly_and_goes_on() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (_release, script) = Release::with_script();
     let tools = TempDir::new().unwrap();
     let farm = path_without(tools.path(), &["sha256sum", "shasum", "openssl"]);
     for shell in shells() {
@@ -1205,8 +1212,7 @@ fn no_checksum_tool_warns_loudly_and_goes_on() {
 
 #[test]
 fn openssl_that_cannot_hash_falls_back_to_sha256sum() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (release, script) = Release::with_script();
     let tools = TempDir::new().unwrap();
     let farm = path_without(tools.path(), &["openssl"]);
     let fake = farm.join("openssl");
@@ -1239,9 +1245,12 @@ fn openssl_that_cannot_hash_falls_back_to_sha256sum() {
     ctx.artifacts[0].checksum = Some("ef".repeat(32));
     let bad = release.script(&ctx, "bad.sh");
     let shell = &shells()[0];
-    let (home, out) = install(shell, &bad, &[("PATH", farm.to_str().unwrap())]);
-    assert_failed(shell, &out, "checksum mismatch");
-    assert_nothing_installed(shell, &home);
+    install_fails(
+        shell,
+        &bad,
+        &[("PATH", farm.to_str().unwrap())],
+        "checksum mismatch",
+    );
 }
 
 /// Renders an installer for `benches/installer.sh`: reads the archive's

@@ -787,14 +787,7 @@ mod tests {
     use std::process::Command;
 
     use super::*;
-    use crate::installer::test_support;
-
-    fn artifact(target: &str, os: &str, arch: &str, libc: &str) -> InstallerArtifact {
-        InstallerArtifact {
-            glibc_floor: (libc == "gnu" && os == "linux").then(|| "2.17".to_string()),
-            ..test_support::artifact(target, os, arch, libc, &format!("{:064x}", target.len()))
-        }
-    }
+    use crate::installer::test_support::{self, rendered_artifact as artifact};
 
     fn sample() -> NpmContext {
         NpmContext {

@@ -68,6 +68,15 @@ pub fn artifact(target: &str, os: &str, arch: &str, libc: &str, sha256: &str) ->
     }
 }
 
+/// [`artifact`] with a made-up checksum, needing glibc 2.17 if a gnu Linux
+/// build: for tests that render and do not download.
+pub fn rendered_artifact(target: &str, os: &str, arch: &str, libc: &str) -> InstallerArtifact {
+    InstallerArtifact {
+        glibc_floor: (libc == "gnu" && os == "linux").then(|| "2.17".to_string()),
+        ..artifact(target, os, arch, libc, &format!("{:064x}", target.len()))
+    }
+}
+
 /// [`artifact`] for x86_64 Linux, needing glibc `floor` (gnu builds).
 pub fn linux_artifact(
     target: &str,
