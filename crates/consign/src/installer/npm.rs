@@ -790,17 +790,15 @@ mod tests {
     use crate::installer::test_support::{self, rendered_artifact as artifact};
 
     fn sample() -> NpmContext {
+        let mut base = test_support::rendered_sample();
+        base.artifacts.push(artifact(
+            "x86_64-pc-windows-msvc",
+            "windows",
+            "x86_64",
+            "msvc",
+        ));
         NpmContext {
-            base: test_support::context(
-                "0.3.0",
-                "https://github.com/o/r/releases/download/v0.3.0/",
-                vec![
-                    artifact("x86_64-unknown-linux-gnu", "linux", "x86_64", "gnu"),
-                    artifact("x86_64-unknown-linux-musl", "linux", "x86_64", "musl"),
-                    artifact("aarch64-apple-darwin", "macos", "aarch64", "none"),
-                    artifact("x86_64-pc-windows-msvc", "windows", "x86_64", "msvc"),
-                ],
-            ),
+            base,
             package_name: "@me/my-tool".to_string(),
             description: Some("A tool".to_string()),
             license: Some("MIT OR Apache-2.0".to_string()),

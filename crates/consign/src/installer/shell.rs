@@ -328,19 +328,7 @@ mod tests {
     use std::process::Command;
 
     use super::*;
-    use crate::installer::test_support::{self, rendered_artifact as artifact};
-
-    fn sample() -> InstallerContext {
-        test_support::context(
-            "0.3.0",
-            "https://github.com/o/r/releases/download/v0.3.0/",
-            vec![
-                artifact("x86_64-unknown-linux-gnu", "linux", "x86_64", "gnu"),
-                artifact("x86_64-unknown-linux-musl", "linux", "x86_64", "musl"),
-                artifact("aarch64-apple-darwin", "macos", "aarch64", "none"),
-            ],
-        )
-    }
+    use crate::installer::test_support::rendered_sample as sample;
 
     /// `sh -n` on the script, where a `sh` is installed.
     fn assert_parses(script: &str) {

@@ -77,6 +77,20 @@ pub fn rendered_artifact(target: &str, os: &str, arch: &str, libc: &str) -> Inst
     }
 }
 
+/// `my-tool` 0.3.0 of the GitHub release `v0.3.0`, with gnu and musl
+/// Linux builds and a macOS one of [`rendered_artifact`]s.
+pub fn rendered_sample() -> InstallerContext {
+    context(
+        "0.3.0",
+        "https://github.com/o/r/releases/download/v0.3.0/",
+        vec![
+            rendered_artifact("x86_64-unknown-linux-gnu", "linux", "x86_64", "gnu"),
+            rendered_artifact("x86_64-unknown-linux-musl", "linux", "x86_64", "musl"),
+            rendered_artifact("aarch64-apple-darwin", "macos", "aarch64", "none"),
+        ],
+    )
+}
+
 /// [`artifact`] for x86_64 Linux, needing glibc `floor` (gnu builds).
 pub fn linux_artifact(
     target: &str,
