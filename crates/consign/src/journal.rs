@@ -38,6 +38,24 @@ pub trait Log: Serialize + DeserializeOwned + Clone {
     fn events(&mut self) -> &mut Vec<Self::Event>;
 }
 
+/// Makes `$data` a [`Log`] of `$event`s kept in its `events` field, and
+/// `Journal` (with the docs given) the open journal of it: how each record
+/// type declares itself, in one line.
+macro_rules! log_of {
+    ($(#[$doc:meta])* $data:ident, $event:ty) => {
+        impl $crate::journal::Log for $data {
+            type Event = $event;
+            fn events(&mut self) -> &mut Vec<$event> {
+                &mut self.events
+            }
+        }
+
+        $(#[$doc])*
+        pub type Journal = $crate::journal::Journal<$data>;
+    };
+}
+pub(crate) use log_of;
+
 /// Why a journal file could not be read back.
 #[derive(Debug)]
 pub enum ReadError {

@@ -11,16 +11,11 @@ use common::*;
 /// temp dir; the workspace is `ws.path()/mytool`.
 fn cargo_new() -> (TestWorkspace, std::path::PathBuf) {
     let ws = TestWorkspace::empty();
-    let out = Command::new(env!("CARGO"))
-        .args(["new", "--bin", "--vcs", "git", "--offline", "mytool"])
-        .current_dir(ws.path())
-        .env_remove("CARGO_TARGET_DIR")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    tools::output_ok(
+        Command::new(env!("CARGO"))
+            .args(["new", "--bin", "--vcs", "git", "--offline", "mytool"])
+            .current_dir(ws.path())
+            .env_remove("CARGO_TARGET_DIR"),
     );
     let dir = ws.path().join("mytool");
     let manifest = dir.join("Cargo.toml");

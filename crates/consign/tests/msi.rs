@@ -369,16 +369,22 @@ fn real_msi_roundtrip() {
     }
 }
 
-#[test]
-fn build_fails_clearly_on_missing_binaries_and_bad_source() {
-    require_tools!("wixl", "msibuild");
-    let dir = tempfile::tempdir().unwrap();
-    let wxs = dir.path().join("main.wxs");
+/// `DIR/main.wxs`, rendered from [`context`] with fresh GUIDs.
+fn write_wxs(dir: &Path) -> PathBuf {
+    let wxs = dir.join("main.wxs");
     fs::write(
         &wxs,
         render_wxs(&context(&new_guid(), &new_guid())).unwrap(),
     )
     .unwrap();
+    wxs
+}
+
+#[test]
+fn build_fails_clearly_on_missing_binaries_and_bad_source() {
+    require_tools!("wixl", "msibuild");
+    let dir = tempfile::tempdir().unwrap();
+    let wxs = write_wxs(dir.path());
     let bins = dir.path().join("bin");
     fs::create_dir(&bins).unwrap();
     let out = dir.path().join("out.msi");
@@ -448,12 +454,7 @@ fn missing_wixl_child() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let wxs = dir.path().join("main.wxs");
-    fs::write(
-        &wxs,
-        render_wxs(&context(&new_guid(), &new_guid())).unwrap(),
-    )
-    .unwrap();
+    let wxs = write_wxs(dir.path());
     for binary in ["my-tool.exe", "my-tool-helper.exe"] {
         fs::write(dir.path().join(binary), b"MZ").unwrap();
     }
@@ -542,23 +543,7 @@ fn consign_build_makes_the_msi_beside_the_windows_archive() {
     );
     fs::write(ws.join("Cargo.toml"), &manifest).unwrap();
     fs::write(ws.join("src/main.rs"), "fn main() {}\n").unwrap();
-    let git = |args: &[&str]| {
-        let ok = Command::new("git")
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@e",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .current_dir(&ws)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "git {args:?}");
-    };
+    let git = |args: &[&str]| common::git_in(&ws, args);
     git(&["init", "-q", "-b", "main"]);
     git(&["add", "-A"]);
     git(&["commit", "-qm", "init"]);

@@ -16,7 +16,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
@@ -26,10 +25,10 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use common::http::{Reply, Server};
+use common::installer::{self, linux_artifact as artifact};
 use common::tools::{self, require_tools};
 use consign::installer::npm::{render_package, validate_package_name, NpmContext};
-use consign::installer::{InstallPathSpec, InstallerArtifact, InstallerContext, ReceiptSource};
-use consign_manifest::EnvironmentVariables;
+use consign::installer::InstallerArtifact;
 use sha2::Digest;
 use tempfile::TempDir;
 
@@ -110,62 +109,15 @@ impl Release {
         let gnu = std::fs::read(self.path(&format!("www/my-tool-{GNU}.tar.xz"))).unwrap();
         let musl = std::fs::read(self.path(&format!("www/my-tool-{MUSL}.tar.xz"))).unwrap();
         NpmContext {
-            base: InstallerContext {
-                app_name: "my-tool".to_string(),
-                app_version: "0.3.0".to_string(),
-                download_url: download_url.to_string(),
-                artifacts: vec![
-                    artifact(
-                        GNU,
-                        "linux",
-                        "gnu",
-                        Some("2.17"),
-                        "tar.xz",
-                        "sha256",
-                        &sha256(&gnu),
-                    ),
-                    artifact(
-                        MUSL,
-                        "linux",
-                        "musl",
-                        None,
-                        "tar.xz",
-                        "sha256",
-                        &sha256(&musl),
-                    ),
-                    InstallerArtifact {
-                        arch: "aarch64".to_string(),
-                        ..artifact(
-                            DARWIN,
-                            "macos",
-                            "none",
-                            None,
-                            "tar.xz",
-                            "sha256",
-                            &"0".repeat(64),
-                        )
-                    },
+            base: installer::context(
+                "0.3.0",
+                download_url,
+                vec![
+                    artifact(GNU, "gnu", Some("2.17"), &sha256(&gnu)),
+                    artifact(MUSL, "musl", None, &sha256(&musl)),
+                    installer::artifact(DARWIN, "macos", "aarch64", "none", &"0".repeat(64)),
                 ],
-                install_paths: vec![InstallPathSpec::CargoHome],
-                env: EnvironmentVariables {
-                    install_dir_env_var: "MY_TOOL_INSTALL_DIR".to_string(),
-                    unmanaged_dir_env_var: "MY_TOOL_UNMANAGED_INSTALL".to_string(),
-                    disable_update_env_var: "MY_TOOL_DISABLE_UPDATE".to_string(),
-                    no_modify_path_env_var: "MY_TOOL_NO_MODIFY_PATH".to_string(),
-                    print_quiet_env_var: "MY_TOOL_PRINT_QUIET".to_string(),
-                    print_verbose_env_var: "MY_TOOL_PRINT_VERBOSE".to_string(),
-                    download_url_env_var: "MY_TOOL_DOWNLOAD_URL".to_string(),
-                    ..Default::default()
-                },
-                aliases: BTreeMap::from([("my-tool".to_string(), vec!["mt".to_string()])]),
-                success_msg: None,
-                install_updater: false,
-                source: ReceiptSource {
-                    release_type: "github".to_string(),
-                    owner: Some("o".to_string()),
-                    name: Some("r".to_string()),
-                },
-            },
+            ),
             package_name: "my-tool".to_string(),
             description: Some("A tool for tests".to_string()),
             license: Some("MIT".to_string()),
@@ -223,31 +175,6 @@ echo "argv0: ${{0##*/}}"
 for arg in "$@"; do echo "arg: $arg"; done
 "#
     )
-}
-
-fn artifact(
-    target: &str,
-    os: &str,
-    libc: &str,
-    floor: Option<&str>,
-    format: &str,
-    algo: &str,
-    sum: &str,
-) -> InstallerArtifact {
-    InstallerArtifact {
-        target: target.to_string(),
-        os: os.to_string(),
-        arch: "x86_64".to_string(),
-        libc: libc.to_string(),
-        archive: format!("my-tool-{target}.{format}"),
-        format: format!(".{format}"),
-        prefix: Some(format!("my-tool-{target}")),
-        checksum_algo: Some(algo.to_string()),
-        checksum: Some(sum.to_string()),
-        binaries: vec!["my-tool".to_string()],
-        glibc_floor: floor.map(str::to_string),
-        updater: None,
-    }
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -332,6 +259,20 @@ fn npm(release: &Release, cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Ou
     let mut cmd = clean(release, "npm", cwd, env);
     cmd.args(args);
     run_bounded(cmd)
+}
+
+/// `npm install -g TARBALL` into the prefix `global`; returns the prefix too.
+fn install_global(release: &Release, tarball: &Path, env: &[(&str, &str)]) -> (PathBuf, Output) {
+    let prefix = release.dir("global");
+    let args = [
+        "install",
+        "-g",
+        tarball.to_str().unwrap(),
+        "--prefix",
+        prefix.to_str().unwrap(),
+    ];
+    let out = npm(release, &release.path(""), &args, env);
+    (prefix, out)
 }
 
 /// Runs an installed command (a launcher) with `args`.
@@ -438,17 +379,9 @@ fn global_install_runs_every_command() {
     // The baked URL is dead: the download must come from $MY_TOOL_DOWNLOAD_URL,
     // through two redirects.
     let tarball = release.package(&release.context(DEAD_URL), "my-tool-npm-package.tar.gz");
-    let prefix = release.dir("global");
-    let out = npm(
+    let (prefix, out) = install_global(
         &release,
-        &release.path(""),
-        &[
-            "install",
-            "-g",
-            tarball.to_str().unwrap(),
-            "--prefix",
-            prefix.to_str().unwrap(),
-        ],
+        &tarball,
         &[("MY_TOOL_DOWNLOAD_URL", &release.url("redirect-abs"))],
     );
     assert_ok("npm install -g", &out);
@@ -681,19 +614,7 @@ fn checksum_mismatch_fails_the_npm_install() {
     let wrong = "ab".repeat(32);
     ctx.base.artifacts[0].checksum = Some(wrong.clone());
     let tarball = release.package(&ctx, "pkg.tar.gz");
-    let prefix = release.dir("global");
-    let out = npm(
-        &release,
-        &release.path(""),
-        &[
-            "install",
-            "-g",
-            tarball.to_str().unwrap(),
-            "--prefix",
-            prefix.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let (prefix, out) = install_global(&release, &tarball, &[]);
     let actual =
         sha256(&std::fs::read(release.path(&format!("www/my-tool-{GNU}.tar.xz"))).unwrap());
     assert_fails_with(
@@ -738,18 +659,13 @@ fn unsupported_platform_lists_the_supported_targets() {
     let release = Release::new();
     let mut ctx = release.context(&release.url("ok"));
     ctx.base.artifacts.retain(|a| a.target == DARWIN);
-    ctx.base.artifacts.push(InstallerArtifact {
-        binaries: vec!["my-tool.exe".to_string()],
-        ..artifact(
-            WINDOWS,
-            "windows",
-            "msvc",
-            None,
-            "zip",
-            "sha256",
-            &"1".repeat(64),
-        )
-    });
+    ctx.base.artifacts.push(installer::artifact(
+        WINDOWS,
+        "windows",
+        "x86_64",
+        "msvc",
+        &"1".repeat(64),
+    ));
     let package = release.unpacked(&ctx, "unpacked");
     let out = install_js(&release, &package, &[]);
     assert_fails_with(
@@ -826,7 +742,12 @@ fn every_archive_format_and_checksum_algorithm() {
             other => panic!("{other}"),
         };
         let mut ctx = release.context(&release.url("ok"));
-        ctx.base.artifacts = vec![artifact(GNU, "linux", "gnu", None, format, algo, &sum)];
+        ctx.base.artifacts = vec![InstallerArtifact {
+            archive: format!("my-tool-{GNU}.{format}"),
+            format: format!(".{format}"),
+            checksum_algo: Some(algo.to_string()),
+            ..artifact(GNU, "gnu", None, &sum)
+        }];
         let package = release.unpacked(&ctx, &format!("unpacked-{format}-{algo}"));
         let out = install_js(&release, &package, &[]);
         assert_ok(&format!("{format} with {algo}"), &out);

@@ -13,22 +13,8 @@ use std::io::Read as _;
 use std::path::Path;
 use std::process::Command;
 
-use common::tools::{self, require_tools};
+use common::tools::{self, require_tools, stdout_ok as run};
 use consign::installer::oci::{archive_name, write_oci_archive, ImageContext};
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// A static "hello" program: compiled with `cc -static` when that works,
 /// else a shell script (enough for inspecting the image).

@@ -78,15 +78,7 @@ fn binaries_and_merge_tasks_follow_cargo_dist() {
         ("CHANGELOG.md", "# Changelog\n\n## 1.2.3\n\n- fixed things\n"),
     ]);
     let m = ws.plan_json(&[]);
-    let assets = |name: &str| -> Vec<String> {
-        m["artifacts"][name]["assets"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|a| a["kind"] == "executable")
-            .map(|a| a["name"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let assets = |name: &str| executables(&m, name, "name");
     assert_eq!(assets("tool-x86_64-unknown-linux-gnu.tar.xz"), ["tool"]);
     assert_eq!(
         assets("tool-x86_64-pc-windows-msvc.zip"),
@@ -287,6 +279,17 @@ fn multi_app() -> TestWorkspace {
     TestWorkspace::new(&refs)
 }
 
+/// The `field` (`name`, `path`) of each executable asset of the artifact `name`.
+fn executables(m: &Value, name: &str, field: &str) -> Vec<String> {
+    m["artifacts"][name]["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "executable")
+        .map(|a| a[field].as_str().unwrap().to_string())
+        .collect()
+}
+
 fn release_names(m: &Value) -> Vec<&str> {
     m["releases"]
         .as_array()
@@ -400,15 +403,7 @@ fn several_binaries_are_one_app_and_only_platforms_is_honoured() {
     ws.commit();
     let m = ws.plan_json(&[]);
     assert_eq!(release_names(&m), ["tool"]);
-    let paths = |name: &str| -> Vec<String> {
-        m["artifacts"][name]["assets"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|a| a["kind"] == "executable")
-            .map(|a| a["path"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let paths = |name: &str| executables(&m, name, "path");
     assert_eq!(
         paths("tool-x86_64-pc-windows-msvc.zip"),
         ["tool-extra.exe", "tool-win.exe", "tool.exe"]
@@ -742,15 +737,10 @@ fn help_version_and_schema() {
 fn cargo_subcommand_works() {
     let ws = single_app(TARGETS);
     // As cargo calls it: `cargo-consign consign plan`.
-    let out = std::process::Command::new(bin_path("cargo-consign"))
-        .args(["consign", "plan", "-o", "json"])
-        .current_dir(ws.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = tools::output_ok(
+        std::process::Command::new(bin_path("cargo-consign"))
+            .args(["consign", "plan", "-o", "json"])
+            .current_dir(ws.path()),
     );
     let m: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(m["announcement_tag"], "v1.2.3");

@@ -17,12 +17,12 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::http::{Reply, Server};
+use common::installer::{self, linux_artifact as artifact};
 use common::tools::{self, require_tools, which};
 use consign::installer::shell::render;
 use consign::installer::{
     InstallPathSpec, InstallerArtifact, InstallerContext, InstallerUpdater, ReceiptSource,
 };
-use consign_manifest::EnvironmentVariables;
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
@@ -62,45 +62,34 @@ impl Release {
 
     /// The base URL of the served release.
     fn url(&self) -> String {
-        format!("http://{}/ok", self.server.addr)
+        self.route("ok")
+    }
+
+    /// `http://127.0.0.1:PORT/{route}`.
+    fn route(&self, route: &str) -> String {
+        format!("http://{}/{route}", self.server.addr)
+    }
+
+    /// A release and its installer of the standard context (the release
+    /// must live while the script runs: it serves the archives).
+    fn with_script() -> (Release, PathBuf) {
+        let release = Release::new();
+        let script = release.script(&release.context(), "installer.sh");
+        (release, script)
     }
 
     /// The standard context: gnu (glibc 2.17), musl and a darwin entry whose
     /// archive does not exist.
     fn context(&self) -> InstallerContext {
-        InstallerContext {
-            app_name: "my-tool".to_string(),
-            app_version: "0.3.0".to_string(),
-            download_url: self.url(),
-            artifacts: vec![
+        installer::context(
+            "0.3.0",
+            &self.url(),
+            vec![
                 artifact(GNU, "gnu", Some("2.17"), &self.gnu_sha),
                 artifact(MUSL, "musl", None, &self.musl_sha),
-                InstallerArtifact {
-                    os: "macos".to_string(),
-                    arch: "aarch64".to_string(),
-                    ..artifact(DARWIN, "none", None, &"0".repeat(64))
-                },
+                installer::artifact(DARWIN, "macos", "aarch64", "none", &"0".repeat(64)),
             ],
-            install_paths: vec![InstallPathSpec::CargoHome],
-            env: EnvironmentVariables {
-                install_dir_env_var: "MY_TOOL_INSTALL_DIR".to_string(),
-                unmanaged_dir_env_var: "MY_TOOL_UNMANAGED_INSTALL".to_string(),
-                disable_update_env_var: "MY_TOOL_DISABLE_UPDATE".to_string(),
-                no_modify_path_env_var: "MY_TOOL_NO_MODIFY_PATH".to_string(),
-                print_quiet_env_var: "MY_TOOL_PRINT_QUIET".to_string(),
-                print_verbose_env_var: "MY_TOOL_PRINT_VERBOSE".to_string(),
-                download_url_env_var: "MY_TOOL_DOWNLOAD_URL".to_string(),
-                ..Default::default()
-            },
-            aliases: BTreeMap::from([("my-tool".to_string(), vec!["mt".to_string()])]),
-            success_msg: None,
-            install_updater: false,
-            source: ReceiptSource {
-                release_type: "github".to_string(),
-                owner: Some("o".to_string()),
-                name: Some("r".to_string()),
-            },
-        }
+        )
     }
 
     /// Renders `ctx` into a script file and returns its path.
@@ -108,23 +97,6 @@ impl Release {
         let path = self.dir.path().join(name);
         std::fs::write(&path, render(ctx).unwrap()).unwrap();
         path
-    }
-}
-
-fn artifact(target: &str, libc: &str, floor: Option<&str>, sha: &str) -> InstallerArtifact {
-    InstallerArtifact {
-        target: target.to_string(),
-        os: "linux".to_string(),
-        arch: "x86_64".to_string(),
-        libc: libc.to_string(),
-        archive: format!("my-tool-{target}.tar.xz"),
-        format: ".tar.xz".to_string(),
-        prefix: Some(format!("my-tool-{target}")),
-        checksum_algo: Some("sha256".to_string()),
-        checksum: Some(sha.to_string()),
-        binaries: vec!["my-tool".to_string()],
-        glibc_floor: floor.map(str::to_string),
-        updater: None,
     }
 }
 
@@ -252,20 +224,40 @@ impl Home {
 /// Runs `script` under `shell` with a clean environment: HOME, PATH and
 /// `env` only. Killed after a minute.
 fn run(shell: &Shell, script: &Path, home: &Home, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = command(shell, script, home);
+    cmd.args(args).envs(env.iter().copied());
+    run_bounded(cmd)
+}
+
+/// `script` under `shell` with a clean environment (HOME, PATH and TMPDIR)
+/// in `home`, stdin closed.
+fn command(shell: &Shell, script: &Path, home: &Home) -> Command {
     let mut cmd = Command::new(&shell.argv[0]);
     cmd.args(&shell.argv[1..])
         .arg(script)
-        .args(args)
         .env_clear()
         .env("HOME", home.path())
         .env("PATH", BASE_PATH)
         .env("TMPDIR", home.path())
         .current_dir(home.path())
         .stdin(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    run_bounded(cmd)
+    cmd
+}
+
+/// [`run`] in a fresh home, with no arguments; returns the home too.
+fn install(shell: &Shell, script: &Path, env: &[(&str, &str)]) -> (Home, Output) {
+    let home = Home::new();
+    let out = run(shell, script, &home, env, &[]);
+    (home, out)
+}
+
+/// [`install`], which must fail with `needle` and leave nothing behind.
+#[track_caller]
+fn install_fails(shell: &Shell, script: &Path, env: &[(&str, &str)], needle: &str) -> Output {
+    let (home, out) = install(shell, script, env);
+    assert_failed(shell, &out, needle);
+    assert_nothing_installed(shell, &home);
+    out
 }
 
 fn run_bounded(cmd: Command) -> Output {
@@ -426,8 +418,7 @@ fn shellcheck_finds_nothing() {
 
 #[test]
 fn installs_under_every_shell() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (_release, script) = Release::with_script();
     for shell in shells() {
         let home = Home::new();
         // An existing .bashrc without a final newline, and a fish config dir.
@@ -512,14 +503,8 @@ fn installs_under_every_shell() {
         assert!(!home.join(".bash_profile").exists());
 
         // A new login shell finds the binary.
-        let mut sh = Command::new("sh");
-        sh.args(["-c", ". \"$HOME/.profile\"; command -v my-tool"])
-            .env_clear()
-            .env("HOME", home.path())
-            .env("PATH", BASE_PATH);
-        let found = run_bounded(sh);
         assert_eq!(
-            String::from_utf8_lossy(&found.stdout).trim(),
+            found_on_profile_path(&home),
             bin.to_str().unwrap(),
             "[{}]",
             shell.name
@@ -534,13 +519,10 @@ fn checksum_mismatch_installs_nothing() {
     ctx.artifacts[0].checksum = Some("ab".repeat(32));
     let script = release.script(&ctx, "installer.sh");
     for shell in shells() {
-        let home = Home::new();
-        let out = run(&shell, &script, &home, &[], &[]);
-        assert_failed(&shell, &out, "checksum mismatch");
+        let out = install_fails(&shell, &script, &[], "checksum mismatch");
         let err = stderr(&out);
         assert!(err.contains(&"ab".repeat(32)), "expected sum shown: {err}");
         assert!(err.contains(&release.gnu_sha), "actual sum shown: {err}");
-        assert_nothing_installed(&shell, &home);
     }
 }
 
@@ -566,8 +548,7 @@ fn installs_the_updater_beside_the_binaries() {
     with_updater(&release, &mut ctx);
     let script = release.script(&ctx, "installer.sh");
     for shell in shells() {
-        let home = Home::new();
-        let out = run(&shell, &script, &home, &[], &[]);
+        let (home, out) = install(&shell, &script, &[]);
         assert_ok(&shell, &out);
         let updater = home.bin().join("my-tool-update");
         assert_eq!(run_binary(&updater), "my-tool updater", "[{}]", shell.name);
@@ -586,14 +567,7 @@ fn installs_the_updater_beside_the_binaries() {
         assert!(stderr(&out).contains("my-tool-update"), "[{}]", shell.name);
 
         // The disable variable and unmanaged installs leave it out.
-        let home = Home::new();
-        let out = run(
-            &shell,
-            &script,
-            &home,
-            &[("MY_TOOL_DISABLE_UPDATE", "1")],
-            &[],
-        );
+        let (home, out) = install(&shell, &script, &[("MY_TOOL_DISABLE_UPDATE", "1")]);
         assert_ok(&shell, &out);
         assert!(home.bin().join("my-tool").exists());
         assert!(
@@ -630,47 +604,35 @@ fn updater_checksum_mismatch_or_missing_updater_installs_nothing() {
     });
     let missing = release.script(&ctx, "missing.sh");
     for shell in shells() {
-        let home = Home::new();
-        let out = run(&shell, &bad_sum, &home, &[], &[]);
-        assert_failed(&shell, &out, "checksum mismatch");
+        let out = install_fails(&shell, &bad_sum, &[], "checksum mismatch");
         let err = stderr(&out);
         assert!(
             err.contains(&"cd".repeat(32)) && err.contains(&sha),
             "[{}] {err}",
             shell.name
         );
-        assert_nothing_installed(&shell, &home);
-        let home = Home::new();
-        let out = run(&shell, &missing, &home, &[], &[]);
-        assert_failed(&shell, &out, "could not download");
-        assert_nothing_installed(&shell, &home);
+        install_fails(&shell, &missing, &[], "could not download");
     }
 }
 
 #[test]
 fn damaged_download_is_a_checksum_mismatch() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
-    let corrupt = format!("http://{}/corrupt", release.server.addr);
+    let (release, script) = Release::with_script();
+    let corrupt = release.route("corrupt");
     for shell in shells() {
-        let home = Home::new();
-        let out = run(
+        install_fails(
             &shell,
             &script,
-            &home,
             &[("MY_TOOL_DOWNLOAD_URL", &corrupt)],
-            &[],
+            "checksum mismatch",
         );
-        assert_failed(&shell, &out, "checksum mismatch");
-        assert_nothing_installed(&shell, &home);
     }
 }
 
 #[test]
 fn interrupted_install_cleans_up_and_keeps_the_old_version() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
-    let slow = format!("http://{}/slow", release.server.addr);
+    let (release, script) = Release::with_script();
+    let slow = release.route("slow");
     for shell in shells() {
         let home = Home::new();
         assert_ok(&shell, &run(&shell, &script, &home, &[], &[]));
@@ -684,15 +646,8 @@ fn interrupted_install_cleans_up_and_keeps_the_old_version() {
 
         // Start an update whose download hangs, then stop it like a Ctrl-C
         // would: a signal to its whole process group.
-        let mut cmd = Command::new(&shell.argv[0]);
-        cmd.args(&shell.argv[1..])
-            .arg(&script)
-            .env_clear()
-            .env("HOME", home.path())
-            .env("PATH", BASE_PATH)
-            .env("TMPDIR", home.path())
-            .env("MY_TOOL_DOWNLOAD_URL", &slow)
-            .stdin(Stdio::null())
+        let mut cmd = command(&shell, &script, &home);
+        cmd.env("MY_TOOL_DOWNLOAD_URL", &slow)
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
@@ -755,40 +710,30 @@ fn failed_update_keeps_the_old_version() {
 
 #[test]
 fn http_404_installs_nothing() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
-    let missing = format!("http://{}/ok/missing-dir", release.server.addr);
+    let (release, script) = Release::with_script();
+    let missing = release.route("ok/missing-dir");
     for shell in shells() {
-        let home = Home::new();
-        let out = run(
+        let out = install_fails(
             &shell,
             &script,
-            &home,
             &[("MY_TOOL_DOWNLOAD_URL", &missing)],
-            &[],
+            "could not download",
         );
-        assert_failed(&shell, &out, "could not download");
         assert!(stderr(&out).contains(&format!("{missing}/my-tool-{GNU}.tar.xz")));
-        assert_nothing_installed(&shell, &home);
     }
 }
 
 #[test]
 fn dropped_connection_installs_nothing() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
-    let dropping = format!("http://{}/drop", release.server.addr);
+    let (release, script) = Release::with_script();
+    let dropping = release.route("drop");
     for shell in shells() {
-        let home = Home::new();
-        let out = run(
+        install_fails(
             &shell,
             &script,
-            &home,
             &[("INSTALLER_DOWNLOAD_URL", &dropping)],
-            &[],
+            &format!("could not download {dropping}/"),
         );
-        assert_failed(&shell, &out, &format!("could not download {dropping}/"));
-        assert_nothing_installed(&shell, &home);
     }
 }
 
@@ -796,37 +741,30 @@ fn dropped_connection_installs_nothing() {
 fn app_specific_download_url_wins() {
     let release = Release::new();
     let mut ctx = release.context();
-    ctx.download_url = format!("http://{}/ok/not-here", release.server.addr);
+    ctx.download_url = release.route("ok/not-here");
     let script = release.script(&ctx, "installer.sh");
-    let bad = format!("http://{}/ok/also-not-here", release.server.addr);
+    let bad = release.route("ok/also-not-here");
     let shell = &shells()[0];
-    let home = Home::new();
-    let out = run(
+    let (_home, out) = install(
         shell,
         &script,
-        &home,
         &[
             ("MY_TOOL_DOWNLOAD_URL", &release.url()),
             ("INSTALLER_DOWNLOAD_URL", &bad),
         ],
-        &[],
     );
     assert_ok(shell, &out);
-    let home = Home::new();
-    let out = run(
+    let (_home, out) = install(
         shell,
         &script,
-        &home,
         &[("INSTALLER_DOWNLOAD_URL", &release.url())],
-        &[],
     );
     assert_ok(shell, &out);
 }
 
 #[test]
 fn unmanaged_install_has_no_receipt_or_path_edits() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (_release, script) = Release::with_script();
     for shell in shells() {
         let home = Home::new();
         let dir = home.join("ci tools/bin");
@@ -916,8 +854,7 @@ fn install_dir_env_var_is_a_managed_flat_install() {
 /// updater reinstalls from a receipt, cargo-dist's or ours).
 #[test]
 fn cargo_home_layout_installs_into_bin_and_records_the_home() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (release, script) = Release::with_script();
     let mut flat = release.context();
     flat.install_paths = vec![InstallPathSpec::HomeSubdir {
         subdir: ".my-tool/bin".to_string(),
@@ -985,8 +922,7 @@ fn cargo_home_layout_installs_into_bin_and_records_the_home() {
 
 #[test]
 fn no_modify_path_by_flag_or_env_var() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (_release, script) = Release::with_script();
     for shell in shells() {
         for (env, args) in [
             (vec![("MY_TOOL_NO_MODIFY_PATH", "1")], vec![]),
@@ -1012,8 +948,7 @@ fn no_modify_path_by_flag_or_env_var() {
 
 #[test]
 fn already_on_path_changes_no_profiles() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (_release, script) = Release::with_script();
     for shell in shells() {
         let home = Home::new();
         let path = format!("{BASE_PATH}:{}", home.bin().display());
@@ -1067,8 +1002,7 @@ fn install_paths_fall_through_in_order() {
 
 #[test]
 fn cargo_home_is_used_when_set() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (_release, script) = Release::with_script();
     let shell = &shells()[0];
     let home = Home::new();
     let cargo_home = home.join("cargo home");
@@ -1085,8 +1019,7 @@ fn cargo_home_is_used_when_set() {
 
 #[test]
 fn github_path_gets_the_install_dir() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (_release, script) = Release::with_script();
     for shell in shells() {
         let home = Home::new();
         let github_path = home.join("github_path");
@@ -1113,14 +1046,7 @@ fn old_glibc_falls_back_to_musl() {
     ctx.artifacts[0].glibc_floor = Some("9.99".to_string());
     let script = release.script(&ctx, "installer.sh");
     for shell in shells() {
-        let home = Home::new();
-        let out = run(
-            &shell,
-            &script,
-            &home,
-            &[("MY_TOOL_PRINT_VERBOSE", "1")],
-            &[],
-        );
+        let (home, out) = install(&shell, &script, &[("MY_TOOL_PRINT_VERBOSE", "1")]);
         assert_ok(&shell, &out);
         let err = stderr(&out);
         assert!(err.contains("needs glibc 9.99"), "[{}] {err}", shell.name);
@@ -1139,10 +1065,7 @@ fn old_glibc_falls_back_to_musl() {
     ctx.artifacts.remove(1);
     let script = release.script(&ctx, "no-musl.sh");
     let shell = &shells()[0];
-    let home = Home::new();
-    let out = run(shell, &script, &home, &[], &[]);
-    assert_failed(shell, &out, "needs glibc 9.99");
-    assert_nothing_installed(shell, &home);
+    install_fails(shell, &script, &[], "needs glibc 9.99");
 }
 
 #[test]
@@ -1152,18 +1075,19 @@ fn no_build_for_this_platform() {
     ctx.artifacts.retain(|a| a.target == DARWIN);
     let script = release.script(&ctx, "installer.sh");
     for shell in shells() {
-        let home = Home::new();
-        let out = run(&shell, &script, &home, &[], &[]);
-        assert_failed(&shell, &out, "no build of my-tool 0.3.0 for this platform");
+        let out = install_fails(
+            &shell,
+            &script,
+            &[],
+            "no build of my-tool 0.3.0 for this platform",
+        );
         assert!(stderr(&out).contains(DARWIN));
-        assert_nothing_installed(&shell, &home);
     }
 }
 
 #[test]
 fn flags_help_quiet_and_verbose() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (_release, script) = Release::with_script();
     for shell in shells() {
         let home = Home::new();
         let out = run(&shell, &script, &home, &[], &["--bogus"]);
@@ -1186,8 +1110,7 @@ fn flags_help_quiet_and_verbose() {
         assert_ok(&shell, &out);
         assert_eq!(stderr(&out), "", "[{}] -q prints nothing", shell.name);
 
-        let home = Home::new();
-        let out = run(&shell, &script, &home, &[("MY_TOOL_PRINT_QUIET", "1")], &[]);
+        let (_home, out) = install(&shell, &script, &[("MY_TOOL_PRINT_QUIET", "1")]);
         assert_ok(&shell, &out);
         assert_eq!(stderr(&out), "", "[{}] quiet env var", shell.name);
 
@@ -1232,58 +1155,37 @@ fn success_message_and_missing_checksum() {
 
 #[test]
 fn wget_when_there_is_no_curl() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (release, script) = Release::with_script();
     let tools = TempDir::new().unwrap();
     require_tools!("wget");
     {
         let no_curl = path_without(tools.path(), &["curl"]);
         for shell in shells() {
-            let home = Home::new();
-            let out = run(
-                &shell,
-                &script,
-                &home,
-                &[("PATH", no_curl.to_str().unwrap())],
-                &[],
-            );
+            let (home, out) = install(&shell, &script, &[("PATH", no_curl.to_str().unwrap())]);
             assert_ok(&shell, &out);
             assert_eq!(run_binary(&home.bin().join("my-tool")), "my-tool 0.3.0");
             // Failures are caught too.
-            let home = Home::new();
-            let missing = format!("http://{}/ok/missing", release.server.addr);
-            let out = run(
-                &shell,
-                &script,
-                &home,
-                &[
-                    ("PATH", no_curl.to_str().unwrap()),
-                    ("MY_TOOL_DOWNLOAD_URL", &missing),
-                ],
-                &[],
-            );
-            assert_failed(&shell, &out, "could not download");
-            assert_nothing_installed(&shell, &home);
+            let missing = release.route("ok/missing");
+            let env = [
+                ("PATH", no_curl.to_str().unwrap()),
+                ("MY_TOOL_DOWNLOAD_URL", &missing),
+            ];
+            install_fails(&shell, &script, &env, "could not download");
         }
     }
     let neither = path_without(tools.path(), &["curl", "wget"]);
     let shell = &shells()[0];
-    let home = Home::new();
-    let out = run(
+    install_fails(
         shell,
         &script,
-        &home,
         &[("PATH", neither.to_str().unwrap())],
-        &[],
+        "neither curl nor wget is installed",
     );
-    assert_failed(shell, &out, "neither curl nor wget is installed");
-    assert_nothing_installed(shell, &home);
 }
 
 #[test]
 fn no_checksum_tool_warns_loudly_and_goes_on() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (_release, script) = Release::with_script();
     let tools = TempDir::new().unwrap();
     let farm = path_without(tools.path(), &["sha256sum", "shasum", "openssl"]);
     for shell in shells() {
@@ -1310,8 +1212,7 @@ fn no_checksum_tool_warns_loudly_and_goes_on() {
 
 #[test]
 fn openssl_that_cannot_hash_falls_back_to_sha256sum() {
-    let release = Release::new();
-    let script = release.script(&release.context(), "installer.sh");
+    let (release, script) = Release::with_script();
     let tools = TempDir::new().unwrap();
     let farm = path_without(tools.path(), &["openssl"]);
     let fake = farm.join("openssl");
@@ -1344,10 +1245,12 @@ fn openssl_that_cannot_hash_falls_back_to_sha256sum() {
     ctx.artifacts[0].checksum = Some("ef".repeat(32));
     let bad = release.script(&ctx, "bad.sh");
     let shell = &shells()[0];
-    let home = Home::new();
-    let out = run(shell, &bad, &home, &[("PATH", farm.to_str().unwrap())], &[]);
-    assert_failed(shell, &out, "checksum mismatch");
-    assert_nothing_installed(shell, &home);
+    install_fails(
+        shell,
+        &bad,
+        &[("PATH", farm.to_str().unwrap())],
+        "checksum mismatch",
+    );
 }
 
 /// Renders an installer for `benches/installer.sh`: reads the archive's
@@ -1368,40 +1271,14 @@ fn render_for_benchmark() {
             binaries: vec!["bench-tool".to_string()],
             ..artifact(GNU, "gnu", Some("2.17"), "")
         }],
-        env: EnvironmentVariables {
-            install_dir_env_var: "BENCH_TOOL_INSTALL_DIR".to_string(),
-            unmanaged_dir_env_var: "BENCH_TOOL_UNMANAGED_INSTALL".to_string(),
-            disable_update_env_var: "BENCH_TOOL_DISABLE_UPDATE".to_string(),
-            no_modify_path_env_var: "BENCH_TOOL_NO_MODIFY_PATH".to_string(),
-            print_quiet_env_var: "BENCH_TOOL_PRINT_QUIET".to_string(),
-            print_verbose_env_var: "BENCH_TOOL_PRINT_VERBOSE".to_string(),
-            download_url_env_var: "BENCH_TOOL_DOWNLOAD_URL".to_string(),
-            ..Default::default()
-        },
+        env: consign::plan::env_vars("bench-tool"),
         aliases: BTreeMap::new(),
-        ..Release::context_without_server()
+        source: ReceiptSource {
+            release_type: "simple".to_string(),
+            owner: None,
+            name: None,
+        },
+        ..installer::context("", "", Vec::new())
     };
     std::fs::write(var("CONSIGN_BENCH_OUT"), render(&ctx).unwrap()).unwrap();
-}
-
-impl Release {
-    /// The parts of [`Release::context`] that need no server.
-    fn context_without_server() -> InstallerContext {
-        InstallerContext {
-            app_name: String::new(),
-            app_version: String::new(),
-            download_url: String::new(),
-            artifacts: Vec::new(),
-            install_paths: vec![InstallPathSpec::CargoHome],
-            env: EnvironmentVariables::default(),
-            aliases: BTreeMap::new(),
-            success_msg: None,
-            install_updater: false,
-            source: ReceiptSource {
-                release_type: "simple".to_string(),
-                owner: None,
-                name: None,
-            },
-        }
-    }
 }

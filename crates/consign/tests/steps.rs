@@ -153,21 +153,16 @@ fn the_recursive_source_tarball_takes_submodules_at_the_release_commit() {
     common::git_in(&inner, &["commit", "-q", "-am", "later"]);
     let run = ws.consign(&["build", "-a", "global", "--allow-dirty"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let out = Command::new("tar")
-        .args([
-            "-xzOf",
-            "target/distrib/source.tar.gz",
-            "tool-1.2.3/vendor/sub/lib.txt",
-        ])
-        .current_dir(ws.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = common::tools::stdout_ok(
+        Command::new("tar")
+            .args([
+                "-xzOf",
+                "target/distrib/source.tar.gz",
+                "tool-1.2.3/vendor/sub/lib.txt",
+            ])
+            .current_dir(ws.path()),
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "released\n");
+    assert_eq!(out, "released\n");
 }
 
 #[test]

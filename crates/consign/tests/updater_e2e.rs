@@ -241,6 +241,19 @@ fn installed_updater_updates_v1_to_v2_under_dash_and_bash() {
         let cargo_home = home.join(".cargo");
         let bin = cargo_home.join("bin");
         let tag = |v: &str| format!("{}/dl/v{v}", github.base());
+        // The receipt, checked to be of `version` in the Cargo home layout.
+        let receipt_of = |version: &str| {
+            let r = receipt(home);
+            assert_eq!(r["version"], version, "[{shell}] {r}");
+            assert_eq!(
+                r["install_prefix"],
+                cargo_home.to_str().unwrap(),
+                "[{shell}] {r}"
+            );
+            assert_eq!(r["install_layout"], "cargo-home", "[{shell}] {r}");
+            assert_eq!(r["binaries"], json!(["tool"]), "[{shell}] {r}");
+            r
+        };
 
         // v1, installed with consign's installer under this shell.
         let out = run(
@@ -251,15 +264,7 @@ fn installed_updater_updates_v1_to_v2_under_dash_and_bash() {
         );
         assert!(out.status.success(), "[{shell}] v1 install: {}", text(&out));
         assert_eq!(prints(&bin.join("tool")), format!("tool {V1}"), "[{shell}]");
-        let r = receipt(home);
-        assert_eq!(r["version"], V1, "[{shell}] {r}");
-        assert_eq!(
-            r["install_prefix"],
-            cargo_home.to_str().unwrap(),
-            "[{shell}] {r}"
-        );
-        assert_eq!(r["install_layout"], "cargo-home", "[{shell}] {r}");
-        assert_eq!(r["binaries"], json!(["tool"]), "[{shell}] {r}");
+        let r = receipt_of(V1);
         assert_eq!(r["install_updater"], true, "[{shell}] {r}");
         let tool_update = bin.join("tool-update");
         assert!(tool_update.is_file(), "[{shell}] no tool-update in {bin:?}");
@@ -307,15 +312,7 @@ fn installed_updater_updates_v1_to_v2_under_dash_and_bash() {
             !cargo_home.join("tool").exists(),
             "[{shell}] the update put a binary in the Cargo home itself"
         );
-        let r = receipt(home);
-        assert_eq!(r["version"], V2, "[{shell}] {r}");
-        assert_eq!(
-            r["install_prefix"],
-            cargo_home.to_str().unwrap(),
-            "[{shell}] {r}"
-        );
-        assert_eq!(r["install_layout"], "cargo-home", "[{shell}] {r}");
-        assert_eq!(r["binaries"], json!(["tool"]), "[{shell}] {r}");
+        receipt_of(V2);
         assert!(
             tool_update.is_file(),
             "[{shell}] the updater is still installed"

@@ -16,11 +16,10 @@ use std::process::{Command, Stdio};
 
 use axoupdater::{AxoUpdater, ReleaseSourceType, Version};
 use common::http::{Reply, Server};
+use common::installer;
 use common::tools::{self, which};
 use consign::installer::shell::render;
-use consign::installer::{
-    InstallPathSpec, InstallerArtifact, InstallerContext, InstallerUpdater, ReceiptSource,
-};
+use consign::installer::{InstallPathSpec, InstallerArtifact, InstallerContext, InstallerUpdater};
 use sha2::{Digest, Sha256};
 
 const TARGET: &str = "x86_64-unknown-linux-gnu";
@@ -60,38 +59,26 @@ fn axoupdater_loads_the_receipt_of_consigns_shell_installer() {
         _ => Reply::new(404, "not found\n"),
     });
     let ctx = InstallerContext {
-        app_name: "my-tool".to_string(),
-        app_version: "2.1.0-rc.1".to_string(),
-        download_url: format!("http://{}/ok", server.addr),
         artifacts: vec![InstallerArtifact {
-            target: TARGET.to_string(),
-            os: "linux".to_string(),
-            arch: "x86_64".to_string(),
-            libc: "gnu".to_string(),
-            archive: format!("my-tool-{TARGET}.tar.xz"),
-            format: ".tar.xz".to_string(),
             prefix: Some("my-tool".to_string()),
-            checksum_algo: Some("sha256".to_string()),
-            checksum: Some(sha(&archive)),
             binaries: vec!["my-tool".to_string(), "helper".to_string()],
-            glibc_floor: None,
             updater: Some(InstallerUpdater {
                 artifact: format!("my-tool-{TARGET}-update"),
                 checksum: Some(sha(&updater)),
             }),
+            ..installer::artifact(TARGET, "linux", "x86_64", "gnu", &sha(&archive))
         }],
         install_paths: vec![InstallPathSpec::HomeSubdir {
             subdir: ".my tool/bin".to_string(),
         }],
-        env: consign::plan::env_vars("my-tool"),
         aliases: BTreeMap::new(),
-        success_msg: None,
         install_updater: true,
-        source: ReceiptSource {
-            release_type: "github".to_string(),
-            owner: Some("acme".to_string()),
-            name: Some("tools".to_string()),
-        },
+        source: installer::github("acme", "tools"),
+        ..installer::context(
+            "2.1.0-rc.1",
+            &format!("http://{}/ok", server.addr),
+            Vec::new(),
+        )
     };
     let script = dir.path().join("installer.sh");
     std::fs::write(&script, render(&ctx).unwrap()).unwrap();

@@ -958,6 +958,7 @@ fn machine_is_x86(head: &[u8]) -> Option<bool> {
 mod tests {
     use super::*;
     use crate::build::checksum::hash_file;
+    use crate::test_tools::stdout_ok as run;
     use std::fs::FileTimes;
     use std::os::unix::fs::PermissionsExt;
     use std::process::Command;
@@ -1079,19 +1080,6 @@ mod tests {
             mtime: MTIME,
             checksum: Some(ChecksumAlgorithm::Sha256),
         }
-    }
-
-    fn run(cmd: &mut Command) -> String {
-        let out = cmd
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-        assert!(
-            out.status.success(),
-            "{cmd:?} failed:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
     }
 
     fn tar_flag(format: ArchiveFormat) -> &'static str {

@@ -174,6 +174,7 @@ pub use crate::fs::write_atomic;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_tools::stdout_ok as run;
     use std::fs;
     use std::process::Command;
 
@@ -191,19 +192,6 @@ mod tests {
         (0..(3 * CHUNK + 12_345))
             .map(|i| (i * 7 + i / 251) as u8)
             .collect()
-    }
-
-    fn run(cmd: &mut Command) -> String {
-        let out = cmd
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-        assert!(
-            out.status.success(),
-            "{cmd:?} failed: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
     }
 
     /// The system tool that checks a checksum file for `algo`, if it has a

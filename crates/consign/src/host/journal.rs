@@ -86,16 +86,11 @@ pub struct JournalData {
     pub events: Vec<Event>,
 }
 
-impl crate::journal::Log for JournalData {
-    type Event = Event;
-    fn events(&mut self) -> &mut Vec<Event> {
-        &mut self.events
-    }
-}
-
-/// The open journal (the one [`crate::journal`] mechanism). Cheap to share
-/// between upload threads.
-pub type Journal = crate::journal::Journal<JournalData>;
+journal::log_of!(
+    /// The open journal (the one [`crate::journal`] mechanism). Cheap to share
+    /// between upload threads.
+    JournalData, Event
+);
 
 impl Journal {
     /// Open the journal in `dir` for `tag` on `repository`. A journal for a

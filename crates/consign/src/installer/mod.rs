@@ -19,6 +19,14 @@ use std::collections::BTreeMap;
 use consign_manifest::EnvironmentVariables;
 use serde::Serialize;
 
+/// The context every installer's unit tests start from, shared with the
+/// integration tests (`tests/common/installer.rs`).
+#[cfg(test)]
+#[path = "../../tests/common/installer.rs"]
+pub(crate) mod test_support;
+#[cfg(test)]
+use crate::plan::env_vars;
+
 /// Everything an installer script needs to know. Built by the executor from
 /// the plan; the installer makes no decisions of its own beyond detecting the
 /// platform it runs on.

@@ -786,60 +786,19 @@ mod tests {
     use std::io::Read as _;
     use std::process::Command;
 
-    use consign_manifest::EnvironmentVariables;
-
     use super::*;
-    use crate::installer::{InstallPathSpec, ReceiptSource};
-
-    fn artifact(target: &str, os: &str, arch: &str, libc: &str) -> InstallerArtifact {
-        let windows = os == "windows";
-        InstallerArtifact {
-            target: target.to_string(),
-            os: os.to_string(),
-            arch: arch.to_string(),
-            libc: libc.to_string(),
-            archive: format!(
-                "my-tool-{target}{}",
-                if windows { ".zip" } else { ".tar.xz" }
-            ),
-            format: if windows { ".zip" } else { ".tar.xz" }.to_string(),
-            prefix: Some(format!("my-tool-{target}")),
-            checksum_algo: Some("sha256".to_string()),
-            checksum: Some(format!("{:064x}", target.len())),
-            binaries: vec![if windows { "my-tool.exe" } else { "my-tool" }.to_string()],
-            glibc_floor: (libc == "gnu" && os == "linux").then(|| "2.17".to_string()),
-            updater: None,
-        }
-    }
+    use crate::installer::test_support::{self, rendered_artifact as artifact};
 
     fn sample() -> NpmContext {
+        let mut base = test_support::rendered_sample();
+        base.artifacts.push(artifact(
+            "x86_64-pc-windows-msvc",
+            "windows",
+            "x86_64",
+            "msvc",
+        ));
         NpmContext {
-            base: InstallerContext {
-                app_name: "my-tool".to_string(),
-                app_version: "0.3.0".to_string(),
-                download_url: "https://github.com/o/r/releases/download/v0.3.0/".to_string(),
-                artifacts: vec![
-                    artifact("x86_64-unknown-linux-gnu", "linux", "x86_64", "gnu"),
-                    artifact("x86_64-unknown-linux-musl", "linux", "x86_64", "musl"),
-                    artifact("aarch64-apple-darwin", "macos", "aarch64", "none"),
-                    artifact("x86_64-pc-windows-msvc", "windows", "x86_64", "msvc"),
-                ],
-                install_paths: vec![InstallPathSpec::CargoHome],
-                env: EnvironmentVariables {
-                    download_url_env_var: "MY_TOOL_DOWNLOAD_URL".to_string(),
-                    print_quiet_env_var: "MY_TOOL_PRINT_QUIET".to_string(),
-                    print_verbose_env_var: "MY_TOOL_PRINT_VERBOSE".to_string(),
-                    ..EnvironmentVariables::default()
-                },
-                aliases: BTreeMap::from([("my-tool".to_string(), vec!["mt".to_string()])]),
-                success_msg: None,
-                install_updater: false,
-                source: ReceiptSource {
-                    release_type: "github".to_string(),
-                    owner: Some("o".to_string()),
-                    name: Some("r".to_string()),
-                },
-            },
+            base,
             package_name: "@me/my-tool".to_string(),
             description: Some("A tool".to_string()),
             license: Some("MIT OR Apache-2.0".to_string()),

@@ -387,10 +387,8 @@ fn render_context(ctx: &InstallerContext) -> anyhow::Result<Value> {
 mod tests {
     use std::collections::BTreeMap;
 
-    use consign_manifest::EnvironmentVariables;
-
     use super::*;
-    use crate::installer::ReceiptSource;
+    use crate::installer::{test_support, ReceiptSource};
 
     const BASE: &str = "https://github.com/o/r/releases/download/v1.2.3";
 
@@ -436,29 +434,8 @@ mod tests {
 
     fn ctx(artifacts: Vec<InstallerArtifact>) -> InstallerContext {
         InstallerContext {
-            app_name: "my-tool".to_string(),
-            app_version: "1.2.3".to_string(),
-            download_url: BASE.to_string(),
-            artifacts,
-            install_paths: vec![InstallPathSpec::CargoHome],
-            env: EnvironmentVariables {
-                install_dir_env_var: "MY_TOOL_INSTALL_DIR".to_string(),
-                unmanaged_dir_env_var: "MY_TOOL_UNMANAGED_INSTALL".to_string(),
-                disable_update_env_var: "MY_TOOL_DISABLE_UPDATE".to_string(),
-                no_modify_path_env_var: "MY_TOOL_NO_MODIFY_PATH".to_string(),
-                print_quiet_env_var: "MY_TOOL_PRINT_QUIET".to_string(),
-                print_verbose_env_var: "MY_TOOL_PRINT_VERBOSE".to_string(),
-                download_url_env_var: "MY_TOOL_DOWNLOAD_URL".to_string(),
-                ..Default::default()
-            },
             aliases: BTreeMap::new(),
-            success_msg: None,
-            install_updater: false,
-            source: ReceiptSource {
-                release_type: "github".to_string(),
-                owner: Some("o".to_string()),
-                name: Some("r".to_string()),
-            },
+            ..test_support::context("1.2.3", BASE, artifacts)
         }
     }
 

@@ -27,8 +27,8 @@
 //!   fish's `conf.d/{app}.env.fish`.
 
 use anyhow::{bail, ensure, Context as _, Result};
+use minijinja::context;
 use minijinja::value::Value;
-use minijinja::{context, AutoEscape, Environment, UndefinedBehavior};
 
 use super::{check_file_name, check_text, InstallPathSpec, InstallerArtifact, InstallerContext};
 
@@ -43,22 +43,7 @@ const TEMPLATE_NAME: &str = "installer.sh.j2";
 /// algorithms, or checksums that are not hex.
 pub fn render(ctx: &InstallerContext) -> Result<String> {
     let data = render_context(ctx)?;
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_auto_escape_callback(|_| AutoEscape::None);
-    env.set_syntax(
-        minijinja::syntax::SyntaxConfig::builder()
-            .trim_blocks(true)
-            .lstrip_blocks(true)
-            .keep_trailing_newline(true)
-            .build()
-            .context("configuring the installer template syntax")?,
-    );
-    env.add_template(TEMPLATE_NAME, TEMPLATE)
-        .context("parsing the shell installer template")?;
-    let script = env
-        .get_template(TEMPLATE_NAME)
-        .and_then(|t| t.render(data))
+    let script = super::render_template(TEMPLATE_NAME, TEMPLATE, data)
         .context("rendering the shell installer")?;
     Ok(script)
 }
@@ -342,63 +327,8 @@ mod tests {
     use std::collections::BTreeMap;
     use std::process::Command;
 
-    use consign_manifest::EnvironmentVariables;
-
     use super::*;
-    use crate::installer::ReceiptSource;
-
-    fn env_vars(prefix: &str) -> EnvironmentVariables {
-        EnvironmentVariables {
-            install_dir_env_var: format!("{prefix}_INSTALL_DIR"),
-            unmanaged_dir_env_var: format!("{prefix}_UNMANAGED_INSTALL"),
-            disable_update_env_var: format!("{prefix}_DISABLE_UPDATE"),
-            no_modify_path_env_var: format!("{prefix}_NO_MODIFY_PATH"),
-            print_quiet_env_var: format!("{prefix}_PRINT_QUIET"),
-            print_verbose_env_var: format!("{prefix}_PRINT_VERBOSE"),
-            download_url_env_var: format!("{prefix}_DOWNLOAD_URL"),
-            ..Default::default()
-        }
-    }
-
-    fn artifact(target: &str, os: &str, arch: &str, libc: &str) -> InstallerArtifact {
-        InstallerArtifact {
-            target: target.to_string(),
-            os: os.to_string(),
-            arch: arch.to_string(),
-            libc: libc.to_string(),
-            archive: format!("my-tool-{target}.tar.xz"),
-            format: ".tar.xz".to_string(),
-            prefix: Some(format!("my-tool-{target}")),
-            checksum_algo: Some("sha256".to_string()),
-            checksum: Some(format!("{:064x}", target.len())),
-            binaries: vec!["my-tool".to_string()],
-            glibc_floor: (libc == "gnu").then(|| "2.17".to_string()),
-            updater: None,
-        }
-    }
-
-    fn sample() -> InstallerContext {
-        InstallerContext {
-            app_name: "my-tool".to_string(),
-            app_version: "0.3.0".to_string(),
-            download_url: "https://github.com/o/r/releases/download/v0.3.0/".to_string(),
-            artifacts: vec![
-                artifact("x86_64-unknown-linux-gnu", "linux", "x86_64", "gnu"),
-                artifact("x86_64-unknown-linux-musl", "linux", "x86_64", "musl"),
-                artifact("aarch64-apple-darwin", "macos", "aarch64", "none"),
-            ],
-            install_paths: vec![InstallPathSpec::CargoHome],
-            env: env_vars("MY_TOOL"),
-            aliases: BTreeMap::from([("my-tool".to_string(), vec!["mt".to_string()])]),
-            success_msg: None,
-            install_updater: false,
-            source: ReceiptSource {
-                release_type: "github".to_string(),
-                owner: Some("o".to_string()),
-                name: Some("r".to_string()),
-            },
-        }
-    }
+    use crate::installer::test_support::rendered_sample as sample;
 
     /// `sh -n` on the script, where a `sh` is installed.
     fn assert_parses(script: &str) {

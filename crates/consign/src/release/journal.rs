@@ -33,15 +33,10 @@ pub struct JournalData {
     pub events: Vec<Event>,
 }
 
-impl journal::Log for JournalData {
-    type Event = Event;
-    fn events(&mut self) -> &mut Vec<Event> {
-        &mut self.events
-    }
-}
-
-/// The open journal.
-pub type Journal = journal::Journal<JournalData>;
+journal::log_of!(
+    /// The open journal.
+    JournalData, Event
+);
 
 impl Journal {
     /// Open (or start) the journal in `dir` for `commit`. An unreadable

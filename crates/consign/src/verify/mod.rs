@@ -559,33 +559,16 @@ mod tests {
 
     #[test]
     fn a_version_check_fails_only_a_stale_binary() {
-        assert_eq!(
-            version_check(&output(0, "tool 1.2.3\n"), "1.2.3"),
-            VersionSeen::Same
-        );
-        assert_eq!(
-            version_check(&output(0, "tool v1.2.3 (abc 2026)\n"), "1.2.3"),
-            VersionSeen::Same
-        );
+        let check = |code, stdout| version_check(&output(code, stdout), "1.2.3");
+        assert_eq!(check(0, "tool 1.2.3\n"), VersionSeen::Same);
+        assert_eq!(check(0, "tool v1.2.3 (abc 2026)\n"), VersionSeen::Same);
         // `cargo new`'s hello world ignores `--version`.
-        assert_eq!(
-            version_check(&output(0, "Hello, world!\n"), "1.2.3"),
-            VersionSeen::None
-        );
+        assert_eq!(check(0, "Hello, world!\n"), VersionSeen::None);
         // An app that refuses the flag still ran.
-        assert_eq!(
-            version_check(&output(2, "error: unknown flag\n"), "1.2.3"),
-            VersionSeen::None
-        );
-        assert_eq!(
-            version_check(&output(0, "tool 1.2.2\n"), "1.2.3"),
-            VersionSeen::Other("1.2.2".into())
-        );
+        assert_eq!(check(2, "error: unknown flag\n"), VersionSeen::None);
+        assert_eq!(check(0, "tool 1.2.2\n"), VersionSeen::Other("1.2.2".into()));
         assert!(matches!(
-            version_check(
-                &output(127, "error while loading shared libraries\n"),
-                "1.2.3"
-            ),
+            check(127, "error while loading shared libraries\n"),
             VersionSeen::NotRun(_)
         ));
     }

@@ -3,12 +3,17 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod installer;
 pub mod tools;
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+// The names `installer` (shared with the unit tests) takes from its parent.
+use consign::installer::{InstallPathSpec, InstallerArtifact, InstallerContext, ReceiptSource};
+use consign::plan::env_vars;
 
 pub struct TestWorkspace {
     pub dir: tempfile::TempDir,
@@ -76,15 +81,10 @@ impl TestWorkspace {
 
     /// Write `Cargo.lock` (offline; releases build from a committed lockfile) and commit.
     pub fn lock_and_commit(&self) {
-        let out = Command::new(env!("CARGO"))
-            .args(["generate-lockfile", "--offline"])
-            .current_dir(self.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        tools::output_ok(
+            Command::new(env!("CARGO"))
+                .args(["generate-lockfile", "--offline"])
+                .current_dir(self.path()),
         );
         self.commit();
     }

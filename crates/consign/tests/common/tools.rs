@@ -10,6 +10,7 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
+use std::process::{Command, Output};
 
 /// The variable that lets a test with a missing tool pass without running.
 pub const SKIP_VAR: &str = "CONSIGN_TEST_SKIP_MISSING_TOOLS";
@@ -55,3 +56,26 @@ macro_rules! require_tools {
 }
 #[allow(unused_imports)]
 pub(crate) use require_tools;
+
+/// Runs `cmd`, failing the test (with its status, stdout and stderr) unless
+/// it exits 0; returns its output.
+#[track_caller]
+pub fn output_ok(cmd: &mut Command) -> Output {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The stdout of [`output_ok`], as text.
+#[track_caller]
+pub fn stdout_ok(cmd: &mut Command) -> String {
+    String::from_utf8(output_ok(cmd).stdout).unwrap()
+}

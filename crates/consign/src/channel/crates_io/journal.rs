@@ -41,16 +41,11 @@ pub struct JournalData {
     pub events: Vec<Event>,
 }
 
-impl crate::journal::Log for JournalData {
-    type Event = Event;
-    fn events(&mut self) -> &mut Vec<Event> {
-        &mut self.events
-    }
-}
-
-/// The open journal (the one [`crate::journal`] mechanism), shared between
-/// publishing threads.
-pub type Journal = crate::journal::Journal<JournalData>;
+journal::log_of!(
+    /// The open journal (the one [`crate::journal`] mechanism), shared between
+    /// publishing threads.
+    JournalData, Event
+);
 
 impl Journal {
     /// Open (or start) the journal in `dir` for the index `index`; a journal
