@@ -14,8 +14,75 @@
 //! finished Ruby expression, so no value can break out of its string literal
 //! or be interpolated.
 
-use super::check_file_name;
+use super::{check_file_name, AppInput, Contribution};
+use crate::error::UserError;
+use crate::targets::{self, Libc, Os};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// The formula's name: `formula`, else the app's.
+pub fn formula_name(app: &AppInput<'_>) -> String {
+    app.config
+        .formula
+        .clone()
+        .unwrap_or_else(|| app.name.to_string())
+}
+
+/// The plan contribution: `{formula}.rb`, for one archive per OS (macOS,
+/// Linux) and arm/intel, a gnu build before a musl one. Without a `tap` the
+/// formula is built but not published, which is worth a warning.
+pub fn plan(app: &AppInput<'_>, warnings: &mut Vec<String>) -> Contribution {
+    let mut brew: Vec<String> = Vec::new();
+    for t in app.targets_where(|os| matches!(os, Os::Macos | Os::Linux)) {
+        let info = targets::info(&t);
+        if !matches!(info.arch.as_str(), "x86_64" | "aarch64") {
+            continue;
+        }
+        let same = brew.iter().position(|b| {
+            let o = targets::info(b);
+            (o.os, o.arch.as_str()) == (info.os, info.arch.as_str())
+        });
+        match same {
+            None => brew.push(t),
+            Some(i) if info.libc == Libc::Gnu => brew[i] = t,
+            Some(_) => {}
+        }
+    }
+    if app.config.tap.is_none() && !brew.is_empty() {
+        warnings.push(format!(
+            "`{}` has the `homebrew` installer but no `tap`: the formula is built but will not be published",
+            app.name
+        ));
+    }
+    Contribution {
+        file: format!("{}.rb", formula_name(app)),
+        targets: brew,
+        description: "Install prebuilt binaries with Homebrew",
+    }
+}
+
+/// `brew install owner/tap/formula`, only for a `homebrew-` tap (`brew tap`
+/// cannot find another by name, so that case is a warning instead).
+pub fn install_hint(
+    app: &AppInput<'_>,
+    file: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Option<String>, UserError> {
+    let Some(tap) = app.config.tap.as_deref() else {
+        return Ok(None);
+    };
+    let formula = file.trim_end_matches(".rb");
+    let hint = crate::channel::homebrew::install_hint(tap, formula).map_err(|why| {
+        UserError::new(format!("`tap` of `{}`: {why}", app.name))
+            .hint("set `tap = \"owner/homebrew-name\"`")
+    })?;
+    if hint.is_none() {
+        warnings.push(format!(
+            "the tap `{tap}` of `{}` has no `homebrew-` prefix, so `brew tap` cannot find it by name and the release shows no `brew install` command; rename the repository to `homebrew-...`",
+            app.name
+        ));
+    }
+    Ok(hint)
+}
 use std::fmt::Write as _;
 
 use anyhow::{bail, Context as _};

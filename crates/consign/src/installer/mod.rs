@@ -19,6 +19,91 @@ use std::collections::BTreeMap;
 use consign_manifest::EnvironmentVariables;
 use serde::Serialize;
 
+use crate::error::UserError;
+use crate::project::config::{DistConfig, InstallerKind};
+use crate::targets::{self, Os};
+
+/// One app as an installer's plan contribution sees it.
+pub struct AppInput<'a> {
+    /// The package name.
+    pub name: &'a str,
+    /// The version released.
+    pub version: &'a semver::Version,
+    /// The app's config (the workspace's, with the package's on top).
+    pub config: &'a DistConfig,
+    /// The release's targets for the app (after `--target`), in config order.
+    pub targets: &'a [String],
+}
+
+impl AppInput<'_> {
+    /// The release targets whose OS passes `keep`.
+    pub fn targets_where(&self, keep: impl Fn(Os) -> bool) -> Vec<String> {
+        self.targets
+            .iter()
+            .filter(|t| keep(targets::info(t).os))
+            .cloned()
+            .collect()
+    }
+
+    /// Whether a target in the app's config (before `--target`) passes `keep`.
+    pub fn configures(&self, keep: impl Fn(Os) -> bool) -> bool {
+        self.config
+            .targets
+            .iter()
+            .flatten()
+            .any(|t| keep(targets::info(t).os))
+    }
+}
+
+/// What an installer adds to a release plan for one app.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Contribution {
+    /// Its file, a release artifact.
+    pub file: String,
+    /// The targets it installs (some of the app's).
+    pub targets: Vec<String>,
+    /// The manifest's description of it.
+    pub description: &'static str,
+}
+
+/// The plan contribution of the `kind` installer for `app`: each installer
+/// module decides its own file, targets and checks (`plan`) and its install
+/// command (`install_hint`); this is the one place that dispatches on the
+/// kind. `None` for an installer with no file of its own (`msi` and
+/// `docker` are built beside each archive), after its checks.
+pub fn plan(
+    kind: InstallerKind,
+    app: &AppInput<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<Option<Contribution>, UserError> {
+    match kind {
+        InstallerKind::Shell => Ok(Some(shell::plan(app))),
+        InstallerKind::Powershell => Ok(Some(powershell::plan(app))),
+        InstallerKind::Homebrew => Ok(Some(homebrew::plan(app, warnings))),
+        InstallerKind::Npm => npm::plan(app).map(Some),
+        InstallerKind::Msi => msi::check(app).map(|()| None),
+        InstallerKind::Docker => oci::check(app).map(|()| None),
+    }
+}
+
+/// The command that installs `app` with the `kind` installer whose file
+/// (`file`) downloads from `url`, if there is one to show.
+pub fn install_hint(
+    kind: InstallerKind,
+    app: &AppInput<'_>,
+    file: &str,
+    url: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Option<String>, UserError> {
+    match kind {
+        InstallerKind::Shell => Ok(Some(shell::install_hint(url))),
+        InstallerKind::Powershell => Ok(Some(powershell::install_hint(url))),
+        InstallerKind::Homebrew => homebrew::install_hint(app, file, warnings),
+        InstallerKind::Npm => Ok(Some(npm::install_hint(app))),
+        InstallerKind::Msi | InstallerKind::Docker => Ok(None),
+    }
+}
+
 /// The context every installer's unit tests start from, shared with the
 /// integration tests (`tests/common/installer.rs`).
 #[cfg(test)]
@@ -195,4 +280,121 @@ pub(crate) fn render_template(
     env.get_template(name)
         .and_then(|t| t.render(ctx))
         .with_context(|| format!("rendering template `{name}`"))
+}
+
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+
+    const TARGETS: [&str; 6] = [
+        "x86_64-unknown-linux-musl",
+        "x86_64-unknown-linux-gnu",
+        "i686-unknown-linux-gnu",
+        "aarch64-apple-darwin",
+        "x86_64-pc-windows-msvc",
+        "aarch64-pc-windows-msvc",
+    ];
+
+    fn contribution(
+        kind: InstallerKind,
+        config: &DistConfig,
+    ) -> (Option<Contribution>, Vec<String>) {
+        let targets: Vec<String> = TARGETS.iter().map(|t| t.to_string()).collect();
+        let version = semver::Version::new(1, 2, 3);
+        let app = AppInput {
+            name: "tool",
+            version: &version,
+            config,
+            targets: &targets,
+        };
+        let mut warnings = Vec::new();
+        let c = plan(kind, &app, &mut warnings).unwrap();
+        (c, warnings)
+    }
+
+    #[test]
+    fn each_installer_decides_its_file_and_targets() {
+        let config = DistConfig::default();
+        let (shell, _) = contribution(InstallerKind::Shell, &config);
+        let shell = shell.unwrap();
+        assert_eq!(shell.file, "tool-installer.sh");
+        assert_eq!(shell.targets, &TARGETS[..4]);
+        let (ps, _) = contribution(InstallerKind::Powershell, &config);
+        assert_eq!(ps.unwrap().targets, &TARGETS[4..]);
+        // One archive per OS and arm/intel, gnu before musl, no i686.
+        let (brew, warnings) = contribution(InstallerKind::Homebrew, &config);
+        let brew = brew.unwrap();
+        assert_eq!(brew.file, "tool.rb");
+        assert_eq!(
+            brew.targets,
+            ["x86_64-unknown-linux-gnu", "aarch64-apple-darwin"]
+        );
+        assert!(warnings[0].contains("no `tap`"), "{warnings:?}");
+        let (npm, _) = contribution(InstallerKind::Npm, &config);
+        assert_eq!(npm.unwrap().targets.len(), TARGETS.len());
+        // MSI and images are built beside archives: no file of their own.
+        assert_eq!(contribution(InstallerKind::Msi, &config).0, None);
+    }
+
+    #[test]
+    fn installer_checks_name_what_to_fix() {
+        let version = semver::Version::new(1, 2, 3);
+        let mac = vec!["aarch64-apple-darwin".to_string()];
+        let config = DistConfig {
+            npm_package: Some("Bad Name".into()),
+            ..DistConfig::default()
+        };
+        let app = AppInput {
+            name: "tool",
+            version: &version,
+            config: &config,
+            targets: &mac,
+        };
+        let mut w = Vec::new();
+        let npm = plan(InstallerKind::Npm, &app, &mut w).unwrap_err();
+        assert!(
+            npm.message
+                .contains("`Bad Name` is not a valid npm package name"),
+            "{npm}"
+        );
+        let msi = plan(InstallerKind::Msi, &app, &mut w).unwrap_err();
+        assert!(msi.message.contains("no Windows target"), "{msi}");
+        let docker = plan(InstallerKind::Docker, &app, &mut w).unwrap_err();
+        assert!(docker.message.contains("no Linux target"), "{docker}");
+    }
+
+    #[test]
+    fn install_hints_come_from_each_installer() {
+        let version = semver::Version::new(1, 2, 3);
+        let config = DistConfig {
+            tap: Some("o/homebrew-tap".into()),
+            npm_scope: Some("@o".into()),
+            ..DistConfig::default()
+        };
+        let targets = vec!["x86_64-unknown-linux-gnu".to_string()];
+        let app = AppInput {
+            name: "tool",
+            version: &version,
+            config: &config,
+            targets: &targets,
+        };
+        let mut w = Vec::new();
+        let hint = |kind, file: &str, w: &mut Vec<String>| {
+            install_hint(kind, &app, file, "https://x/f", w).unwrap()
+        };
+        assert_eq!(
+            hint(InstallerKind::Shell, "tool-installer.sh", &mut w).unwrap(),
+            "curl --proto '=https' --tlsv1.2 -LsSf https://x/f | sh"
+        );
+        assert_eq!(
+            hint(InstallerKind::Homebrew, "tool.rb", &mut w).unwrap(),
+            "brew install o/tap/tool"
+        );
+        assert_eq!(
+            hint(InstallerKind::Npm, "tool-npm-package.tar.gz", &mut w).unwrap(),
+            "npm install @o/tool@1.2.3"
+        );
+        assert_eq!(hint(InstallerKind::Msi, "tool.msi", &mut w), None);
+        assert!(w.is_empty(), "{w:?}");
+    }
 }

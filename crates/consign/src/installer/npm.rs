@@ -36,7 +36,47 @@ use anyhow::{bail, ensure, Context as _, Result};
 use minijinja::context;
 use serde::Serialize;
 
-use super::{check_file_name, check_text, InstallerArtifact, InstallerContext};
+use super::{
+    check_file_name, check_text, AppInput, Contribution, InstallerArtifact, InstallerContext,
+};
+use crate::error::UserError;
+use crate::project::config::DistConfig;
+
+/// The npm package's name: `npm-package` (else the app's), in `npm-scope`.
+pub fn package_name(config: &DistConfig, app: &str) -> String {
+    let name = config.npm_package.as_deref().unwrap_or(app);
+    match &config.npm_scope {
+        Some(scope) => format!("{scope}/{name}"),
+        None => name.to_string(),
+    }
+}
+
+/// The plan contribution: `{app}-npm-package.tar.gz`, for every target,
+/// once the package name is one npm accepts.
+pub fn plan(app: &AppInput<'_>) -> Result<Contribution, UserError> {
+    let npm = package_name(app.config, app.name);
+    validate_package_name(&npm).map_err(|why| {
+        UserError::new(format!(
+            "`{npm}` is not a valid npm package name for `{}`: {why}",
+            app.name
+        ))
+        .hint("set `npm-package` (and `npm-scope`, like `@my-org`) to a lowercase, URL-safe name")
+    })?;
+    Ok(Contribution {
+        file: format!("{}-npm-package.tar.gz", app.name),
+        targets: app.targets.to_vec(),
+        description: "Install prebuilt binaries into your npm project",
+    })
+}
+
+/// `npm install name@version`.
+pub fn install_hint(app: &AppInput<'_>) -> String {
+    format!(
+        "npm install {}@{}",
+        package_name(app.config, app.name),
+        app.version
+    )
+}
 use crate::build::tar_writer::TarWriter;
 
 const INSTALL_JS: &str = include_str!("../../templates/npm/install.js.j2");

@@ -41,6 +41,19 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, ensure, Context as _, Result};
 use minijinja::context;
 use serde::Serialize;
+
+/// The plan's check: an image needs a Linux target (one is built beside
+/// each Linux archive, so it adds no file of its own here).
+pub fn check(app: &super::AppInput<'_>) -> Result<(), crate::error::UserError> {
+    if !app.configures(|os| os == crate::targets::Os::Linux) {
+        return Err(crate::error::UserError::new(format!(
+            "`{}` has the `docker` installer but no Linux target",
+            app.name
+        ))
+        .hint("add a Linux target such as `x86_64-unknown-linux-musl` (static, for a `FROM scratch` image) to `targets`, or remove `docker` from `installers`"));
+    }
+    Ok(())
+}
 use sha2::{Digest as _, Sha256};
 
 use crate::build::tar_writer::TarWriter;

@@ -23,7 +23,24 @@ use std::fmt::Write as _;
 use anyhow::{bail, Context as _};
 use minijinja::{context, Value};
 
-use super::{check_file_name, InstallPathSpec, InstallerArtifact, InstallerContext};
+use super::{
+    check_file_name, AppInput, Contribution, InstallPathSpec, InstallerArtifact, InstallerContext,
+};
+use crate::targets::Os;
+
+/// The plan contribution: `{app}-installer.ps1`, for every Windows target.
+pub fn plan(app: &AppInput<'_>) -> Contribution {
+    Contribution {
+        file: format!("{}-installer.ps1", app.name),
+        targets: app.targets_where(|os| os == Os::Windows),
+        description: "Install prebuilt binaries with PowerShell",
+    }
+}
+
+/// `irm ... | iex` of the installer at `url`.
+pub fn install_hint(url: &str) -> String {
+    format!("powershell -ExecutionPolicy Bypass -c \"irm {url} | iex\"")
+}
 
 const TEMPLATE_NAME: &str = "installer.ps1.j2";
 const TEMPLATE: &str = include_str!("../../templates/installer.ps1.j2");

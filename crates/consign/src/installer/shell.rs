@@ -30,7 +30,25 @@ use anyhow::{bail, ensure, Context as _, Result};
 use minijinja::context;
 use minijinja::value::Value;
 
-use super::{check_file_name, check_text, InstallPathSpec, InstallerArtifact, InstallerContext};
+use super::{
+    check_file_name, check_text, AppInput, Contribution, InstallPathSpec, InstallerArtifact,
+    InstallerContext,
+};
+use crate::targets::Os;
+
+/// The plan contribution: `{app}-installer.sh`, for every non-Windows target.
+pub fn plan(app: &AppInput<'_>) -> Contribution {
+    Contribution {
+        file: format!("{}-installer.sh", app.name),
+        targets: app.targets_where(|os| os != Os::Windows),
+        description: "Install prebuilt binaries with a shell script",
+    }
+}
+
+/// `curl ... | sh` of the installer at `url`.
+pub fn install_hint(url: &str) -> String {
+    format!("curl --proto '=https' --tlsv1.2 -LsSf {url} | sh")
+}
 
 const TEMPLATE: &str = include_str!("../../templates/installer.sh.j2");
 const TEMPLATE_NAME: &str = "installer.sh.j2";

@@ -17,7 +17,7 @@ use super::step::{Phase, Step};
 use super::{AppRelease, ArtifactMode, PlanOptions, ResolvedHosting};
 use crate::error::UserError;
 use crate::installer::msi::MsiContext;
-use crate::installer::{binstall, npm};
+use crate::installer::{self, binstall};
 use crate::installer::{
     InstallPathSpec, InstallerArtifact, InstallerContext, InstallerUpdater, ReceiptSource,
 };
@@ -849,121 +849,37 @@ fn plan_installers(
 ) -> Result<Vec<ArtifactId>, UserError> {
     let pkg = app.package;
     let name = &pkg.name;
-    let by_os = |pred: &dyn Fn(Os) -> bool| -> Vec<String> {
-        app.targets
-            .iter()
-            .filter(|t| pred(targets::info(t).os))
-            .cloned()
-            .collect()
+    let input = installer::AppInput {
+        name,
+        version: &pkg.version,
+        config: &app.config,
+        targets: &app.targets,
     };
-    let unix = by_os(&|os| os != Os::Windows);
-    let windows = by_os(&|os| os == Os::Windows);
-    // Homebrew takes one archive per OS and arm/intel: gnu before musl.
-    let mut brew: Vec<String> = Vec::new();
-    for t in by_os(&|os| matches!(os, Os::Macos | Os::Linux)) {
-        let info = targets::info(&t);
-        if !matches!(info.arch.as_str(), "x86_64" | "aarch64") {
-            continue;
-        }
-        let same = brew.iter().position(|b| {
-            let o = targets::info(b);
-            (o.os, o.arch.as_str()) == (info.os, info.arch.as_str())
-        });
-        match same {
-            None => brew.push(t),
-            Some(i) if info.libc == targets::Libc::Gnu => brew[i] = t,
-            Some(_) => {}
-        }
-    }
     let mut ids = Vec::new();
-    for installer in &app.installers {
-        if *installer == InstallerKind::Docker {
-            let linux = app
-                .config
-                .targets
-                .iter()
-                .flatten()
-                .any(|t| targets::info(t).os == Os::Linux);
-            if !linux {
-                return Err(UserError::new(format!("`{name}` has the `docker` installer but no Linux target"))
-                    .hint("add a Linux target such as `x86_64-unknown-linux-musl` (static, for a `FROM scratch` image) to `targets`, or remove `docker` from `installers`"));
-            }
-            continue;
-        }
-        let fetches = *installer != InstallerKind::Msi;
+    for kind in &app.installers {
+        let fetches = !matches!(kind, InstallerKind::Msi | InstallerKind::Docker);
         if fetches && b.hosting.download_base.is_none() {
             return Err(UserError::new(format!(
-                "the `{installer}` installer of `{name}` downloads release files, but there is no download URL"
+                "the `{kind}` installer of `{name}` downloads release files, but there is no download URL"
             ))
             .hint("set `[package].repository` to the GitHub repository (or configure `hosting = [\"simple\"]` with `simple-download-url`)"));
         }
-        let (file, targets, description, with_checksum) = match installer {
-            InstallerKind::Shell => (
-                format!("{name}-installer.sh"),
-                unix.clone(),
-                "Install prebuilt binaries with a shell script",
-                false,
-            ),
-            InstallerKind::Powershell => (
-                format!("{name}-installer.ps1"),
-                windows.clone(),
-                "Install prebuilt binaries with PowerShell",
-                false,
-            ),
-            InstallerKind::Homebrew => {
-                let formula = app.config.formula.clone().unwrap_or_else(|| name.clone());
-                (
-                    format!("{formula}.rb"),
-                    brew.clone(),
-                    "Install prebuilt binaries with Homebrew",
-                    false,
-                )
-            }
-            // No checksum file, as cargo-dist: npm keeps the package's integrity hash.
-            InstallerKind::Npm => (
-                format!("{name}-npm-package.tar.gz"),
-                app.targets.clone(),
-                "Install prebuilt binaries into your npm project",
-                false,
-            ),
-            InstallerKind::Docker => continue,
-            InstallerKind::Msi => {
-                if windows.is_empty() {
-                    let configured = app
-                        .config
-                        .targets
-                        .iter()
-                        .flatten()
-                        .any(|t| targets::info(t).is_windows());
-                    if !configured {
-                        return Err(UserError::new(format!("`{name}` has the `msi` installer but no Windows target"))
-                            .hint("add a Windows target such as `x86_64-pc-windows-msvc` to `targets`, or remove `msi` from `installers`"));
-                    }
-                }
-                // Each MSI is built beside its target's archive (a local artifact).
-                continue;
-            }
+        let Some(installer::Contribution {
+            file,
+            targets,
+            description,
+        }) = installer::plan(*kind, &input, warnings)?
+        else {
+            continue;
         };
         if targets.is_empty() {
             warnings.push(format!(
-                "`{name}` has the `{installer}` installer but none of its targets can use it, so it is not planned"
+                "`{name}` has the `{kind}` installer but none of its targets can use it, so it is not planned"
             ));
             continue;
         }
-        if *installer == InstallerKind::Npm {
-            let npm = npm_name(&app.config, name);
-            npm::validate_package_name(&npm).map_err(|why| {
-                UserError::new(format!("`{npm}` is not a valid npm package name for `{name}`: {why}"))
-                    .hint("set `npm-package` (and `npm-scope`, like `@my-org`) to a lowercase, URL-safe name")
-            })?;
-        }
-        if *installer == InstallerKind::Homebrew && app.config.tap.is_none() {
-            warnings.push(format!(
-                "`{name}` has the `homebrew` installer but no `tap`: the formula is built but will not be published"
-            ));
-        }
         let github = b.hosting.manifest.github.as_ref();
-        let archive_files = match (installer, targets.first()) {
+        let archive_files = match (kind, targets.first()) {
             (InstallerKind::Homebrew, Some(target)) => workspace_files(ws, app, target),
             _ => Vec::new(),
         };
@@ -976,7 +892,7 @@ fn plan_installers(
         installers.push(InstallerPlan {
             artifact: file.clone(),
             checksum: None,
-            kind: *installer,
+            kind: *kind,
             context,
             meta: InstallerMeta {
                 description: pkg.description.clone(),
@@ -985,7 +901,7 @@ fn plan_installers(
                 }),
                 license: pkg.license.clone(),
                 repository: pkg.repository.clone(),
-                formula: app.config.formula.clone().unwrap_or_else(|| name.clone()),
+                formula: installer::homebrew::formula_name(&input),
                 tap: app.config.tap.clone(),
                 homebrew_dependencies: app
                     .config
@@ -993,43 +909,13 @@ fn plan_installers(
                     .as_ref()
                     .map(|d| d.homebrew.keys().cloned().collect())
                     .unwrap_or_default(),
-                npm_name: npm_name(&app.config, name),
+                npm_name: installer::npm::package_name(&app.config, name),
                 archive_files,
                 archive_urls,
             },
         });
         let url = b.url(&file).unwrap_or_default();
-        let install_hint = match installer {
-            InstallerKind::Shell => {
-                Some(format!("curl --proto '=https' --tlsv1.2 -LsSf {url} | sh"))
-            }
-            InstallerKind::Powershell => Some(format!(
-                "powershell -ExecutionPolicy Bypass -c \"irm {url} | iex\""
-            )),
-            InstallerKind::Homebrew => match app.config.tap.as_deref() {
-                Some(tap) => {
-                    let formula = file.trim_end_matches(".rb");
-                    let hint =
-                        crate::channel::homebrew::install_hint(tap, formula).map_err(|why| {
-                            UserError::new(format!("`tap` of `{name}`: {why}"))
-                                .hint("set `tap = \"owner/homebrew-name\"`")
-                        })?;
-                    if hint.is_none() {
-                        warnings.push(format!(
-                            "the tap `{tap}` of `{name}` has no `homebrew-` prefix, so `brew tap` cannot find it by name and the release shows no `brew install` command; rename the repository to `homebrew-...`"
-                        ));
-                    }
-                    hint
-                }
-                None => None,
-            },
-            InstallerKind::Npm => Some(format!(
-                "npm install {}@{}",
-                npm_name(&app.config, name),
-                pkg.version
-            )),
-            InstallerKind::Msi | InstallerKind::Docker => None,
-        };
+        let install_hint = installer::install_hint(*kind, &input, &file, &url, warnings)?;
         let artifact = Artifact {
             kind: ArtifactKind::Installer,
             target_triples: targets,
@@ -1037,7 +923,9 @@ fn plan_installers(
             install_hint,
             ..Default::default()
         };
-        ids.extend(b.add(&file, artifact, with_checksum));
+        // No checksum file for installers, as cargo-dist (npm keeps the
+        // package's integrity hash).
+        ids.extend(b.add(&file, artifact, false));
     }
     Ok(ids)
 }
@@ -1267,14 +1155,6 @@ fn workspace_files(ws: &Workspace, app: &AppRelease<'_>, target: &str) -> Vec<(S
 }
 
 /// The npm package name: `npm-package` (default: the app name), under `npm-scope`.
-pub(crate) fn npm_name(config: &DistConfig, app: &str) -> String {
-    let name = config.npm_package.as_deref().unwrap_or(app);
-    match &config.npm_scope {
-        Some(scope) => format!("{scope}/{name}"),
-        None => name.to_string(),
-    }
-}
-
 /// Builds per target: one for every app together, unless `precise-builds` is
 /// set or the apps' feature settings differ, then one per app.
 fn plan_builds(apps: &[AppRelease<'_>], archives: &[ArchivePlan]) -> Vec<CargoBuild> {

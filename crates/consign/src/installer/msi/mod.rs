@@ -81,6 +81,22 @@ pub use cargo_toml::ensure_guids;
 pub use guid::{new_guid, stable_guid};
 pub use wxs::render_wxs;
 
+/// The plan's check: an MSI needs a Windows target (one is built beside
+/// each Windows archive, so it adds no file of its own here).
+pub fn check(app: &super::AppInput<'_>) -> Result<(), crate::error::UserError> {
+    use crate::targets::Os;
+    if app.targets_where(|os| os == Os::Windows).is_empty()
+        && !app.configures(|os| os == Os::Windows)
+    {
+        return Err(crate::error::UserError::new(format!(
+            "`{}` has the `msi` installer but no Windows target",
+            app.name
+        ))
+        .hint("add a Windows target such as `x86_64-pc-windows-msvc` to `targets`, or remove `msi` from `installers`"));
+    }
+    Ok(())
+}
+
 /// Everything `main.wxs` needs to know about one app on one target.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct MsiContext {
