@@ -26,6 +26,7 @@ pub mod properties;
 pub mod release;
 pub mod settings;
 pub mod targets;
+pub mod time;
 pub mod verify;
 
 /// The integration tests' rule for external tools, shared with the unit

@@ -445,7 +445,7 @@ impl ReleasePrSettings {
                 BumpArg::Major => BumpRequest::Forced(Level::Major),
             },
             prerelease,
-            date: utc_date(epoch),
+            date: crate::time::utc_date(epoch),
             github: GitHubSettings::resolve(env),
             ref_name: env.github_ref_name().map(str::to_string),
         })
@@ -486,21 +486,6 @@ impl ReleaseSettings {
             crates: CratesSettings::resolve(global, &args.crates, false, env)?,
         })
     }
-}
-
-/// Seconds since 1970 → `YYYY-MM-DD` (UTC, proleptic Gregorian; Howard
-/// Hinnant's `civil_from_days`).
-pub fn utc_date(epoch: u64) -> String {
-    let z = (epoch / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 #[cfg(test)]
@@ -558,14 +543,6 @@ mod tests {
         assert!(Environment::from_vars([url]).oidc().is_none());
         let env = Environment::from_vars([url, ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "r")]);
         assert_eq!(env.oidc().unwrap().url, "http://127.0.0.1:1/token");
-    }
-
-    #[test]
-    fn days_become_dates() {
-        assert_eq!(utc_date(0), "1970-01-01");
-        assert_eq!(utc_date(19_723 * 86_400), "2024-01-01");
-        assert_eq!(utc_date(19_782 * 86_400 + 86_399), "2024-02-29");
-        assert_eq!(utc_date(1_796_601_600), "2026-12-07");
     }
 
     #[test]

@@ -248,29 +248,6 @@ fn digest(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
 
-/// Seconds since the epoch as RFC 3339 UTC (`2023-11-14T22:13:20Z`).
-fn rfc3339(secs: u64) -> String {
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    // Civil date from days since 1970-01-01, counting in 400-year eras that
-    // start on 0000-03-01 so that leap days fall at the end of a year.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3_600,
-        rem % 3_600 / 60,
-        rem % 60
-    )
-}
-
 /// One entry of a reproducible tar: a directory (`None`) or a file.
 struct Entry {
     path: String,
@@ -428,7 +405,7 @@ fn archive_bytes(ctx: &ImageContext) -> Result<(Vec<u8>, String)> {
         os: "linux",
         variant,
     };
-    let created = rfc3339(ctx.mtime);
+    let created = crate::time::rfc3339(ctx.mtime);
 
     let (layer_tar, layer_gz) = layer(ctx)?;
     let config = ImageConfig {
@@ -627,14 +604,6 @@ mod tests {
         assert_eq!(p("s390x-unknown-linux-gnu"), ("s390x", None));
         assert!(platform("x86_64-pc-windows-msvc").is_err());
         assert!(platform("aarch64-linux-android").is_err());
-    }
-
-    #[test]
-    fn rfc3339_dates() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339(4_107_542_399), "2100-02-28T23:59:59Z");
     }
 
     #[test]
