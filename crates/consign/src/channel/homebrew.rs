@@ -93,6 +93,41 @@ pub fn install_hint(tap: &str, formula: &str) -> Result<Option<String>, String> 
         .map(|short| format!("brew install {owner}/{short}/{formula}")))
 }
 
+/// The workflow job: needs a `tap` and an app with the `homebrew`
+/// installer; pushes with `HOMEBREW_TAP_TOKEN`.
+pub fn ci_job(
+    tap: Option<&str>,
+    has_installer: &dyn Fn(crate::project::config::InstallerKind) -> bool,
+) -> Result<super::CiJob, super::CiProblem> {
+    const KEY: &[&str] = &["publish-jobs", "homebrew"];
+    let Some(tap) = tap else {
+        return Err(Box::new((
+            KEY,
+            UserError::new("`publish-jobs` lists `homebrew`, but no `tap` is set to publish to")
+                .hint("add `tap = \"owner/homebrew-tap\"` to the dist config"),
+        )));
+    };
+    if !has_installer(crate::project::config::InstallerKind::Homebrew) {
+        return Err(Box::new((
+            KEY,
+            UserError::new(
+                "`publish-jobs` lists `homebrew`, but no app has the `homebrew` installer",
+            )
+            .hint("add \"homebrew\" to `installers`, or remove it from `publish-jobs`"),
+        )));
+    }
+    Ok(super::CiJob {
+        channel: "homebrew",
+        step: "Commit the formulae to the tap",
+        subject: Some(tap.to_string()),
+        comment: &[],
+        secrets: &[TOKEN_VAR],
+        node: false,
+        release_files: true,
+        oidc: false,
+    })
+}
+
 /// Carry out a [`TapPublish`]: look (clone and compare), act (commit and
 /// push what changed), record (the journal).
 pub fn execute(step: &TapPublish, env: &PublishEnv<'_>) -> Result<Outcome, UserError> {

@@ -81,6 +81,56 @@ pub fn plan(
     out
 }
 
+/// A channel's job in the generated release workflow, `publish-{channel}`,
+/// which runs `consign publish --only {channel}` after `host`. Each channel
+/// module says what its job needs (`ci_job`); `ci/github` only places it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct CiJob {
+    /// The channel's name (`NAMES`).
+    pub channel: &'static str,
+    /// The name of the step that publishes.
+    pub step: &'static str,
+    /// A config value the step name ends with (the tap), quoted for YAML by
+    /// the workflow.
+    pub subject: Option<String>,
+    /// Comment lines above that step.
+    pub comment: &'static [&'static str],
+    /// Secrets the step gets as environment variables of the same name.
+    pub secrets: &'static [&'static str],
+    /// Whether it needs Node (`actions/setup-node`).
+    pub node: bool,
+    /// Whether it publishes built files: the job downloads the build's
+    /// artifacts and publishes the release of the plan's tag.
+    pub release_files: bool,
+    /// Whether it needs the job's OIDC token (`id-token: write`).
+    pub oidc: bool,
+}
+
+/// Why a channel `publish-jobs` names cannot publish: the config key the
+/// error points at, and the error.
+pub type CiProblem = Box<(&'static [&'static str], crate::error::UserError)>;
+
+/// The workflow jobs of the channels the config turns on, in `NAMES`
+/// order, each checked by its module (`has_installer`: whether any app has
+/// that installer).
+pub fn ci_jobs(
+    config: &DistConfig,
+    has_installer: &dyn Fn(InstallerKind) -> bool,
+) -> Result<Vec<CiJob>, CiProblem> {
+    let jobs = config.publish_jobs.clone().unwrap_or_default();
+    let mut out = Vec::new();
+    if jobs.contains(&PublishJob::Homebrew) {
+        out.push(homebrew::ci_job(config.tap.as_deref(), has_installer)?);
+    }
+    if jobs.contains(&PublishJob::Npm) {
+        out.push(npm::ci_job(has_installer)?);
+    }
+    if config.publish_crates == Some(true) {
+        out.push(crates_io::ci_job());
+    }
+    Ok(out)
+}
+
 /// What executing a publish step needs besides the step: where the built
 /// files are, credentials and overrides from the environment, and where to
 /// report.
@@ -132,5 +182,63 @@ pub fn execute(
     match step {
         PublishStep::Homebrew(s) => homebrew::execute(s, env),
         PublishStep::Npm(s) => npm::execute(s, env),
+    }
+}
+
+#[cfg(test)]
+mod ci_tests {
+    use super::*;
+
+    fn config(jobs: Vec<PublishJob>, tap: Option<&str>, crates: bool) -> DistConfig {
+        DistConfig {
+            publish_jobs: Some(jobs),
+            tap: tap.map(str::to_string),
+            publish_crates: Some(crates),
+            ..DistConfig::default()
+        }
+    }
+
+    #[test]
+    fn each_channel_says_what_its_workflow_job_needs() {
+        let every = |_: InstallerKind| true;
+        let jobs = ci_jobs(
+            &config(
+                vec![
+                    PublishJob::Npm,
+                    PublishJob::Homebrew,
+                    PublishJob::Custom("x".into()),
+                ],
+                Some("o/homebrew-t"),
+                true,
+            ),
+            &every,
+        )
+        .unwrap();
+        let names: Vec<&str> = jobs.iter().map(|j| j.channel).collect();
+        assert_eq!(names, ["homebrew", "npm", "crates"], "in NAMES order");
+        assert_eq!(jobs[0].subject.as_deref(), Some("o/homebrew-t"));
+        assert_eq!(jobs[0].secrets, ["HOMEBREW_TAP_TOKEN"]);
+        assert!(jobs[1].node && jobs[1].release_files && !jobs[1].oidc);
+        assert!(jobs[2].oidc && !jobs[2].release_files);
+        assert!(ci_jobs(&config(vec![], None, false), &every)
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn a_channel_that_cannot_publish_names_its_key() {
+        let none = |_: InstallerKind| false;
+        let every = |_: InstallerKind| true;
+        let problem =
+            ci_jobs(&config(vec![PublishJob::Homebrew], None, false), &every).unwrap_err();
+        assert_eq!(problem.0, ["publish-jobs", "homebrew"]);
+        assert!(
+            problem.1.message.contains("no `tap` is set"),
+            "{}",
+            problem.1
+        );
+        let problem = ci_jobs(&config(vec![PublishJob::Npm], None, false), &none).unwrap_err();
+        assert_eq!(problem.0, ["publish-jobs", "npm"]);
+        assert!(problem.1.message.contains("no app has the `npm` installer"));
     }
 }

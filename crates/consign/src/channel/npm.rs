@@ -65,6 +65,30 @@ enum Remote {
     Present(Option<String>),
 }
 
+/// The workflow job: needs an app with the `npm` installer; runs
+/// `npm publish` (Node) with `NPM_TOKEN`.
+pub fn ci_job(
+    has_installer: &dyn Fn(crate::project::config::InstallerKind) -> bool,
+) -> Result<super::CiJob, super::CiProblem> {
+    if !has_installer(crate::project::config::InstallerKind::Npm) {
+        return Err(Box::new((
+            &["publish-jobs", "npm"],
+            UserError::new("`publish-jobs` lists `npm`, but no app has the `npm` installer")
+                .hint("add \"npm\" to `installers`, or remove it from `publish-jobs`"),
+        )));
+    }
+    Ok(super::CiJob {
+        channel: "npm",
+        step: "Publish the npm packages",
+        subject: None,
+        comment: &[],
+        secrets: &["NPM_TOKEN"],
+        node: true,
+        release_files: true,
+        oidc: false,
+    })
+}
+
 /// Carry out an [`NpmPublish`].
 pub fn execute(step: &NpmPublish, env: &PublishEnv<'_>) -> Result<Outcome, UserError> {
     let path = env.dist.join(&step.tarball);

@@ -542,11 +542,15 @@ fn is_untouched(text: &str) -> bool {
 /// An error about a workspace-level config key, located at the key's value
 /// when the config file can be read again.
 pub(crate) fn config_error(ws: &Workspace, keys: &[&str], message: String) -> UserError {
-    let mut e = UserError::new(message);
-    if let Some(loc) = locate_key(ws, keys) {
-        e = e.at(loc);
+    located(ws, keys, UserError::new(message))
+}
+
+/// `e`, pointing at `keys` in the workspace config file when they are there.
+pub(crate) fn located(ws: &Workspace, keys: &[&str], e: UserError) -> UserError {
+    match locate_key(ws, keys) {
+        Some(loc) => e.at(loc),
+        None => e,
     }
-    e
 }
 
 /// The location of `keys` (a path below the dist table) in the workspace

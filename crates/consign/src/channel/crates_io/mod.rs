@@ -92,6 +92,25 @@ pub struct PublishPlan {
     pub warnings: Vec<String>,
 }
 
+/// The workflow job (`publish-crates = true`): an API token in
+/// `CARGO_REGISTRY_TOKEN`, else crates.io trusted publishing with the job's
+/// OIDC token.
+pub fn ci_job() -> super::CiJob {
+    super::CiJob {
+        channel: CHANNEL,
+        step: "Publish the crates (dependencies first; a rerun sends only what is missing)",
+        subject: None,
+        comment: &[
+            "With no `CARGO_REGISTRY_TOKEN` secret, consign uses crates.io trusted",
+            "publishing (this job's OIDC token); new crates need the secret.",
+        ],
+        secrets: &["CARGO_REGISTRY_TOKEN"],
+        node: false,
+        release_files: false,
+        oidc: true,
+    }
+}
+
 /// Whether `pkg` may go to `registry` (`crates-io` or a name from
 /// `.cargo/config.toml`), and if not, why.
 pub fn allowed(pkg: &Package, registry: &str) -> Result<(), String> {

@@ -29,7 +29,7 @@ mod workflow;
 
 pub(super) use workflow::{render, render_release_pr};
 use workflow::{
-    yaml_str, Attest, BuildSetup, Choco, CustomJob, Homebrew, Install, ReleasePrWorkflow, Workflow,
+    yaml_str, Attest, BuildSetup, Choco, CustomJob, Install, ReleasePrWorkflow, Workflow,
 };
 
 /// Where the workflow goes, relative to the repository.
@@ -187,45 +187,23 @@ pub(super) fn plan(ws: &Workspace, inputs: &CiInputs) -> Result<Workflow, UserEr
         host_needs.push("verify".into());
     }
 
-    let mut homebrew = None;
-    let mut npm = false;
-    let mut publish_names = Vec::new();
-    for job in config.publish_jobs.iter().flatten() {
-        match job {
-            PublishJob::Homebrew => {
-                let Some(tap) = &config.tap else {
-                    return Err(config_error(
-                        ws,
-                        &["publish-jobs", "homebrew"],
-                        "`publish-jobs` lists `homebrew`, but no `tap` is set to publish to".into(),
-                    )
-                    .hint("add `tap = \"owner/homebrew-tap\"` to the dist config"));
-                };
-                if !has_installer(InstallerKind::Homebrew) {
-                    return Err(config_error(
-                        ws,
-                        &["publish-jobs", "homebrew"],
-                        "`publish-jobs` lists `homebrew`, but no app has the `homebrew` installer"
-                            .into(),
-                    )
-                    .hint("add \"homebrew\" to `installers`, or remove it from `publish-jobs`"));
-                }
-                homebrew = Some(Homebrew { tap: yaml_str(tap) });
-            }
-            PublishJob::Npm => {
-                if !has_installer(InstallerKind::Npm) {
-                    return Err(config_error(
-                        ws,
-                        &["publish-jobs", "npm"],
-                        "`publish-jobs` lists `npm`, but no app has the `npm` installer".into(),
-                    )
-                    .hint("add \"npm\" to `installers`, or remove it from `publish-jobs`"));
-                }
-                npm = true;
-            }
-            PublishJob::Custom(name) => publish_names.push(name.clone()),
-        }
+    // Each channel's module checks its own keys and says what its job needs.
+    let mut channels = crate::channel::ci_jobs(config, &has_installer).map_err(|problem| {
+        let (keys, e) = *problem;
+        super::located(ws, keys, e)
+    })?;
+    for c in &mut channels {
+        c.subject = c.subject.as_deref().map(yaml_str);
     }
+    let publish_names: Vec<String> = config
+        .publish_jobs
+        .iter()
+        .flatten()
+        .filter_map(|j| match j {
+            PublishJob::Custom(name) => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
     let mut publish_needs = vec!["plan".to_string(), "host".to_string()];
     publish_needs.extend(ids(&host_jobs));
     let custom_publish = jobs.phase(
@@ -255,16 +233,7 @@ pub(super) fn plan(ws: &Workspace, inputs: &CiInputs) -> Result<Workflow, UserEr
     )?;
 
     let mut announce_needs: Vec<String> = vec!["plan".into(), "host".into()];
-    if homebrew.is_some() {
-        announce_needs.push("publish-homebrew".into());
-    }
-    if npm {
-        announce_needs.push("publish-npm".into());
-    }
-    let publish_crates = config.publish_crates.unwrap_or(false);
-    if publish_crates {
-        announce_needs.push("publish-crates".into());
-    }
+    announce_needs.extend(channels.iter().map(|c| format!("publish-{}", c.channel)));
     announce_needs.extend(ids(&host_jobs));
     announce_needs.extend(ids(&custom_publish));
 
@@ -300,9 +269,7 @@ pub(super) fn plan(ws: &Workspace, inputs: &CiInputs) -> Result<Workflow, UserEr
         verify,
         attest_phase: attest_phase.map_or("", AttestationPhase::as_str),
         attest,
-        homebrew,
-        npm,
-        publish_crates,
+        channels,
         custom_publish,
         post_announce,
         plan_jobs,

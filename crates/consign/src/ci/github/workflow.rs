@@ -62,10 +62,8 @@ pub(crate) struct Workflow {
     pub(crate) verify: bool,
     pub(crate) attest: Option<Attest>,
     pub(crate) attest_phase: &'static str,
-    pub(crate) homebrew: Option<Homebrew>,
-    pub(crate) npm: bool,
-    /// `publish-crates`: a job runs `consign publish` after `host`.
-    pub(crate) publish_crates: bool,
+    /// The channels' `publish-{channel}` jobs (their subjects quoted for YAML).
+    pub(crate) channels: Vec<crate::channel::CiJob>,
     pub(crate) custom_publish: Vec<CustomJob>,
     pub(crate) post_announce: Vec<CustomJob>,
     pub(crate) plan_jobs: Vec<CustomJob>,
@@ -115,11 +113,6 @@ pub(crate) struct Choco {
 #[derive(Debug, Serialize)]
 pub(crate) struct Attest {
     pub(crate) subjects: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub(crate) struct Homebrew {
-    pub(crate) tap: String,
 }
 
 #[derive(Debug, Serialize)]
