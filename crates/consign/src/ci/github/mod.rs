@@ -56,6 +56,17 @@ const ACTIONS: &[(&str, &str, &str)] = &[
 /// `github-custom-runners.global` names another.
 const DEFAULT_GLOBAL_RUNNER: &str = "ubuntu-22.04";
 
+/// The user's own jobs among `jobs` (`./name`), by name.
+fn custom_names(jobs: Option<&[PublishJob]>) -> Vec<String> {
+    jobs.into_iter()
+        .flatten()
+        .filter_map(|j| match j {
+            PublishJob::Custom(name) => Some(name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The apps' resolved configs (workspace config overlaid with the package's).
 fn app_configs(ws: &Workspace) -> Vec<(String, DistConfig)> {
     ws.packages
@@ -195,15 +206,7 @@ pub(super) fn plan(ws: &Workspace, inputs: &CiInputs) -> Result<Workflow, UserEr
     for c in &mut channels {
         c.subject = c.subject.as_deref().map(yaml_str);
     }
-    let publish_names: Vec<String> = config
-        .publish_jobs
-        .iter()
-        .flatten()
-        .filter_map(|j| match j {
-            PublishJob::Custom(name) => Some(name.clone()),
-            _ => None,
-        })
-        .collect();
+    let publish_names = custom_names(config.publish_jobs.as_deref());
     let mut publish_needs = vec!["plan".to_string(), "host".to_string()];
     publish_needs.extend(ids(&host_jobs));
     let custom_publish = jobs.phase(
@@ -214,15 +217,7 @@ pub(super) fn plan(ws: &Workspace, inputs: &CiInputs) -> Result<Workflow, UserEr
         &publish_if,
         &[("contents", "read"), ("id-token", "write")],
     )?;
-    let post_announce_names: Vec<String> = config
-        .post_announce_jobs
-        .iter()
-        .flatten()
-        .filter_map(|j| match j {
-            PublishJob::Custom(name) => Some(name.clone()),
-            _ => None,
-        })
-        .collect();
+    let post_announce_names = custom_names(config.post_announce_jobs.as_deref());
     let post_announce = jobs.phase(
         "post-announce-jobs",
         "post-announce",
