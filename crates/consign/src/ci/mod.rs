@@ -105,8 +105,9 @@ pub fn plan_for_ci(ws: &Workspace) -> Result<Plan, UserError> {
     )
 }
 
-/// Read what the config points at (the only I/O before [`render`]).
-pub fn gather(ws: &Workspace, plan: &Plan) -> Result<CiInputs, UserError> {
+/// Read what the config points at (the only I/O before [`render`]); the MSI
+/// GUIDs only with the `plan` whose MSIs are rendered.
+pub fn gather(ws: &Workspace, plan: Option<&Plan>) -> Result<CiInputs, UserError> {
     let repo_root = repo_root(ws);
     let mut inputs = CiInputs {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -149,7 +150,9 @@ pub fn gather(ws: &Workspace, plan: &Plan) -> Result<CiInputs, UserError> {
             inputs.workflows.push((name, text));
         }
     }
-    inputs.msi_guids = wix::read_guids(plan)?;
+    if let Some(plan) = plan {
+        inputs.msi_guids = wix::read_guids(plan)?;
+    }
     inputs.repo_root = repo_root;
     Ok(inputs)
 }
@@ -214,10 +217,11 @@ pub fn notices(ws: &Workspace) -> Vec<String> {
     out
 }
 
-/// Check the CI config and render every generated file. Pure.
+/// Check the CI config and render every generated file: the workflows, and
+/// with the `plan`, `wix/main.wxs` of its MSIs. Pure.
 pub fn render(
     ws: &Workspace,
-    plan: &Plan,
+    plan: Option<&Plan>,
     inputs: &CiInputs,
 ) -> Result<Vec<GeneratedFile>, UserError> {
     let mut files = Vec::new();
@@ -247,7 +251,11 @@ pub fn render(
             kind: DirtyAllowance::Ci,
         });
     }
-    for (path, body) in wix::render(plan, inputs)? {
+    let wix = match plan {
+        Some(plan) => wix::render(plan, inputs)?,
+        None => Vec::new(),
+    };
+    for (path, body) in wix {
         let display = path
             .strip_prefix(&inputs.repo_root)
             .unwrap_or(&path)
@@ -354,8 +362,8 @@ pub fn generate(ws: &Workspace, opts: GenerateOptions) -> anyhow::Result<Generat
         .hint("add `ci = [\"github\"]` to the dist config (`consign init` does this)")
         .into());
     }
-    let mut inputs = gather(ws, &plan)?;
-    let files = compare(render(ws, &plan, &inputs)?);
+    let mut inputs = gather(ws, Some(&plan))?;
+    let files = compare(render(ws, Some(&plan), &inputs)?);
     if opts.check {
         return Ok(GenerateOutcome {
             files,
@@ -385,7 +393,7 @@ pub fn generate(ws: &Workspace, opts: GenerateOptions) -> anyhow::Result<Generat
         // Everything checked out; the MSI GUIDs are now stored in the
         // manifests, so render again with them.
         inputs.msi_guids = wix::read_guids(&plan)?;
-        outcome.files = compare(render(ws, &plan, &inputs)?);
+        outcome.files = compare(render(ws, Some(&plan), &inputs)?);
         outcome
             .written
             .extend(inputs.msi_guids.iter().map(|(p, _)| p.clone()));
@@ -421,9 +429,10 @@ pub fn ensure_in_sync(ws: &Workspace) -> anyhow::Result<()> {
     if !wants_github(ws) || allowed {
         return Ok(());
     }
-    let plan = plan_for_ci(ws)?;
-    let inputs = gather(ws, &plan)?;
-    let stale: Vec<Comparison> = compare(render(ws, &plan, &inputs)?)
+    // Only the workflows count here (`wix/main.wxs` is `generate`'s), and
+    // they are rendered from the config alone, so no plan is made.
+    let inputs = gather(ws, None)?;
+    let stale: Vec<Comparison> = compare(render(ws, None, &inputs)?)
         .into_iter()
         .filter(|c| c.state != FileState::UpToDate && c.file.kind == DirtyAllowance::Ci)
         .collect();

@@ -73,9 +73,9 @@ pub fn load_and_plan(
         printer.warn(&w.to_string());
     }
     let opts = settings::plan(args, default_mode);
-    // The drift check plans again (every app, every target) to render the
-    // workflow: it runs beside the release plan, and its verdict is reported
-    // after the plan's own errors.
+    // The drift check renders the workflows from the config (no plan): it
+    // runs beside the release plan, and its verdict is reported after the
+    // plan's own errors.
     let (plan, drift) = std::thread::scope(|s| {
         let drift = s.spawn(|| crate::ci::ensure_in_sync(&ws));
         (plan::plan(&ws, &opts), drift.join())

@@ -1154,7 +1154,6 @@ fn workspace_files(ws: &Workspace, app: &AppRelease<'_>, target: &str) -> Vec<(S
         .collect()
 }
 
-/// The npm package name: `npm-package` (default: the app name), under `npm-scope`.
 /// Builds per target: one for every app together, unless `precise-builds` is
 /// set or the apps' feature settings differ, then one per app.
 fn plan_builds(apps: &[AppRelease<'_>], archives: &[ArchivePlan]) -> Vec<CargoBuild> {
