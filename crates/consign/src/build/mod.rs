@@ -31,7 +31,7 @@ use crate::error::UserError;
 use crate::installer::InstallerContext;
 use crate::plan::InstallerPlan;
 use crate::plan::{ArchivePlan, ArtifactMode, CargoBuild, FileSource, Plan};
-use crate::project::config::{ChecksumAlgorithm, InstallerKind};
+use crate::project::config::ChecksumAlgorithm;
 
 /// Settings of a build that are not in the plan.
 #[derive(Clone, Debug)]
@@ -431,52 +431,25 @@ impl Run<'_> {
             if ctx.artifacts.is_empty() {
                 continue;
             }
-            let bytes = match installer.kind {
-                InstallerKind::Shell => crate::installer::shell::render(&ctx)?.into_bytes(),
-                InstallerKind::Powershell => {
-                    crate::installer::powershell::render(&ctx)?.into_bytes()
-                }
-                InstallerKind::Homebrew => match homebrew_context(
-                    installer,
-                    &ctx,
-                    &outcome.manifest,
-                    &mut outcome.warnings,
-                )? {
-                    Some(hb) => crate::installer::homebrew::render(&hb)?.into_bytes(),
-                    None => continue,
-                },
-                InstallerKind::Npm => {
-                    let (bytes, files) = crate::installer::npm::render_package_listed(
-                        &crate::installer::npm::NpmContext {
-                            base: ctx.clone(),
-                            package_name: installer.meta.npm_name.clone(),
-                            description: installer.meta.description.clone(),
-                            license: installer.meta.license.clone(),
-                            repository: installer.meta.repository.clone(),
-                            homepage: installer.meta.homepage.clone(),
-                            keywords: Vec::new(),
-                        },
-                        mtime,
-                    )?;
-                    // As cargo-dist: the package's files are the artifact's
-                    // assets (kind unknown: launchers and metadata).
-                    if let Some(a) = outcome.manifest.artifacts.get_mut(&installer.artifact) {
-                        a.assets = files
-                            .into_iter()
-                            .map(|path| consign_manifest::Asset {
-                                name: Some(path.rsplit('/').next().unwrap_or(&path).to_string()),
-                                path: Some(path),
-                                kind: consign_manifest::AssetKind::Unknown,
-                            })
-                            .collect();
-                    }
-                    bytes
-                }
-                InstallerKind::Msi | InstallerKind::Docker => continue,
+            let Some(built) = crate::installer::build(
+                installer,
+                &ctx,
+                &outcome.manifest,
+                mtime,
+                &mut outcome.warnings,
+            )?
+            else {
+                continue;
             };
+            if let Some(assets) = built.assets {
+                if let Some(a) = outcome.manifest.artifacts.get_mut(&installer.artifact) {
+                    a.assets = assets;
+                }
+            }
+            let bytes = built.bytes;
             let path = dist.join(&installer.artifact);
             checksum::write_atomic(&path, &bytes)?;
-            if installer.kind == InstallerKind::Shell {
+            if built.executable {
                 set_executable(&path)?;
             }
             let hex = match plan.checksum {
@@ -721,82 +694,6 @@ fn set_executable(path: &Path) -> anyhow::Result<()> {
 #[cfg(not(unix))]
 fn set_executable(_path: &Path) -> anyhow::Result<()> {
     Ok(())
-}
-
-/// The Homebrew formula's context: the planned archive per macOS/Linux ×
-/// arm/intel, with its SHA-256, which Homebrew requires whatever the
-/// configured checksum algorithm.
-fn homebrew_context(
-    installer: &InstallerPlan,
-    ctx: &InstallerContext,
-    manifest: &DistManifest,
-    warnings: &mut Vec<String>,
-) -> anyhow::Result<Option<crate::installer::homebrew::HomebrewContext>> {
-    use crate::installer::homebrew::{HomebrewArtifact, HomebrewContext};
-    let mut artifacts = Vec::new();
-    for a in &ctx.artifacts {
-        let Some(sha256) = manifest
-            .artifacts
-            .get(&a.archive)
-            .and_then(|x| x.checksums.get("sha256"))
-        else {
-            continue;
-        };
-        artifacts.push(HomebrewArtifact {
-            target: a.target.clone(),
-            os: a.os.clone(),
-            arch: a.arch.clone(),
-            url: installer
-                .meta
-                .archive_urls
-                .get(&a.archive)
-                .cloned()
-                .with_context(|| {
-                    format!("internal error: the plan has no URL for `{}`", a.archive)
-                })?,
-            sha256: sha256.clone(),
-        });
-    }
-    if artifacts.is_empty() {
-        warnings.push(format!(
-            "`{}` is not written: no macOS or Linux archive has been built",
-            installer.artifact
-        ));
-        return Ok(None);
-    }
-    let entries: Vec<archive::ArchiveEntry> = installer
-        .meta
-        .archive_files
-        .iter()
-        .map(|(dest, source)| archive::ArchiveEntry {
-            source: source.clone(),
-            dest: dest.clone(),
-            executable: false,
-        })
-        .collect();
-    let (completions, manpages) =
-        crate::installer::homebrew::completions_and_manpages(&archive::file_paths(&entries)?);
-    let mut binaries: Vec<String> = ctx
-        .artifacts
-        .iter()
-        .flat_map(|a| a.binaries.iter().cloned())
-        .collect();
-    binaries.sort();
-    binaries.dedup();
-    Ok(Some(HomebrewContext {
-        formula: installer.meta.formula.clone(),
-        app_version: ctx.app_version.clone(),
-        desc: installer.meta.description.clone(),
-        homepage: installer.meta.homepage.clone(),
-        license: installer.meta.license.clone(),
-        tap: installer.meta.tap.clone(),
-        artifacts,
-        binaries,
-        aliases: ctx.aliases.clone(),
-        dependencies: installer.meta.homebrew_dependencies.clone(),
-        completions,
-        manpages,
-    }))
 }
 
 /// Read the `dist-manifest.json` a build left in `dist`, for a command that

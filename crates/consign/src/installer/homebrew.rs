@@ -215,6 +215,99 @@ fn is_ruby_constant(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// The built formula, `None` (with a warning) when no macOS or Linux
+/// archive has been built.
+pub fn build(
+    installer: &crate::plan::InstallerPlan,
+    ctx: &super::InstallerContext,
+    manifest: &consign_manifest::DistManifest,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<Option<super::Built>> {
+    let Some(hb) = context(installer, ctx, manifest, warnings)? else {
+        return Ok(None);
+    };
+    Ok(Some(super::Built {
+        bytes: render(&hb)?.into_bytes(),
+        executable: false,
+        assets: None,
+    }))
+}
+
+/// The Homebrew formula's context: the planned archive per macOS/Linux ×
+/// arm/intel, with its SHA-256, which Homebrew requires whatever the
+/// configured checksum algorithm.
+fn context(
+    installer: &crate::plan::InstallerPlan,
+    ctx: &super::InstallerContext,
+    manifest: &consign_manifest::DistManifest,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<Option<HomebrewContext>> {
+    let mut artifacts = Vec::new();
+    for a in &ctx.artifacts {
+        let Some(sha256) = manifest
+            .artifacts
+            .get(&a.archive)
+            .and_then(|x| x.checksums.get("sha256"))
+        else {
+            continue;
+        };
+        artifacts.push(HomebrewArtifact {
+            target: a.target.clone(),
+            os: a.os.clone(),
+            arch: a.arch.clone(),
+            url: installer
+                .meta
+                .archive_urls
+                .get(&a.archive)
+                .cloned()
+                .with_context(|| {
+                    format!("internal error: the plan has no URL for `{}`", a.archive)
+                })?,
+            sha256: sha256.clone(),
+        });
+    }
+    if artifacts.is_empty() {
+        warnings.push(format!(
+            "`{}` is not written: no macOS or Linux archive has been built",
+            installer.artifact
+        ));
+        return Ok(None);
+    }
+    let entries: Vec<crate::build::archive::ArchiveEntry> = installer
+        .meta
+        .archive_files
+        .iter()
+        .map(|(dest, source)| crate::build::archive::ArchiveEntry {
+            source: source.clone(),
+            dest: dest.clone(),
+            executable: false,
+        })
+        .collect();
+    let (completions, manpages) =
+        completions_and_manpages(&crate::build::archive::file_paths(&entries)?);
+    let mut binaries: Vec<String> = ctx
+        .artifacts
+        .iter()
+        .flat_map(|a| a.binaries.iter().cloned())
+        .collect();
+    binaries.sort();
+    binaries.dedup();
+    Ok(Some(HomebrewContext {
+        formula: installer.meta.formula.clone(),
+        app_version: ctx.app_version.clone(),
+        desc: installer.meta.description.clone(),
+        homepage: installer.meta.homepage.clone(),
+        license: installer.meta.license.clone(),
+        tap: installer.meta.tap.clone(),
+        artifacts,
+        binaries,
+        aliases: ctx.aliases.clone(),
+        dependencies: installer.meta.homebrew_dependencies.clone(),
+        completions,
+        manpages,
+    }))
+}
+
 /// Renders `{formula}.rb` for `ctx`.
 ///
 /// Fails when the formula can't be right: no macOS or Linux artifact on

@@ -86,6 +86,37 @@ pub fn plan(
     }
 }
 
+/// An installer file the build wrote.
+pub struct Built {
+    pub bytes: Vec<u8>,
+    /// Whether the file is executable (the shell script).
+    pub executable: bool,
+    /// The artifact's assets in the manifest, when the installer lists them
+    /// (the npm package's files).
+    pub assets: Option<Vec<consign_manifest::Asset>>,
+}
+
+/// Build the file of a planned installer from its context (with the
+/// checksums and glibc floors the build recorded) and the built manifest:
+/// the one place the build dispatches on the kind. `None` when there is
+/// nothing to write (`msi` and `docker` are built beside each archive; a
+/// formula with no macOS or Linux archive is a warning).
+pub fn build(
+    installer: &crate::plan::InstallerPlan,
+    ctx: &InstallerContext,
+    manifest: &consign_manifest::DistManifest,
+    mtime: u64,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<Option<Built>> {
+    match installer.kind {
+        InstallerKind::Shell => shell::build(ctx).map(Some),
+        InstallerKind::Powershell => powershell::build(ctx).map(Some),
+        InstallerKind::Homebrew => homebrew::build(installer, ctx, manifest, warnings),
+        InstallerKind::Npm => npm::build(installer, ctx, mtime).map(Some),
+        InstallerKind::Msi | InstallerKind::Docker => Ok(None),
+    }
+}
+
 /// The command that installs `app` with the `kind` installer whose file
 /// (`file`) downloads from `url`, if there is one to show.
 pub fn install_hint(

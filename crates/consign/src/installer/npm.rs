@@ -69,6 +69,40 @@ pub fn plan(app: &AppInput<'_>) -> Result<Contribution, UserError> {
     })
 }
 
+/// The built package tarball; as cargo-dist, the package's files are the
+/// artifact's assets (kind unknown: launchers and metadata).
+pub fn build(
+    installer: &crate::plan::InstallerPlan,
+    ctx: &InstallerContext,
+    mtime: u64,
+) -> Result<super::Built> {
+    let (bytes, files) = render_package_listed(
+        &NpmContext {
+            base: ctx.clone(),
+            package_name: installer.meta.npm_name.clone(),
+            description: installer.meta.description.clone(),
+            license: installer.meta.license.clone(),
+            repository: installer.meta.repository.clone(),
+            homepage: installer.meta.homepage.clone(),
+            keywords: Vec::new(),
+        },
+        mtime,
+    )?;
+    let assets = files
+        .into_iter()
+        .map(|path| consign_manifest::Asset {
+            name: Some(path.rsplit('/').next().unwrap_or(&path).to_string()),
+            path: Some(path),
+            kind: consign_manifest::AssetKind::Unknown,
+        })
+        .collect();
+    Ok(super::Built {
+        bytes,
+        executable: false,
+        assets: Some(assets),
+    })
+}
+
 /// `npm install name@version`.
 pub fn install_hint(app: &AppInput<'_>) -> String {
     format!(

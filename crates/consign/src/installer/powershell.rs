@@ -37,6 +37,15 @@ pub fn plan(app: &AppInput<'_>) -> Contribution {
     }
 }
 
+/// The built script.
+pub fn build(ctx: &InstallerContext) -> anyhow::Result<super::Built> {
+    Ok(super::Built {
+        bytes: render(ctx)?.into_bytes(),
+        executable: false,
+        assets: None,
+    })
+}
+
 /// `irm ... | iex` of the installer at `url`.
 pub fn install_hint(url: &str) -> String {
     format!("powershell -ExecutionPolicy Bypass -c \"irm {url} | iex\"")

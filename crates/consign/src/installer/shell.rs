@@ -45,6 +45,15 @@ pub fn plan(app: &AppInput<'_>) -> Contribution {
     }
 }
 
+/// The built script (executable).
+pub fn build(ctx: &InstallerContext) -> Result<super::Built> {
+    Ok(super::Built {
+        bytes: render(ctx)?.into_bytes(),
+        executable: true,
+        assets: None,
+    })
+}
+
 /// `curl ... | sh` of the installer at `url`.
 pub fn install_hint(url: &str) -> String {
     format!("curl --proto '=https' --tlsv1.2 -LsSf {url} | sh")
