@@ -169,7 +169,7 @@ pub struct ReleaseArgs {
 }
 
 /// Which cargo registry (cargo's conventions).
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct RegistryArgs {
     /// The registry, by its name under `[registries]` in `.cargo/config.toml` (default: crates.io)
     #[arg(long, value_name = "NAME")]

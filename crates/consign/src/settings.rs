@@ -36,9 +36,21 @@ use crate::verify::VersionArgs;
 /// The process environment, captured once. Values are read through the
 /// typed accessors below, one per variable consign honours; `var` is for
 /// names the plan or the config holds (a channel's token variable).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Environment {
     vars: HashMap<OsString, OsString>,
+}
+
+/// Names only: the values hold tokens, and a settings struct printed with
+/// `{:?}` must not show them.
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<_> = self.vars.keys().map(|k| k.to_string_lossy()).collect();
+        names.sort();
+        f.debug_struct("Environment")
+            .field("names", &names)
+            .finish()
+    }
 }
 
 impl Environment {
@@ -501,6 +513,22 @@ mod tests {
         assert!(env.is_set("GITHUB_TOKEN"));
         assert_eq!(env.var("GITHUB_TOKEN"), None);
         assert_eq!(env.github_sha(), None);
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_value() {
+        let env = Environment::from_vars([
+            ("CARGO_REGISTRY_TOKEN", "cio-secret"),
+            ("GITHUB_TOKEN", "ghp-secret"),
+        ]);
+        let global = crate::cli::parse_from(
+            ["consign", "publish", "--only", "crates"].map(std::ffi::OsString::from),
+        )
+        .global;
+        let crates = CratesSettings::look(&global, &RegistryArgs::default(), &env);
+        let shown = format!("{env:?} {crates:?} {:?}", GitHubSettings::resolve(&env));
+        assert!(shown.contains("CARGO_REGISTRY_TOKEN"), "{shown}");
+        assert!(!shown.contains("secret"), "{shown}");
     }
 
     #[test]
