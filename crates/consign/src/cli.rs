@@ -188,7 +188,7 @@ pub struct CratesArgs {
     #[command(flatten)]
     pub registry: RegistryArgs,
     /// How many crate uploads run at once
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = at_least_one)]
     pub concurrency: usize,
     /// How often one crate is retried after a 429 with `Retry-After`, a 5xx or a lost reply
     #[arg(long, default_value_t = 5, value_name = "N")]
@@ -268,7 +268,7 @@ pub struct HostArgs {
     #[arg(long)]
     pub replace: bool,
     /// How many uploads run at once
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = at_least_one)]
     pub concurrency: usize,
     /// How often a failed call is retried (5xx, dropped connections, rate limits)
     #[arg(long, default_value_t = 4, value_name = "N")]
@@ -420,6 +420,15 @@ pub fn command() -> clap::Command {
 
 /// Parse the arguments of `consign` or `cargo consign` (which cargo calls as
 /// `cargo-consign consign ...`).
+/// A count of parallel work: 0 is a usage error (exit code 2) naming the flag.
+fn at_least_one(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(0) => Err("it must be at least 1 (how many run at once)".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("{e}; pass a whole number such as 4")),
+    }
+}
+
 pub fn parse_from(args: impl IntoIterator<Item = std::ffi::OsString>) -> Cli {
     let mut args: Vec<std::ffi::OsString> = args.into_iter().collect();
     if args.get(1).is_some_and(|a| a == "consign") {

@@ -278,14 +278,7 @@ pub struct HostSettings {
 }
 
 impl HostSettings {
-    pub fn resolve(
-        global: &GlobalArgs,
-        args: &HostArgs,
-        env: &Environment,
-    ) -> Result<HostSettings, UserError> {
-        if args.concurrency == 0 {
-            return Err(UserError::new("`--concurrency` must be at least 1"));
-        }
+    pub fn resolve(global: &GlobalArgs, args: &HostArgs, env: &Environment) -> HostSettings {
         let steps = if args.steps.is_empty() {
             vec![Step::Create, Step::Upload, Step::Release]
         } else {
@@ -298,7 +291,7 @@ impl HostSettings {
                 })
                 .collect()
         };
-        Ok(HostSettings {
+        HostSettings {
             steps,
             replace: args.replace,
             concurrency: args.concurrency,
@@ -307,7 +300,7 @@ impl HostSettings {
                 ..RetryPolicy::default()
             },
             ..HostSettings::announce(global, env)
-        })
+        }
     }
 
     /// `consign announce`: no flags of its own, default retries.
@@ -360,11 +353,8 @@ impl CratesSettings {
         args: &CratesArgs,
         dry_run: bool,
         env: &Environment,
-    ) -> Result<CratesSettings, UserError> {
-        if args.concurrency == 0 {
-            return Err(UserError::new("`--concurrency` must be at least 1"));
-        }
-        Ok(CratesSettings {
+    ) -> CratesSettings {
+        CratesSettings {
             concurrency: args.concurrency,
             max_retries: args.max_retries,
             timeout: std::time::Duration::from_secs(args.timeout),
@@ -374,7 +364,7 @@ impl CratesSettings {
             dry_run,
             oidc: env.oidc(),
             ..CratesSettings::look(global, &args.registry, env)
-        })
+        }
     }
 
     /// Only what reading the index needs (`consign publish-status`).
@@ -495,7 +485,7 @@ impl ReleaseSettings {
             registry_token_set: env.is_set("CARGO_REGISTRY_TOKEN"),
             // `release --dry-run` does not dry-run the publish step: it is
             // skipped with the rest (`release::finish`).
-            crates: CratesSettings::resolve(global, &args.crates, false, env)?,
+            crates: CratesSettings::resolve(global, &args.crates, false, env),
         })
     }
 }

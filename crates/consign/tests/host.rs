@@ -670,3 +670,25 @@ fn bench_host_40_files_of_5_mb() {
     );
     assert_eq!(gh.lock().releases[0].assets.len(), 40);
 }
+
+/// `--concurrency 0` would hang or do nothing: it is a usage error (exit
+/// code 2) naming the flag, before anything is loaded or sent, for `host`
+/// and for crates publishing alike.
+#[test]
+fn zero_concurrency_is_a_usage_error() {
+    let ws = released("");
+    for args in [
+        &["host", "--concurrency", "0"][..],
+        &["publish", "--only", "crates", "--concurrency", "0"][..],
+        &["release", "--concurrency", "0"][..],
+    ] {
+        let run = ws.consign(args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("'--concurrency <N>': it must be at least 1"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+}

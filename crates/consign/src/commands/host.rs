@@ -25,7 +25,7 @@ pub fn exec(
     args: &HostArgs,
     printer: &Printer,
 ) -> anyhow::Result<()> {
-    let settings = HostSettings::resolve(global, args, env)?;
+    let settings = HostSettings::resolve(global, args, env);
     let setup = Setup::load(&settings)?;
     let simple = host::simple_uploads(&setup.dist, &setup.manifest);
     let mut report = if setup.repo.is_none() {

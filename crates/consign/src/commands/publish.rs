@@ -27,7 +27,7 @@ pub fn exec(
     printer: &Printer,
 ) -> anyhow::Result<()> {
     let json = global.output_format == OutputFormat::Json;
-    let crates_settings = CratesSettings::resolve(global, &args.crates, args.dry_run, env)?;
+    let crates_settings = CratesSettings::resolve(global, &args.crates, args.dry_run, env);
     // Crates alone need no release plan (no tag, no builds).
     if !args.only.is_empty() && args.only.iter().all(|c| c == CRATES) {
         super::publish_crates::exec(&crates_settings, json, printer)?;
