@@ -30,7 +30,8 @@ pub fn exec(
     let crates_settings = CratesSettings::resolve(global, &args.crates, args.dry_run, env);
     // Crates alone need no release plan (no tag, no builds).
     if !args.only.is_empty() && args.only.iter().all(|c| c == CRATES) {
-        super::publish_crates::exec(&crates_settings, json, printer)?;
+        let ws = crate::project::load(&crates_settings.load)?;
+        super::publish_crates::exec(&crates_settings, &ws, json, printer)?;
         return Ok(());
     }
     let (ws, plan) = super::plan::load_and_plan(
@@ -102,15 +103,15 @@ pub fn exec(
     }
     if crates {
         // `publish-crates = true` (or `--only crates` beside other channels).
-        let (outcome, detail) = match super::publish_crates::exec(&crates_settings, false, printer)
-        {
-            Ok(summary) => ("published", summary),
-            Err(e) => {
-                printer.error(&e);
-                failed.push("crates");
-                ("failed", e.to_string())
-            }
-        };
+        let (outcome, detail) =
+            match super::publish_crates::exec(&crates_settings, &ws, false, printer) {
+                Ok(summary) => ("published", summary),
+                Err(e) => {
+                    printer.error(&e);
+                    failed.push("crates");
+                    ("failed", e.to_string())
+                }
+            };
         lines.push(Line {
             channel: "crates",
             outcome,

@@ -18,19 +18,17 @@ use crate::output::{Printer, HEADING};
 use crate::project::{self, Workspace};
 use crate::settings::CratesSettings;
 
-/// The workspace, the registry, and what its index holds for the members.
+/// The registry, and what its index holds for the workspace's members.
 pub(super) struct Looked {
-    pub ws: Workspace,
     pub target: Target,
     pub index: Index,
     pub config: IndexConfig,
     pub remote: BTreeMap<String, Remote>,
 }
 
-/// Load the workspace and read the index entry of every member that may go
-/// to the registry, 16 at a time.
-pub(super) fn look(settings: &CratesSettings) -> anyhow::Result<Looked> {
-    let ws = project::load(&settings.load)?;
+/// Read the index entry of every member of `ws` that may go to the
+/// registry, 16 at a time.
+pub(super) fn look(settings: &CratesSettings, ws: &Workspace) -> anyhow::Result<Looked> {
     let target = registry::resolve(
         settings.registry.as_deref(),
         settings.index.as_deref(),
@@ -51,7 +49,6 @@ pub(super) fn look(settings: &CratesSettings) -> anyhow::Result<Looked> {
         .collect();
     let remote = index.fetch_all(&names, 16).map_err(unreachable)?;
     Ok(Looked {
-        ws,
         target,
         index,
         config,
@@ -70,11 +67,16 @@ impl Observer for Progress {
 
 /// Publish the crates; `json` prints the outcomes as JSON on stdout.
 /// Returns a one-line summary.
-pub fn exec(settings: &CratesSettings, json: bool, printer: &Printer) -> anyhow::Result<String> {
+/// `ws` is the workspace the calling command loaded.
+pub fn exec(
+    settings: &CratesSettings,
+    ws: &Workspace,
+    json: bool,
+    printer: &Printer,
+) -> anyhow::Result<String> {
     let dry_run = settings.dry_run;
-    let looked = look(settings)?;
+    let looked = look(settings, ws)?;
     let Looked {
-        ws,
         target,
         index,
         config,

@@ -37,12 +37,13 @@ pub fn exec(
             return show(printer, global, &s);
         }
     }
-    let looked = look(&settings)?;
-    let s = status::compute(&looked.ws.packages, &looked.target.name, &looked.remote)?;
+    let ws = crate::project::load(&settings.load)?;
+    let looked = look(&settings, &ws)?;
+    let s = status::compute(&ws.packages, &looked.target.name, &looked.remote)?;
     // The cache lives where a warm run will look for it.
-    let root = guess.unwrap_or_else(|| looked.ws.root.clone());
+    let root = guess.unwrap_or_else(|| ws.root.clone());
     let head = status::git_head(&root);
-    let files = status::watched_files(&looked.ws.root, &looked.ws.packages);
+    let files = status::watched_files(&ws.root, &ws.packages);
     let cache = status::cache_path(&root, env);
     if let Err(e) = status::write_cache(&cache, files, &key, head.as_deref(), now, &s) {
         printer.warn(&format!("the status was not cached: {e}"));

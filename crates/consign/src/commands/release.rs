@@ -72,7 +72,7 @@ pub fn exec(
     }
     let client = repository_client(&ws, &settings.github, token.clone(), printer)?;
     let journal = Journal::open(&ws.target_dir, &head, Some(token))?;
-    let publish_crates = || super::publish_crates::exec(&settings.crates, false, printer);
+    let publish_crates = || super::publish_crates::exec(&settings.crates, &ws, false, printer);
     let report = |r: &StepReport| {
         let mark = match r.outcome {
             Outcome::Done => "done",
