@@ -142,13 +142,7 @@ fn target_commit(ws: &Workspace, settings: &HostSettings) -> Option<String> {
     if let Some(sha) = &settings.github.sha {
         return Some(sha.clone());
     }
-    let out = std::process::Command::new("git")
-        .args(["rev-parse", "--verify", "HEAD"])
-        .current_dir(&ws.root)
-        .output()
-        .ok()?;
-    let sha = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    (out.status.success() && !sha.is_empty()).then_some(sha)
+    crate::project::git::head(&ws.root)
 }
 
 /// Upload bars on a terminal, one line per finished asset otherwise, nothing

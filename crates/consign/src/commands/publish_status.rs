@@ -31,7 +31,7 @@ pub fn exec(
     };
     let guess = status::find_root(&start);
     if let Some(root) = &guess {
-        let head = status::git_head(root);
+        let head = crate::project::git::head(root);
         let cache = status::cache_path(root, env);
         if let Some(s) = status::read_cache(&cache, &key, head.as_deref(), now) {
             return show(printer, global, &s);
@@ -42,7 +42,7 @@ pub fn exec(
     let s = status::compute(&ws.packages, &looked.target.name, &looked.remote)?;
     // The cache lives where a warm run will look for it.
     let root = guess.unwrap_or_else(|| ws.root.clone());
-    let head = status::git_head(&root);
+    let head = crate::project::git::head(&root);
     let files = status::watched_files(&ws.root, &ws.packages);
     let cache = status::cache_path(&root, env);
     if let Err(e) = status::write_cache(&cache, files, &key, head.as_deref(), now, &s) {

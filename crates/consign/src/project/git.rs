@@ -46,6 +46,18 @@ pub fn status(dir: &Path) -> GitState {
     }
 }
 
+/// `git rev-parse HEAD` in `root` (`None` outside git).
+pub fn head(root: &Path) -> Option<String> {
+    let out = Command::new("git")
+        .args(["rev-parse", "-q", "--verify", "HEAD"])
+        .current_dir(root)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
 /// The paths in `git status --porcelain=v1 -z` output, each with whether it
 /// is untracked.
 fn parse_porcelain(out: &[u8]) -> Vec<(String, bool)> {

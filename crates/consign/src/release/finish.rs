@@ -13,7 +13,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use semver::Version;
 use serde::Serialize;
@@ -559,25 +558,11 @@ fn find_release(client: &Client, tag: &str) -> Result<Option<RemoteRelease>, Use
     )
 }
 
-fn git(root: &Path, args: &[&str]) -> Result<std::process::Output, UserError> {
-    Command::new("git")
-        .args(args)
-        .current_dir(root)
-        .output()
-        .map_err(|e| UserError::new(format!("cannot run `git {}`: {e}", args[0])))
-}
-
+/// [`super::git`], trimmed; a failure is a [`UserError`] with `hint`.
 fn git_ok(root: &Path, args: &[&str], hint: &str) -> Result<String, UserError> {
-    let out = git(root, args)?;
-    if !out.status.success() {
-        return Err(UserError::new(format!(
-            "`git {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-        .hint(hint.to_string()));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    super::git(root, args)
+        .map(|out| out.trim().to_string())
+        .map_err(|e| UserError::new(format!("{e:#}")).hint(hint.to_string()))
 }
 
 /// The commit `HEAD` is at.
@@ -636,9 +621,10 @@ pub fn classify(root: &Path, commit: &str, head: &str) -> TagAt {
     if commit == head {
         return TagAt::Head;
     }
-    match git(root, &["merge-base", "--is-ancestor", commit, head]).map(|o| o.status.code()) {
-        Ok(Some(0)) => TagAt::Earlier(commit.to_string()),
-        _ => TagAt::Elsewhere(commit.to_string()),
+    // Exit 0: an ancestor; 1 (not one) and errors (unknown commit) alike: elsewhere.
+    match super::git(root, &["merge-base", "--is-ancestor", commit, head]) {
+        Ok(_) => TagAt::Earlier(commit.to_string()),
+        Err(_) => TagAt::Elsewhere(commit.to_string()),
     }
 }
 

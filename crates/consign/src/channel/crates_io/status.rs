@@ -168,18 +168,6 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
     nearest
 }
 
-/// `git rev-parse HEAD` in `root` (`None` outside git).
-pub fn git_head(root: &Path) -> Option<String> {
-    let out = std::process::Command::new("git")
-        .args(["rev-parse", "-q", "--verify", "HEAD"])
-        .current_dir(root)
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
 /// The fingerprint of `files` (contents, or their absence), `head` and `key`.
 pub fn fingerprint(files: &[PathBuf], head: Option<&str>, key: &str) -> String {
     let mut h = Sha256::new();
