@@ -141,7 +141,12 @@ pub fn execute(step: &TapPublish, env: &PublishEnv<'_>) -> Result<Outcome, UserE
         wanted.push((file.clone(), text));
     }
     let remote = env.var(REMOTE_VAR).unwrap_or_else(|| step.remote.clone());
-    let token = env.var(TOKEN_VAR).or_else(|| env.var("GITHUB_TOKEN"));
+    // The tap's own token, else the GitHub token as every command reads it.
+    let token = env.var(TOKEN_VAR).or_else(|| {
+        env.env
+            .github_token()
+            .map(|t| t.secret_for_header().to_string())
+    });
     let git = Git {
         token: token.as_deref(),
         env: env.env,
